@@ -1,0 +1,7 @@
+test:
+	bash .ci/test
+
+demo:
+	bash .ci/demo
+
+.PHONY: test demo

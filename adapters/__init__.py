@@ -1,0 +1,1 @@
+"""Every effect of boxauth lives here: network, files, clock, randomness, threads."""

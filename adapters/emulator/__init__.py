@@ -1,0 +1,1 @@
+"""A strict Box auth emulator on loopback."""

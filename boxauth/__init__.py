@@ -1,0 +1,1 @@
+"""boxauth: Box API authentication with a pure core."""

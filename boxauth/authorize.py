@@ -1,0 +1,125 @@
+"""The OAuth 2.0 authorize URL and the redirect that comes back (protocol notes §7).
+
+Box echoes ``state`` unchanged; comparing it with what we sent is the CSRF
+defence (RFC 6749 §10.12), so the comparison is constant-time and a missing
+state is a failure, never a pass.
+
+How Box reports a denial on the redirect is UNCONFIRMED; we follow RFC 6749
+§4.1.2.1 (``error``, ``error_description``) and treat any ``error`` as a
+refusal even if a ``code`` is also present.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
+
+from returns.result import Failure, Result, Success
+
+from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text
+from boxauth.redaction import Redacted, secret_field
+from boxauth.urls import BaseUrls, authorize_endpoint, check_secure_url
+
+MAX_QUERY = 8 * 1024
+MIN_STATE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizeRequest:
+    client_id: str
+    redirect_uri: str | None
+    state: str
+    scopes: tuple[str, ...] = ()
+    response_type: str = "code"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Redirect(Redacted):
+    """The redirect's query, parsed. ``code`` is a one-time secret."""
+
+    code: str | None = secret_field(default=None)
+    state: str | None = None
+    error: str | None = None
+    error_description: str | None = None
+
+
+def authorize_url(urls: BaseUrls, request: AuthorizeRequest) -> Result[str, InvalidInput]:
+    """``{oauth_2_url}/authorize?response_type=code&client_id=..&redirect_uri=..&state=..&scope=..``.
+
+    Box accepts only ``response_type=code``. ``scope`` is space-joined; the
+    query is form-encoded (spaces as ``+``, everything else percent-encoded).
+    """
+    if request.response_type != "code":
+        return Failure(InvalidInput("response_type", "Box supports only 'code'"))
+    if not request.client_id:
+        return Failure(InvalidInput("client_id", "is empty"))
+    if not request.state:
+        return Failure(InvalidInput("state", "is empty; it is the CSRF defence"))
+    params = [("response_type", "code"), ("client_id", request.client_id)]
+    if request.redirect_uri is not None:
+        checked = check_secure_url(request.redirect_uri, "redirect_uri")
+        if not isinstance(checked, Success):
+            return checked
+        params.append(("redirect_uri", request.redirect_uri))
+    params.append(("state", request.state))
+    if request.scopes:
+        if any(not s or " " in s for s in request.scopes):
+            return Failure(InvalidInput("scope", "each scope must be a non-empty word"))
+        params.append(("scope", " ".join(request.scopes)))
+    return Success(f"{authorize_endpoint(urls)}?{urlencode(params)}")
+
+
+def state_matches(expected: str, received: str | None) -> bool:
+    """Constant-time equality; a missing or empty state never matches."""
+    if not expected or not received:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
+
+
+def parse_redirect_query(query: str) -> Result[Redirect, InvalidInput]:
+    """Parse ``code``, ``state``, ``error``, ``error_description``; refuse repeats."""
+    if not isinstance(query, str):
+        return Failure(InvalidInput("redirect query", "must be a string"))
+    if len(query) > MAX_QUERY:
+        return Failure(InvalidInput("redirect query", "is too long"))
+    try:
+        pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, max_num_fields=32)
+    except ValueError:
+        return Failure(InvalidInput("redirect query", "is malformed"))
+    wanted = {"code", "state", "error", "error_description"}
+    values: dict[str, str] = {}
+    for key, value in pairs:
+        if key not in wanted:
+            continue
+        if key in values:
+            # Two codes or two states: someone is playing games with the URL.
+            return Failure(InvalidInput(f"redirect {key}", "appears more than once"))
+        values[key] = value
+    return Success(Redirect(**values))
+
+
+def code_from_redirect(query: str, expected_state: str) -> Result[str, InvalidInput | BoxRefused]:
+    """The authorization code, if and only if the state matches and no error came back."""
+    parsed = parse_redirect_query(query)
+    if not isinstance(parsed, Success):
+        return Failure(parsed.failure())
+    redirect = parsed.unwrap()
+    if redirect.state is None or redirect.state == "":
+        return Failure(InvalidInput("state", "is missing from the redirect (possible CSRF)"))
+    if not state_matches(expected_state, redirect.state):
+        return Failure(InvalidInput("state", "does not match the one sent (possible CSRF)"))
+    if redirect.error is not None:
+        kinds = {k.value: k for k in ErrorKind}
+        error = clean_text(redirect.error, 64)
+        return Failure(
+            BoxRefused(
+                kind=kinds.get(error, ErrorKind.UNRECOGNIZED),
+                status=302,
+                error=error,
+                description=clean_text(redirect.error_description or ""),
+            )
+        )
+    if not redirect.code:
+        return Failure(InvalidInput("code", "is missing from the redirect"))
+    return Success(redirect.code)

@@ -1,0 +1,149 @@
+"""Downscoping (token exchange) input, validated (protocol notes §8).
+
+Scopes: the union of every source's downscope scopes, plus the standard
+scopes Box's scopes guide says are accepted too. Whether Box accepts every
+standard scope in an exchange is UNCONFIRMED; we accept the union and let Box
+refuse, because refusing a scope Box accepts would block real uses.
+
+``resource`` is the full API URL of one file or folder
+(``https://api.box.com/2.0/files/ID`` or ``.../folders/ID``); ``box_shared_link``
+is a shared-link URL. Box refuses both together, so we do too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from returns.result import Failure, Result, Success
+
+from boxauth.errors import InvalidInput
+from boxauth.urls import check_secure_url
+
+DOWNSCOPE_SCOPES = frozenset(
+    {
+        "annotation_edit",
+        "annotation_view_all",
+        "annotation_view_self",
+        "base_explorer",
+        "base_picker",
+        "base_preview",
+        "base_sidebar",
+        "base_upload",
+        "item_delete",
+        "item_download",
+        "item_preview",
+        "item_rename",
+        "item_share",
+        "item_upload",
+        "item_read",
+        "item_readwrite",
+        "item_comment",
+        "item_task",
+        "item_execute_integration",
+    }
+)
+STANDARD_SCOPES = frozenset(
+    {
+        "root_readonly",
+        "root_readwrite",
+        "ai.readwrite",
+        "manage_managed_users",
+        "manage_app_users",
+        "manage_data_retention",
+        "manage_enterprise_properties",
+        "manage_groups",
+        "manage_webhook",
+        "manage_legal_hold",
+        "manage_legal_holds",
+        "sign_requests.readwrite",
+        "manage_triggers",
+        "enterprise_content",
+    }
+)
+KNOWN_SCOPES = DOWNSCOPE_SCOPES | STANDARD_SCOPES
+MAX_SCOPES = 64
+
+_RESOURCE_PATH = re.compile(r"/2\.0/(files|folders)/[0-9]{1,32}")
+_SHARED_PATH = re.compile(r"/(s|v)/[A-Za-z0-9_.\-]{1,256}")
+
+
+@dataclass(frozen=True, slots=True)
+class DownscopeRequest:
+    """What to ask for: scopes in the caller's order, and at most one of the targets."""
+
+    scopes: tuple[str, ...]
+    resource: str | None = None
+    shared_link: str | None = None
+
+
+def validate_scopes(scopes: object) -> Result[tuple[str, ...], InvalidInput]:
+    """Non-empty, each known; duplicates dropped, first occurrence's order kept."""
+    if isinstance(scopes, str) or not isinstance(scopes, Iterable):
+        return Failure(InvalidInput("scopes", "must be a list of scope names"))
+    seen: dict[str, None] = {}
+    for scope in scopes:
+        if not isinstance(scope, str):
+            return Failure(InvalidInput("scopes", "every scope must be a string"))
+        if scope not in KNOWN_SCOPES:
+            valid = ", ".join(sorted(KNOWN_SCOPES))
+            shown = scope if scope.isidentifier() and len(scope) <= 64 else "(unprintable)"
+            return Failure(InvalidInput("scopes", f"unknown scope {shown!r}; valid: {valid}"))
+        seen.setdefault(scope, None)
+        if len(seen) > MAX_SCOPES:
+            return Failure(InvalidInput("scopes", "too many scopes"))
+    if not seen:
+        return Failure(InvalidInput("scopes", "must name at least one scope"))
+    return Success(tuple(seen))
+
+
+def validate_resource(resource: object) -> Result[str, InvalidInput]:
+    """A full API URL of a file or folder, e.g. ``https://api.box.com/2.0/files/123``."""
+    if not isinstance(resource, str):
+        return Failure(InvalidInput("resource", "must be a URL string"))
+    checked = check_secure_url(resource, "resource")
+    if not isinstance(checked, Success):
+        return checked
+    parts = urlsplit(resource)
+    if parts.query or parts.fragment or not _RESOURCE_PATH.fullmatch(parts.path):
+        return Failure(InvalidInput("resource", "must be .../2.0/files/ID or .../2.0/folders/ID"))
+    return Success(resource)
+
+
+def validate_shared_link(link: object) -> Result[str, InvalidInput]:
+    """A Box shared link: ``https://<host>/s/<id>`` (or a vanity ``/v/<name>``)."""
+    if not isinstance(link, str):
+        return Failure(InvalidInput("shared_link", "must be a URL string"))
+    checked = check_secure_url(link, "shared_link")
+    if not isinstance(checked, Success):
+        return checked
+    parts = urlsplit(link)
+    if parts.query or parts.fragment or not _SHARED_PATH.fullmatch(parts.path):
+        return Failure(InvalidInput("shared_link", "must look like https://app.box.com/s/ID"))
+    return Success(link)
+
+
+def validate_downscope(
+    scopes: object, resource: object = None, shared_link: object = None
+) -> Result[DownscopeRequest, InvalidInput]:
+    """All three checks, and "never both a resource and a shared link"."""
+    if resource is not None and shared_link is not None:
+        return Failure(InvalidInput("resource/shared_link", "give at most one, not both"))
+    checked_scopes = validate_scopes(scopes)
+    if not isinstance(checked_scopes, Success):
+        return Failure(checked_scopes.failure())
+    target_resource: str | None = None
+    target_link: str | None = None
+    if resource is not None:
+        res = validate_resource(resource)
+        if not isinstance(res, Success):
+            return Failure(res.failure())
+        target_resource = res.unwrap()
+    if shared_link is not None:
+        link = validate_shared_link(shared_link)
+        if not isinstance(link, Success):
+            return Failure(link.failure())
+        target_link = link.unwrap()
+    return Success(DownscopeRequest(checked_scopes.unwrap(), target_resource, target_link))

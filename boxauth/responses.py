@@ -1,0 +1,315 @@
+"""Reading what Box sends back: token responses, errors, and the headers that matter.
+
+A response is a plain value (status, headers, body bytes). Interpretation
+never raises: any status and any bytes give either a Success or a typed
+Failure. Sizes are checked before parsing.
+
+Success (protocol notes §2): only ``access_token`` (non-empty string) and
+``expires_in`` (positive integer) are required, because Box's own examples
+disagree on ``token_type`` and ``issued_token_type``. Everything else is
+optional but, when present, must have the right type.
+
+Errors (§2, §9): ``{error, error_description}`` (OAuth2Error) or
+``{code, message}`` (ClientError) are both read, like Box's SDKs do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from returns.result import Failure, Result, Success
+
+from boxauth.access_token import AccessToken, RestrictedTo
+from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text, malformed
+
+MAX_BODY = 1024 * 1024  # token responses are < 2 KiB; 1 MiB is generous
+MAX_EXPIRES_IN = 366 * 86_400
+MAX_RETRY_AFTER = 86_400.0
+MAX_SKEW = 86_400.0
+MAX_HEADER = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """What came back, as data. Header names compare case-insensitively.
+
+    The body is kept out of repr: a token response body holds the token.
+    """
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def __repr__(self) -> str:
+        return f"HttpResponse(status={self.status}, body=<{len(self.body)} bytes>)"
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+def response(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> HttpResponse:
+    return HttpResponse(status, tuple(headers), body)
+
+
+def request_id(resp: HttpResponse) -> str | None:
+    value = resp.header("box-request-id")
+    return clean_text(value, 128) if value else None
+
+
+def parse_http_date(value: str | None) -> float | None:
+    """An RFC 7231 IMF-fixdate (Box's Date header) as Unix seconds, or None."""
+    if not value or len(value) > 64:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    try:
+        stamp = moment.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+    return stamp if math.isfinite(stamp) else None
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Retry-After as seconds from ``now``: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+
+    Bounded to [0, 1 day]; unparseable gives None (the caller backs off instead).
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if len(text) > 64:
+        return None
+    if text.isascii() and text.isdigit():
+        return min(float(int(text[:12])), MAX_RETRY_AFTER)
+    moment = parse_http_date(text)
+    if moment is None:
+        return None
+    return min(max(moment - now, 0.0), MAX_RETRY_AFTER)
+
+
+def server_skew(resp: HttpResponse, received_at: float) -> float | None:
+    """Box's clock minus ours, from the Date header; None if absent or absurd."""
+    server = parse_http_date(resp.header("date"))
+    if server is None:
+        return None
+    skew = server - received_at
+    return skew if abs(skew) <= MAX_SKEW else None
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    if not body or len(body) > MAX_BODY:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _malformed(resp: HttpResponse, why: str) -> BoxRefused:
+    return malformed(why, resp.status, request_id(resp))
+
+
+_SKEW_TEXT = re.compile(r"'(exp|jti)'")
+_KINDS = {k.value: k for k in ErrorKind}
+
+
+def parse_error(resp: HttpResponse, now: float) -> BoxRefused:
+    """Any non-success answer as a BoxRefused. Never raises."""
+    data = _json_object(resp.body) or {}
+    raw_error = data.get("error", data.get("code"))
+    raw_text = data.get("error_description", data.get("message"))
+    error = clean_text(raw_error, 64) if isinstance(raw_error, str) else f"http_{resp.status}"
+    text = clean_text(raw_text) if isinstance(raw_text, str) else ""
+    retry_after = parse_retry_after(resp.header("retry-after"), now)
+    if resp.status == 429:
+        kind = ErrorKind.RATE_LIMITED
+    elif resp.status >= 500:
+        kind = ErrorKind.SERVER_ERROR
+    elif len(resp.body) > MAX_BODY:
+        return _malformed(resp, "error body larger than 1 MiB")
+    else:
+        kind = _KINDS.get(error, ErrorKind.UNRECOGNIZED)
+        if kind in (ErrorKind.MALFORMED_RESPONSE, ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR):
+            kind = ErrorKind.UNRECOGNIZED  # those three are ours to assign, not the body's
+    clock_skew = kind is ErrorKind.INVALID_GRANT and bool(_SKEW_TEXT.search(text))
+    return BoxRefused(
+        kind=kind,
+        status=resp.status,
+        error=error,
+        description=text,
+        request_id=request_id(resp),
+        retry_after=retry_after,
+        clock_skew=clock_skew,
+    )
+
+
+def _optional_str(data: dict[str, Any], key: str) -> Result[str | None, str]:
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return Success(value)
+    return Failure(f"'{key}' is not a string")
+
+
+def _restricted(items: object) -> Result[tuple[RestrictedTo, ...], str]:
+    if items is None:
+        return Success(())
+    if not isinstance(items, list) or len(items) > 1000:
+        return Failure("'restricted_to' is not a list")
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("scope"), str):
+            return Failure("'restricted_to' has an entry without a scope")
+        obj = item.get("object")
+        obj = obj if isinstance(obj, dict) else {}
+        kind, ident, name = (obj.get(k) for k in ("type", "id", "name"))
+        out.append(
+            RestrictedTo(
+                scope=item["scope"],
+                object_type=kind if isinstance(kind, str) else None,
+                object_id=ident if isinstance(ident, str) else None,
+                object_name=name if isinstance(name, str) else None,
+            )
+        )
+    return Success(tuple(out))
+
+
+def _expires_in(value: object) -> Result[int, str]:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return Failure("'expires_in' is missing or not a number")
+    if not math.isfinite(value) or not 0 < value <= MAX_EXPIRES_IN:
+        return Failure("'expires_in' is out of range")
+    return Success(int(value))
+
+
+def parse_token_body(data: dict[str, Any], sent_at: float) -> Result[AccessToken, str]:
+    """The fields of a 200 answer. ``expires_at`` counts from when we *sent* the request."""
+    token = data.get("access_token")
+    if not isinstance(token, str) or not token.strip():
+        return Failure("'access_token' is missing or empty")
+    lifetime = _expires_in(data.get("expires_in"))
+    if not isinstance(lifetime, Success):
+        return Failure(lifetime.failure())
+    texts = {
+        k: _optional_str(data, k) for k in ("token_type", "refresh_token", "issued_token_type")
+    }
+    for checked in texts.values():
+        if not isinstance(checked, Success):
+            return Failure(checked.failure())
+    refresh = texts["refresh_token"].unwrap()
+    if refresh is not None and not refresh.strip():
+        return Failure("'refresh_token' is empty")
+    restricted = _restricted(data.get("restricted_to"))
+    if not isinstance(restricted, Success):
+        return Failure(restricted.failure())
+    seconds = lifetime.unwrap()
+    return Success(
+        AccessToken(
+            access_token=token,
+            expires_in=seconds,
+            token_type=texts["token_type"].unwrap(),
+            restricted_to=restricted.unwrap(),
+            refresh_token=refresh,
+            issued_token_type=texts["issued_token_type"].unwrap(),
+            expires_at=sent_at + seconds,
+        )
+    )
+
+
+def parse_token_response(
+    resp: HttpResponse, *, sent_at: float, received_at: float
+) -> Result[AccessToken, BoxRefused]:
+    """(status, headers, body) to a token or a typed refusal (protocol notes §2).
+
+    Only 200 is success. ``sent_at`` is when the request left (the conservative
+    base for expiry); ``received_at`` anchors an HTTP-date Retry-After.
+    """
+    if len(resp.body) > MAX_BODY:
+        return Failure(_malformed(resp, "response body larger than 1 MiB"))
+    if resp.status != 200:
+        if 200 <= resp.status < 300:
+            return Failure(_malformed(resp, f"unexpected success status {resp.status}"))
+        return Failure(parse_error(resp, received_at))
+    data = _json_object(resp.body)
+    if data is None:
+        return Failure(_malformed(resp, "response body is not a JSON object"))
+    parsed = parse_token_body(data, sent_at)
+    if not isinstance(parsed, Success):
+        return Failure(_malformed(resp, parsed.failure()))
+    return Success(parsed.unwrap())
+
+
+def parse_empty_success(resp: HttpResponse, now: float) -> Result[None, BoxRefused]:
+    """Revoke answers 200 with an empty body (§6); any 2xx is accepted as done."""
+    if 200 <= resp.status < 300:
+        return Success(None)
+    return Failure(parse_error(resp, now))
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """A parsed ``WWW-Authenticate`` challenge (RFC 6750 §3)."""
+
+    scheme: str
+    params: tuple[tuple[str, str], ...]
+
+    def param(self, name: str) -> str | None:
+        for key, value in self.params:
+            if key == name:
+                return value
+        return None
+
+
+_AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_\-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^\s,"]*)\s*(,|$)')
+
+
+def parse_www_authenticate(value: str | None) -> Result[Challenge, InvalidInput]:
+    """``Bearer realm="Service", error="invalid_token", error_description="..."`` (§10)."""
+    if not value or len(value) > MAX_HEADER:
+        return Failure(InvalidInput("WWW-Authenticate", "is missing or too long"))
+    text = value.strip()
+    scheme, _, rest = text.partition(" ")
+    if not scheme or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*", scheme):
+        return Failure(InvalidInput("WWW-Authenticate", "has no auth scheme"))
+    params: list[tuple[str, str]] = []
+    pos = 0
+    rest = rest.strip()
+    while pos < len(rest):
+        match = _AUTH_PARAM.match(rest, pos)
+        if match is None or match.end() == pos:
+            return Failure(InvalidInput("WWW-Authenticate", "has malformed parameters"))
+        raw = match.group(3) if match.group(3) is not None else match.group(2)
+        unescaped = re.sub(r"\\(.)", r"\1", raw)
+        params.append((match.group(1).lower(), clean_text(unescaped)))
+        pos = match.end()
+        if len(params) > 32:
+            return Failure(InvalidInput("WWW-Authenticate", "has too many parameters"))
+    return Success(Challenge(scheme=scheme.lower(), params=tuple(params)))
+
+
+def refresh_may_help(resp: HttpResponse) -> bool:
+    """After a 401 from the API: is one refresh-and-retry worth it? (§10, design inference)
+
+    Yes for an empty body or ``error="invalid_token"``; no for a 401 that
+    explains something else (e.g. the app is not authorized in the enterprise).
+    """
+    if resp.status != 401:
+        return False
+    challenge = parse_www_authenticate(resp.header("www-authenticate"))
+    if isinstance(challenge, Success) and challenge.unwrap().param("error") == "invalid_token":
+        return True
+    return not resp.body.strip()

@@ -1,0 +1,163 @@
+"""Token and revoke requests as values: a URL and ordered form fields.
+
+Nothing is sent here. An adapter POSTs ``body(request)`` as
+``application/x-www-form-urlencoded`` to ``request.url`` (protocol notes §1).
+The form holds secrets, so it prints as ``<redacted>``; only the URL and the
+grant type show.
+
+Per grant, exactly the fields Box documents and no more: in particular the
+token exchange carries no client secret (OAS lists none for it, box_sdk_gen
+sends none), and no request carries ``redirect_uri`` except an authorization
+code exchange whose authorize request used one.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from returns.result import Failure, Result, Success
+
+from boxauth.config import CCGSettings, OAuthSettings, text_field
+from boxauth.downscope import DownscopeRequest
+from boxauth.errors import InvalidInput
+from boxauth.jwt import Assertion
+from boxauth.redaction import Redacted, secret_field
+from boxauth.urls import BaseUrls, revoke_url, token_url
+
+
+class Grant(enum.Enum):
+    """``grant_type`` values (protocol notes §1), plus REVOKE for /oauth2/revoke."""
+
+    AUTHORIZATION_CODE = "authorization_code"
+    REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a grant name, not a password
+    CLIENT_CREDENTIALS = "client_credentials"
+    JWT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105
+    REVOKE = "revoke"
+
+    def __repr__(self) -> str:
+        return f"Grant.{self.name}"
+
+    @property
+    def single_use(self) -> bool:
+        """Repeating it after it may have reached Box can burn a one-time credential."""
+        return self in (Grant.AUTHORIZATION_CODE, Grant.REFRESH_TOKEN)
+
+
+SUBJECT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TokenRequest(Redacted):
+    grant: Grant
+    url: str
+    fields: tuple[tuple[str, str], ...] = secret_field()
+
+
+def body(request: TokenRequest) -> bytes:
+    return urlencode(request.fields).encode("ascii")
+
+
+def authorization_code_request(
+    urls: BaseUrls, settings: OAuthSettings, code: object, redirect_uri: str | None = None
+) -> Result[TokenRequest, InvalidInput]:
+    """grant_type=authorization_code, code, client_id, client_secret (§1, §7).
+
+    ``redirect_uri`` is not in Box's documented token request; whether Box
+    checks it is UNCONFIRMED. We send it only when the authorize request used
+    one, which is what RFC 6749 §4.1.3 requires and is harmless otherwise.
+    """
+    checked = text_field(code, "authorization_code")
+    if not isinstance(checked, Success):
+        return checked
+    fields = [
+        ("grant_type", Grant.AUTHORIZATION_CODE.value),
+        ("code", checked.unwrap()),
+        ("client_id", settings.client_id),
+        ("client_secret", settings.client_secret),
+    ]
+    if redirect_uri is not None:
+        fields.append(("redirect_uri", redirect_uri))
+    return Success(TokenRequest(Grant.AUTHORIZATION_CODE, token_url(urls), tuple(fields)))
+
+
+def refresh_request(
+    urls: BaseUrls, settings: OAuthSettings, refresh_token: object
+) -> Result[TokenRequest, InvalidInput]:
+    """All four fields are required by OAS ``PostOAuth2Token--RefreshAccessToken``."""
+    checked = text_field(refresh_token, "refresh_token")
+    if not isinstance(checked, Success):
+        return checked
+    fields = (
+        ("grant_type", Grant.REFRESH_TOKEN.value),
+        ("refresh_token", checked.unwrap()),
+        ("client_id", settings.client_id),
+        ("client_secret", settings.client_secret),
+    )
+    return Success(TokenRequest(Grant.REFRESH_TOKEN, token_url(urls), fields))
+
+
+def client_credentials_request(urls: BaseUrls, settings: CCGSettings) -> TokenRequest:
+    """CCG: always send box_subject_type and box_subject_id, as the guide says (§1)."""
+    fields = (
+        ("grant_type", Grant.CLIENT_CREDENTIALS.value),
+        ("client_id", settings.client_id),
+        ("client_secret", settings.client_secret),
+        ("box_subject_type", settings.subject.kind.value),
+        ("box_subject_id", settings.subject.id),
+    )
+    return TokenRequest(Grant.CLIENT_CREDENTIALS, token_url(urls), fields)
+
+
+def jwt_request(
+    urls: BaseUrls, client_id: str, client_secret: str, assertion: Assertion
+) -> TokenRequest:
+    """jwt-bearer: grant_type, assertion, client_id, client_secret (§1, §3)."""
+    fields = (
+        ("grant_type", Grant.JWT.value),
+        ("assertion", assertion.token),
+        ("client_id", client_id),
+        ("client_secret", client_secret),
+    )
+    return TokenRequest(Grant.JWT, token_url(urls), fields)
+
+
+def token_exchange_request(
+    urls: BaseUrls, subject_token: object, downscope: DownscopeRequest
+) -> Result[TokenRequest, InvalidInput]:
+    """Downscope: subject_token, subject_token_type, space-joined scope, one target (§8)."""
+    checked = text_field(subject_token, "subject_token")
+    if not isinstance(checked, Success):
+        return checked
+    if downscope.resource is not None and downscope.shared_link is not None:
+        return Failure(InvalidInput("resource/shared_link", "give at most one, not both"))
+    fields = [
+        ("grant_type", Grant.TOKEN_EXCHANGE.value),
+        ("subject_token", checked.unwrap()),
+        ("subject_token_type", SUBJECT_TOKEN_TYPE),
+        ("scope", " ".join(downscope.scopes)),
+    ]
+    if downscope.resource is not None:
+        fields.append(("resource", downscope.resource))
+    if downscope.shared_link is not None:
+        fields.append(("box_shared_link", downscope.shared_link))
+    return Success(TokenRequest(Grant.TOKEN_EXCHANGE, token_url(urls), tuple(fields)))
+
+
+def revoke_request(
+    urls: BaseUrls, client_id: object, client_secret: object, token: object
+) -> Result[TokenRequest, InvalidInput]:
+    """client_id, client_secret, token; no grant_type despite OAS's schema defect (§6)."""
+    checks = (
+        text_field(client_id, "client_id"),
+        text_field(client_secret, "client_secret"),
+        text_field(token, "token"),
+    )
+    for checked in checks:
+        if not isinstance(checked, Success):
+            return checked
+    cid, secret, tok = (c.unwrap() for c in checks)
+    fields = (("client_id", cid), ("client_secret", secret), ("token", tok))
+    return Success(TokenRequest(Grant.REVOKE, revoke_url(urls), fields))

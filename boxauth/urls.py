@@ -1,0 +1,117 @@
+"""Where requests go: Box's base URLs, and the rule for overriding them.
+
+Field names follow box_sdk_gen's ``BaseUrls`` (``base_url``, ``upload_url``,
+``oauth_2_url``), so ``BaseUrls(base_url=..., oauth_2_url=...)`` ports as is.
+
+Rule (ours, defensive): an override must be https, or http to a loopback host
+(127.0.0.0/8, ::1, localhost) so tests and the emulator work. Plain http to
+anything else would send client secrets and tokens in the clear, so it is
+refused here, once, for every request built from these values.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+from returns.result import Failure, Result, Success
+
+from boxauth.errors import InvalidInput
+
+DEFAULT_BASE_URL = "https://api.box.com"
+DEFAULT_UPLOAD_URL = "https://upload.box.com/api"
+DEFAULT_OAUTH_2_URL = "https://account.box.com/api/oauth2"
+MAX_URL = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class BaseUrls:
+    """Box's three bases. Token and revoke go to ``base_url``; authorize to ``oauth_2_url``."""
+
+    base_url: str = DEFAULT_BASE_URL
+    upload_url: str = DEFAULT_UPLOAD_URL
+    oauth_2_url: str = DEFAULT_OAUTH_2_URL
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _split(url: str, name: str) -> Result[SplitResult, InvalidInput]:
+    if not isinstance(url, str) or not url:
+        return Failure(InvalidInput(name, "must be a non-empty URL string"))
+    if len(url) > MAX_URL or any(ch.isspace() or not ch.isprintable() for ch in url):
+        return Failure(InvalidInput(name, "must be a URL without spaces or control characters"))
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return Failure(InvalidInput(name, "is not a valid URL"))
+    return Success(parts)
+
+
+def check_secure_url(url: str, name: str) -> Result[str, InvalidInput]:
+    """https anywhere, http only to loopback; no credentials in the URL."""
+    split = _split(url, name)
+    if not isinstance(split, Success):
+        return Failure(split.failure())
+    parts = split.unwrap()
+    host = parts.hostname or ""
+    if not host:
+        return Failure(InvalidInput(name, "must be an absolute URL with a host"))
+    if parts.username is not None or parts.password is not None:
+        return Failure(InvalidInput(name, "must not contain user credentials"))
+    if parts.scheme == "https":
+        return Success(url)
+    if parts.scheme == "http" and is_loopback_host(host):
+        return Success(url)
+    if parts.scheme == "http":
+        return Failure(InvalidInput(name, "http:// is allowed only for loopback hosts; use https"))
+    return Failure(InvalidInput(name, "must use https"))
+
+
+def _base(url: str, name: str) -> Result[str, InvalidInput]:
+    checked = check_secure_url(url, name)
+    if not isinstance(checked, Success):
+        return checked
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        return Failure(InvalidInput(name, "must not have a query or fragment"))
+    return Success(url.rstrip("/"))
+
+
+def validate_base_urls(urls: BaseUrls) -> Result[BaseUrls, InvalidInput]:
+    """Every base passes ``check_secure_url``; trailing slashes are dropped."""
+    base = _base(urls.base_url, "base_url")
+    upload = _base(urls.upload_url, "upload_url")
+    oauth = _base(urls.oauth_2_url, "oauth_2_url")
+    for checked in (base, upload, oauth):
+        if not isinstance(checked, Success):
+            return Failure(checked.failure())
+    return Success(BaseUrls(base.unwrap(), upload.unwrap(), oauth.unwrap()))
+
+
+def token_url(urls: BaseUrls) -> str:
+    """``POST {base_url}/oauth2/token`` (protocol notes §1; not under /2.0)."""
+    return f"{urls.base_url}/oauth2/token"
+
+
+def revoke_url(urls: BaseUrls) -> str:
+    """``POST {base_url}/oauth2/revoke`` (protocol notes §6)."""
+    return f"{urls.base_url}/oauth2/revoke"
+
+
+def authorize_endpoint(urls: BaseUrls) -> str:
+    """``GET {oauth_2_url}/authorize`` (protocol notes §7)."""
+    return f"{urls.oauth_2_url}/authorize"
+
+
+def api_url(urls: BaseUrls, path: str) -> str:
+    """An API call: ``{base_url}/2.0/<path>``."""
+    return f"{urls.base_url}/2.0/{path.lstrip('/')}"
