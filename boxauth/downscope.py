@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from returns.result import Failure, Result, Success
 
+from boxauth.access_token import AccessToken
 from boxauth.errors import InvalidInput
 from boxauth.urls import check_secure_url
 
@@ -147,3 +148,8 @@ def validate_downscope(
             return Failure(link.failure())
         target_link = link.unwrap()
     return Success(DownscopeRequest(checked_scopes.unwrap(), target_resource, target_link))
+
+
+def as_downscoped(token: AccessToken) -> AccessToken:
+    """A downscoped token never carries a refresh token, whatever the server sent (§5)."""
+    return replace(token, refresh_token=None)

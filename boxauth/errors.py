@@ -126,6 +126,7 @@ class TransportFailureKind(enum.Enum):
     REDIRECT_REFUSED = "redirect_refused"
     TOO_LARGE = "too_large"
     INSECURE_URL = "insecure_url"
+    TLS = "tls"
 
     def __repr__(self) -> str:
         return f"TransportFailureKind.{self.name}"

@@ -1,0 +1,353 @@
+"""The stateful shell every auth class shares: decide, act, decide.
+
+Each public call takes this object's lock (single flight within a process)
+and the storage's lock (coordination across processes, for storages that
+provide one), reads the stored token, asks the core's lifecycle machine what
+to do, does it, and feeds the outcome back. The machine's answer is carried
+out literally; no decision is made here.
+
+Two APIs over the same code:
+- ``*_result()`` methods return ``Result[..., AuthError]`` for functional callers;
+- box_sdk_gen's names (``retrieve_token`` ...) return values or raise a
+  ``BoxAuthError`` subclass. ``_unwrap`` is the one place that raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any, ClassVar, NoReturn, Self, TypeVar
+
+from returns.result import Failure, Result, Success
+
+from boxauth.access_token import AccessToken
+from boxauth.config import Subject, SubjectKind, id_field
+from boxauth.downscope import as_downscoped, validate_downscope
+from boxauth.errors import (
+    AuthError,
+    BoxRefused,
+    InvalidInput,
+    TransportFailure,
+    TransportFailureKind,
+)
+from boxauth.exceptions import exception_for
+from boxauth.lifecycle import (
+    Action,
+    AuthKind,
+    Clear,
+    Event,
+    Fail,
+    Failed,
+    Fetch,
+    Machine,
+    Refresh,
+    Revoked,
+    StoreAndUse,
+    Succeeded,
+    Use,
+    Wanted,
+    check_margin,
+    step,
+)
+from boxauth.responses import HttpResponse, parse_empty_success, parse_token_response
+from boxauth.retry import RetryPolicy, check_policy
+from boxauth.token_requests import Grant, TokenRequest, revoke_request, token_exchange_request
+from boxauth.urls import BaseUrls, validate_base_urls
+
+from .calls import Build, Effects, call
+from .storage import StorageLockTimeout, TokenStorage
+from .transport import Urllib3Transport
+
+log = logging.getLogger("boxauth")
+T = TypeVar("T")
+
+
+def unwrap(result: Result[T, AuthError]) -> T:
+    """The one place a Result becomes a value or a typed exception."""
+    if isinstance(result, Success):
+        return result.unwrap()
+    raise_error(result.failure())
+
+
+def raise_error(error: AuthError) -> NoReturn:
+    raise exception_for(error) from None
+
+
+def ok_or_raise(result: Result[T, InvalidInput]) -> T:
+    """For constructors: bad configuration raises BoxConfigError at once."""
+    if isinstance(result, Success):
+        return result.unwrap()
+    raise_error(result.failure())
+
+
+def interpret_token(
+    resp: HttpResponse, sent_at: float, received_at: float
+) -> Result[AccessToken, BoxRefused]:
+    return parse_token_response(resp, sent_at=sent_at, received_at=received_at)
+
+
+def interpret_empty(
+    resp: HttpResponse, _sent_at: float, received_at: float
+) -> Result[None, BoxRefused]:
+    return parse_empty_success(resp, received_at)
+
+
+class BaseAuth:
+    """Shared machinery. Subclasses set ``kind`` and supply ``_grant_request``."""
+
+    kind: ClassVar[AuthKind]
+
+    def __init__(
+        self,
+        *,
+        token_storage: TokenStorage,
+        base_urls: BaseUrls | None = None,
+        transport: Urllib3Transport | None = None,
+        effects: Effects | None = None,
+        retry_policy: RetryPolicy | None = None,
+        refresh_margin: float = 60.0,
+    ) -> None:
+        self.base_urls = ok_or_raise(validate_base_urls(base_urls or BaseUrls()))
+        self.token_storage = token_storage
+        self.transport = transport or Urllib3Transport()
+        self.effects = effects or Effects()
+        self._policy = ok_or_raise(check_policy(retry_policy or RetryPolicy()))
+        self._margin = ok_or_raise(check_margin(refresh_margin))
+        self._machine = Machine(self.kind, self._margin)
+        self._lock = threading.Lock()
+        self._skew = 0.0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_urls.base_url!r})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError(f"{type(self).__name__} holds secrets and cannot be pickled")
+
+    def _shell_kwargs(self) -> dict[str, Any]:
+        """Everything a ``with_*`` copy must keep."""
+        return {
+            "base_urls": self.base_urls,
+            "transport": self.transport,
+            "effects": self.effects,
+            "retry_policy": self._policy,
+            "refresh_margin": self._margin,
+        }
+
+    # -- what a subclass supplies -------------------------------------------------
+
+    def _grant_request(self) -> tuple[Grant, Build]:
+        """The request that gets a brand-new token (JWT, CCG)."""
+        raise NotImplementedError
+
+    def _refresh_request(self, token: AccessToken) -> Build:
+        """The request that spends ``token``'s refresh token (OAuth)."""
+        raise NotImplementedError
+
+    def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
+        """client_id and client_secret, for revoking."""
+        raise NotImplementedError
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _step(self, event: Event) -> Action:
+        stepped = step(self._machine, event)
+        if not isinstance(stepped, Success):
+            # Only a bug in this shell can feed an illegal event: the lock is held.
+            raise RuntimeError(f"lifecycle machine refused {stepped.failure()}")
+        self._machine, action = stepped.unwrap()
+        return action
+
+    def _call(self, grant: Grant, build: Build) -> Result[AccessToken, AuthError]:
+        result, self._skew = call(
+            self.transport,
+            self.effects,
+            self._policy,
+            grant=grant,
+            build=build,
+            interpret=interpret_token,
+            skew=self._skew,
+        )
+        return result
+
+    def _renew(self, action: Fetch | Refresh) -> Result[AccessToken, AuthError]:
+        if isinstance(action, Fetch):
+            grant, build = self._grant_request()
+            log.debug("fetching a new token (%s)", grant.value)
+            return self._call(grant, build)
+        log.debug("refreshing the token with its refresh token")
+        return self._call(Grant.REFRESH_TOKEN, self._refresh_request(action.token))
+
+    def _locked(self, body: Any) -> Any:
+        """Run ``body()`` under this object's lock and the storage's lock."""
+        with self._lock:
+            try:
+                with self.token_storage.lock():
+                    return body()
+            except StorageLockTimeout:
+                return Failure(
+                    TransportFailure(
+                        TransportFailureKind.DEADLINE,
+                        "timed out waiting for the token storage lock",
+                        False,
+                    )
+                )
+
+    def _obtain(self, forced: bool) -> Result[AccessToken, AuthError]:
+        def body() -> Result[AccessToken, AuthError]:
+            previous = self.token_storage.get()
+            action = self._step(Wanted(previous, self.effects.clock(), forced))
+            if isinstance(action, Fetch | Refresh):
+                renewed = self._renew(action)
+                now = self.effects.clock()
+                if isinstance(renewed, Success):
+                    action = self._step(Succeeded(action.ticket, renewed.unwrap(), now))
+                else:
+                    action = self._step(Failed(action.ticket, renewed.failure(), previous, now))
+            return self._finish(action)
+
+        result: Result[AccessToken, AuthError] = self._locked(body)
+        return result
+
+    def _finish(self, action: Action) -> Result[AccessToken, AuthError]:
+        match action:
+            case Use(token=token, renewal_error=None):
+                return Success(token)
+            case Use(token=token, renewal_error=error):
+                log.warning(
+                    "early token renewal failed; using the still-valid token: %s",
+                    error.message() if error else "",
+                )
+                return Success(token)
+            case StoreAndUse(token=token):
+                self.token_storage.store(token)
+                return Success(token)
+            case Fail(error=error):
+                return Failure(error)
+            case _:
+                raise RuntimeError(f"unexpected lifecycle action {type(action).__name__}")
+
+    # -- Result API ---------------------------------------------------------------
+
+    def retrieve_token_result(self) -> Result[AccessToken, AuthError]:
+        """The current token, renewed first if the lifecycle rules say so."""
+        return self._obtain(forced=False)
+
+    def refresh_token_result(self) -> Result[AccessToken, AuthError]:
+        """A new token now, whatever the stored one's age."""
+        return self._obtain(forced=True)
+
+    def revoke_token_result(self) -> Result[None, AuthError]:
+        """Revoke the stored token at Box, then clear the storage.
+
+        If Box cannot be reached or refuses, the storage is left as it was, so
+        nothing is lost and the caller may try again.
+        """
+
+        def body() -> Result[None, AuthError]:
+            token = self.token_storage.get()
+            secret = token.access_token or token.refresh_token if token else None
+            if secret:
+                creds = self._client_credentials()
+                if not isinstance(creds, Success):
+                    return Failure(creds.failure())
+                client_id, client_secret = creds.unwrap()
+
+                def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
+                    req = revoke_request(self.base_urls, client_id, client_secret, secret)
+                    return req
+
+                result, _ = call(
+                    self.transport,
+                    self.effects,
+                    self._policy,
+                    grant=Grant.REVOKE,
+                    build=build,
+                    interpret=interpret_empty,
+                )
+                if not isinstance(result, Success):
+                    return Failure(result.failure())
+            self.token_storage.clear()
+            action = self._step(Revoked())
+            assert isinstance(action, Clear)  # noqa: S101 - the table says so
+            log.debug("token revoked and storage cleared")
+            return Success(None)
+
+        result: Result[None, AuthError] = self._locked(body)
+        return result
+
+    def downscope_token_result(
+        self, scopes: Iterable[str], *, resource: str | None = None, shared_link: str | None = None
+    ) -> Result[AccessToken, AuthError]:
+        """Exchange the current token for a narrower one. Nothing is stored."""
+        wanted = validate_downscope(scopes, resource, shared_link)
+        if not isinstance(wanted, Success):
+            return Failure(wanted.failure())
+        parent = self.retrieve_token_result()
+        if not isinstance(parent, Success):
+            return parent
+        subject = parent.unwrap().access_token
+
+        def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
+            req = token_exchange_request(self.base_urls, subject, wanted.unwrap())
+            return req
+
+        return self._call(Grant.TOKEN_EXCHANGE, build).map(as_downscoped)
+
+    # -- box_sdk_gen's raising API ------------------------------------------------
+
+    def retrieve_token(self, network_session: object = None) -> AccessToken:
+        return unwrap(self.retrieve_token_result())
+
+    def refresh_token(self, network_session: object = None) -> AccessToken:
+        return unwrap(self.refresh_token_result())
+
+    def revoke_token(self, network_session: object = None) -> None:
+        unwrap(self.revoke_token_result())
+
+    def downscope_token(
+        self,
+        scopes: Iterable[str],
+        *,
+        resource: str | None = None,
+        shared_link: str | None = None,
+        network_session: object = None,
+    ) -> AccessToken:
+        return unwrap(
+            self.downscope_token_result(scopes, resource=resource, shared_link=shared_link)
+        )
+
+    def retrieve_authorization_header(self, network_session: object = None) -> str:
+        return f"Bearer {self.retrieve_token().access_token}"
+
+
+class SubjectAuth(BaseAuth):
+    """JWT and CCG: the same app can act as the Service Account or as a user."""
+
+    config: Any  # a config with ``with_subject`` and ``token_storage``
+
+    def __init__(self, config: Any, **shell: Any) -> None:
+        self.config = config
+        super().__init__(token_storage=config.token_storage, **shell)
+
+    def _with(self, kind: SubjectKind, ident: object, storage: TokenStorage | None) -> Self:
+        field = "user_id" if kind is SubjectKind.USER else "enterprise_id"
+        checked = ok_or_raise(id_field(ident, field))
+        if checked is None:
+            raise_error(InvalidInput(field, "is missing"))
+        config = self.config.with_subject(Subject(kind, checked), storage)
+        return type(self)(config, **self._shell_kwargs())
+
+    def with_user_subject(self, user_id: str, *, token_storage: TokenStorage | None = None) -> Self:
+        """A new auth object acting as ``user_id``; this one is left unchanged.
+
+        Every setting is kept (box_sdk_gen drops the JWT algorithm here); the
+        new object has its own storage (in memory unless one is given).
+        """
+        return self._with(SubjectKind.USER, user_id, token_storage)
+
+    def with_enterprise_subject(
+        self, enterprise_id: str, *, token_storage: TokenStorage | None = None
+    ) -> Self:
+        """A new auth object acting as the enterprise's Service Account."""
+        return self._with(SubjectKind.ENTERPRISE, enterprise_id, token_storage)

@@ -1,0 +1,53 @@
+"""Developer tokens: ``BoxDeveloperTokenAuth`` (protocol notes §5).
+
+A developer token lives 60 minutes and cannot be refreshed by an API call.
+Revoking one needs the app's client id and secret (``DeveloperTokenConfig``);
+without them ``revoke_token`` says so (box_sdk_gen raises AttributeError).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from returns.result import Failure, Result, Success
+
+from boxauth.access_token import AccessToken
+from boxauth.config import text_field
+from boxauth.errors import AuthError, InvalidInput
+from boxauth.lifecycle import AuthKind
+
+from .auth import BaseAuth, ok_or_raise
+from .configs import DeveloperTokenConfig
+from .storage import InMemoryTokenStorage
+
+
+class BoxDeveloperTokenAuth(BaseAuth):
+    """Use a token you already have: a developer token or a downscoped one.
+
+    ``token`` may be the token string, or an ``AccessToken`` (then its expiry
+    is known and honoured, e.g. for a downscoped token).
+    """
+
+    kind = AuthKind.DEVELOPER
+
+    def __init__(
+        self, token: str | AccessToken, *, config: DeveloperTokenConfig | None = None, **shell: Any
+    ) -> None:
+        record = token if isinstance(token, AccessToken) else AccessToken(access_token=token)
+        ok_or_raise(text_field(record.access_token, "token"))
+        self.config = config
+        storage = InMemoryTokenStorage()
+        storage.store(record)
+        super().__init__(token_storage=storage, **shell)
+
+    def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
+        settings = self.config.settings if self.config is not None else None
+        if settings is None or not settings.client_id or not settings.client_secret:
+            return Failure(
+                InvalidInput(
+                    "config",
+                    "revoking a developer token needs "
+                    "DeveloperTokenConfig(client_id=..., client_secret=...)",
+                )
+            )
+        return Success((settings.client_id, settings.client_secret))

@@ -1,0 +1,168 @@
+"""OAuth 2.0 authorization code flow: ``BoxOAuth`` (protocol notes §1, §5, §7).
+
+The refresh token is single use: each refresh burns it and returns a new pair.
+That is why every refresh runs under the storage's lock and is never retried
+once it may have reached Box (see ``boxauth.retry``): a retry, or a second
+process refreshing with the same token, would get invalid_grant and strand the
+user.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from returns.result import Failure, Result, Success
+
+from boxauth.access_token import AccessToken
+from boxauth.authorize import (
+    AuthorizeRequest,
+    authorize_url,
+    code_from_redirect,
+    parse_redirect_query,
+    state_matches,
+)
+from boxauth.errors import AuthError, InvalidInput
+from boxauth.lifecycle import AuthKind
+from boxauth.token_requests import Grant, TokenRequest, authorization_code_request, refresh_request
+
+from .auth import BaseAuth, unwrap
+from .calls import Build
+from .configs import OAuthConfig
+
+# Authorize requests whose redirect has not come back yet, newest last.
+MAX_PENDING = 64
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetAuthorizeUrlOptions:
+    """box_sdk_gen's options for ``get_authorize_url``. ``scope`` may be a list."""
+
+    client_id: str | None = None
+    redirect_uri: str | None = None
+    response_type: str | None = None
+    state: str | None = None
+    scope: str | Sequence[str] | None = None
+
+
+def _scopes(scope: str | Sequence[str] | None) -> tuple[str, ...]:
+    if scope is None:
+        return ()
+    if isinstance(scope, str):
+        return tuple(scope.split())
+    return tuple(scope)
+
+
+class BoxOAuth(BaseAuth):
+    """Tokens for a Box user who signed in and approved the app."""
+
+    kind = AuthKind.OAUTH
+
+    def __init__(self, config: OAuthConfig, **shell: Any) -> None:
+        self.config = config
+        super().__init__(token_storage=config.token_storage, **shell)
+        self._pending: OrderedDict[str, str | None] = OrderedDict()
+
+    # -- authorize ---------------------------------------------------------------
+
+    def get_authorize_url_result(
+        self, options: GetAuthorizeUrlOptions | None = None
+    ) -> Result[str, AuthError]:
+        opts = options or GetAuthorizeUrlOptions()
+        state = opts.state or self.effects.new_state()
+        request = AuthorizeRequest(
+            client_id=opts.client_id or self.config.settings.client_id,
+            redirect_uri=opts.redirect_uri,
+            state=state,
+            scopes=_scopes(opts.scope),
+            response_type=opts.response_type or "code",
+        )
+        url = authorize_url(self.base_urls, request)
+        if isinstance(url, Success):
+            with self._lock:
+                self._pending[state] = opts.redirect_uri
+                while len(self._pending) > MAX_PENDING:
+                    self._pending.popitem(last=False)
+        return url
+
+    def get_authorize_url(
+        self, *, options: GetAuthorizeUrlOptions | None = None, network_session: object = None
+    ) -> str:
+        """The URL to send the user to. A state is generated and remembered if none is given."""
+        return unwrap(self.get_authorize_url_result(options))
+
+    # -- code exchange -------------------------------------------------------------
+
+    def _exchange(self, code: str, redirect_uri: str | None) -> Result[AccessToken, AuthError]:
+        settings = self.config.settings
+
+        def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
+            return authorization_code_request(self.base_urls, settings, code, redirect_uri)
+
+        def body() -> Result[AccessToken, AuthError]:
+            result = self._call(Grant.AUTHORIZATION_CODE, build)
+            if isinstance(result, Success):
+                self.token_storage.store(result.unwrap())
+            return result
+
+        result: Result[AccessToken, AuthError] = self._locked(body)
+        return result
+
+    def get_tokens_authorization_code_grant_result(
+        self, authorization_code: str
+    ) -> Result[AccessToken, AuthError]:
+        return self._exchange(authorization_code, None)
+
+    def get_tokens_authorization_code_grant(
+        self, authorization_code: str, network_session: object = None
+    ) -> AccessToken:
+        """Exchange the code from the redirect for tokens, and store them.
+
+        This box_sdk_gen-compatible call cannot check ``state``; prefer
+        ``get_tokens_from_redirect`` when you have the whole redirect URL.
+        """
+        return unwrap(self.get_tokens_authorization_code_grant_result(authorization_code))
+
+    def get_tokens_from_redirect_result(self, redirect: str) -> Result[AccessToken, AuthError]:
+        query = urlsplit(redirect).query if "://" in redirect else redirect.lstrip("?")
+        parsed = parse_redirect_query(query)
+        if not isinstance(parsed, Success):
+            return Failure(parsed.failure())
+        received = parsed.unwrap().state
+        with self._lock:
+            expected = next((s for s in self._pending if state_matches(s, received)), None)
+            if expected is not None:
+                redirect_uri = self._pending.pop(expected)
+        if expected is None:
+            return Failure(
+                InvalidInput(
+                    "state",
+                    "is missing or matches no authorize request of this object (possible CSRF)",
+                )
+            )
+        code = code_from_redirect(query, expected)
+        if not isinstance(code, Success):
+            return Failure(code.failure())
+        return self._exchange(code.unwrap(), redirect_uri)
+
+    def get_tokens_from_redirect(self, redirect: str) -> AccessToken:
+        """Check the redirect's ``state`` against the authorize requests made here,
+        then exchange its code. Refuses a missing or unknown state (CSRF)."""
+        return unwrap(self.get_tokens_from_redirect_result(redirect))
+
+    # -- renewal -----------------------------------------------------------------
+
+    def _refresh_request(self, token: AccessToken) -> Build:
+        settings = self.config.settings
+        refresh_token = token.refresh_token
+
+        def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
+            return refresh_request(self.base_urls, settings, refresh_token)
+
+        return build
+
+    def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
+        return Success((self.config.settings.client_id, self.config.settings.client_secret))

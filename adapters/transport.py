@@ -1,0 +1,194 @@
+"""HTTP over urllib3: one attempt per call, every failure a typed value.
+
+What this adapter guarantees (engineering notes, "urllib3 facts"):
+- Connect and read timeouts are always set (urllib3 has none by default), and
+  never exceed what is left of the caller's deadline.
+- TLS verification is always on. There is no switch to turn it off, and no
+  environment variable is read for it. ``ca_certs`` may name a CA bundle (for
+  TLS-inspecting proxies); it adds trust, it cannot remove verification.
+- Plain http is refused unless the host is loopback (checked again here, so a
+  URL that did not come from ``BaseUrls`` cannot slip through).
+- Redirects are never followed: a token POST that follows a redirect re-sends
+  the client secret to wherever the redirect points (box_sdk_gen does this).
+  A 3xx is returned as ``REDIRECT_REFUSED``.
+- Bodies are read up to 1 MiB; a larger body is ``TOO_LARGE``, unread.
+- Proxies: an explicit ``proxy_url``, else HTTPS_PROXY / https_proxy
+  (respecting NO_PROXY). Proxies apply to token requests too.
+- Exception text from urllib3 is never passed on (it can contain URLs and
+  headers); only the exception's class name and the host are reported.
+
+Retries are not done here: the caller (``adapters.calls``) decides with the
+core's ``boxauth.retry`` rules, because a JWT retry needs a freshly signed
+assertion, which only the caller can make.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import urllib3
+from returns.result import Failure, Result, Success
+from urllib3 import exceptions as u3
+
+from boxauth.errors import TransportFailure, TransportFailureKind
+from boxauth.responses import MAX_BODY, HttpResponse
+from boxauth.urls import check_secure_url
+
+USER_AGENT = "boxauth/0.1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class TransportSettings:
+    """Timeouts in seconds. ``deadline`` bounds a whole call, retries included."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    deadline: float = 30.0
+    proxy_url: str | None = None
+    ca_certs: str | None = None
+    pool_size: int = 8
+
+
+def _env_proxy(url: str) -> str | None:
+    host = urlsplit(url).hostname or ""
+    if urllib.request.proxy_bypass(host):
+        return None
+    return urllib.request.getproxies_environment().get(urlsplit(url).scheme)
+
+
+def _failure(
+    kind: TransportFailureKind, exc: BaseException, host: str, sent: bool
+) -> Failure[TransportFailure]:
+    return Failure(TransportFailure(kind, f"{type(exc).__name__} talking to {host}", sent))
+
+
+# Which urllib3 exception means what, and whether the request may have been sent.
+# Order matters: subclasses first (NewConnectionError is a ConnectTimeoutError).
+_EXCEPTIONS: tuple[tuple[type[BaseException], TransportFailureKind, bool], ...] = (
+    (u3.NewConnectionError, TransportFailureKind.CONNECT, False),
+    (u3.ConnectTimeoutError, TransportFailureKind.TIMEOUT, False),
+    (u3.ProxyError, TransportFailureKind.CONNECT, False),
+    (u3.SSLError, TransportFailureKind.TLS, False),
+    (u3.ReadTimeoutError, TransportFailureKind.TIMEOUT, True),
+    (u3.ProtocolError, TransportFailureKind.PROTOCOL, True),
+    (u3.HTTPError, TransportFailureKind.PROTOCOL, True),
+)
+
+
+class Urllib3Transport:
+    """One connection pool per auth object, so connections are reused."""
+
+    def __init__(self, settings: TransportSettings | None = None) -> None:
+        self.settings = settings or TransportSettings()
+        self._direct = urllib3.PoolManager(
+            num_pools=4,
+            maxsize=self.settings.pool_size,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=self.settings.ca_certs,
+            retries=False,
+        )
+        self._proxies: dict[str, urllib3.ProxyManager] = {}
+
+    def __repr__(self) -> str:
+        return f"Urllib3Transport({self.settings!r})"
+
+    def _pool_for(self, url: str) -> urllib3.PoolManager:
+        proxy = self.settings.proxy_url or _env_proxy(url)
+        if proxy is None:
+            return self._direct
+        if proxy not in self._proxies:
+            self._proxies[proxy] = urllib3.ProxyManager(
+                proxy,
+                maxsize=self.settings.pool_size,
+                cert_reqs="CERT_REQUIRED",
+                ca_certs=self.settings.ca_certs,
+                retries=False,
+            )
+        return self._proxies[proxy]
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | None = None,
+        remaining: float | None = None,
+    ) -> Result[HttpResponse, TransportFailure]:
+        """One request, one answer. ``remaining``: seconds left of the call's deadline."""
+        checked = check_secure_url(url, "url")
+        if not isinstance(checked, Success):
+            detail = checked.failure().message()
+            return Failure(TransportFailure(TransportFailureKind.INSECURE_URL, detail, False))
+        host = urlsplit(url).hostname or "?"
+        budget = self.settings.deadline if remaining is None else remaining
+        if budget <= 0:
+            return Failure(
+                TransportFailure(TransportFailureKind.DEADLINE, "deadline passed", False)
+            )
+        timeout = urllib3.Timeout(
+            connect=min(self.settings.connect_timeout, budget),
+            read=min(self.settings.read_timeout, budget),
+        )
+        all_headers = {"User-Agent": USER_AGENT, **headers}
+        try:
+            raw = self._pool_for(url).request(
+                method,
+                url,
+                body=body,
+                headers=all_headers,
+                timeout=timeout,
+                retries=False,
+                redirect=False,
+                preload_content=False,
+            )
+        except (u3.HTTPError, OSError) as exc:
+            return self._map(exc, host)
+        try:
+            return self._read(raw, host)
+        finally:
+            raw.release_conn()
+
+    def _read(
+        self, raw: urllib3.BaseHTTPResponse, host: str
+    ) -> Result[HttpResponse, TransportFailure]:
+        if 300 <= raw.status < 400:
+            raw.drain_conn()
+            return Failure(
+                TransportFailure(
+                    TransportFailureKind.REDIRECT_REFUSED,
+                    f"{host} answered {raw.status} (a redirect); redirects are never followed",
+                    True,
+                )
+            )
+        declared = raw.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+            return Failure(
+                TransportFailure(TransportFailureKind.TOO_LARGE, f"{host} sent over 1 MiB", True)
+            )
+        try:
+            data = raw.read(MAX_BODY + 1)
+        except (u3.HTTPError, OSError) as exc:
+            return self._map(exc, host)
+        if len(data) > MAX_BODY:
+            return Failure(
+                TransportFailure(TransportFailureKind.TOO_LARGE, f"{host} sent over 1 MiB", True)
+            )
+        headers = tuple((k, v) for k, v in raw.headers.items())
+        return Success(HttpResponse(raw.status, headers, data))
+
+    @staticmethod
+    def _map(exc: BaseException, host: str) -> Result[HttpResponse, TransportFailure]:
+        for kind_of, kind, sent in _EXCEPTIONS:
+            if isinstance(exc, kind_of):
+                return _failure(kind, exc, host, sent)
+        # A bare OSError mid-exchange (e.g. a reset): it may have been sent.
+        return _failure(TransportFailureKind.PROTOCOL, exc, host, True)
+
+    def close(self) -> None:
+        self._direct.clear()
+        for pool in self._proxies.values():
+            pool.clear()
