@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from returns.result import Failure, Result, Success
@@ -66,21 +66,45 @@ def request_id(resp: HttpResponse) -> str | None:
     return clean_text(value, 128) if value else None
 
 
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+_MON = f"({'|'.join(_MONTH_NAMES)})"
+_TIME = r"(\d{2}):(\d{2}):(\d{2})"
+# RFC 9110 §5.6.7: IMF-fixdate, plus the two obsolete forms recipients must accept.
+_IMF_FIXDATE = re.compile(rf"[A-Za-z]{{3}}, (\d{{2}}) {_MON} (\d{{4}}) {_TIME} GMT")
+_RFC850 = re.compile(rf"[A-Za-z]{{6,9}}, (\d{{2}})-{_MON}-(\d{{2}}) {_TIME} GMT")
+_ASCTIME = re.compile(rf"[A-Za-z]{{3}} {_MON} ([ \d]\d) {_TIME} (\d{{4}})")
+
+
+def _date_fields(text: str) -> tuple[int, int, int, int, int, int] | None:
+    if m := _IMF_FIXDATE.fullmatch(text):
+        day, mon, year, hh, mm, ss = m.groups()
+    elif m := _RFC850.fullmatch(text):
+        day, mon, yy, hh, mm, ss = m.groups()
+        year = str(1900 + int(yy) if int(yy) >= 70 else 2000 + int(yy))
+    elif m := _ASCTIME.fullmatch(text):
+        mon, day, hh, mm, ss, year = m.groups()
+    else:
+        return None
+    return int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss)
+
+
 def parse_http_date(value: str | None) -> float | None:
-    """An RFC 7231 IMF-fixdate (Box's Date header) as Unix seconds, or None."""
+    """An HTTP date (Box sends IMF-fixdate) as Unix seconds, or None.
+
+    Our own parser rather than ``email.utils``: that module pulls in socket and
+    random, which the pure core must not load.
+    """
     if not value or len(value) > 64:
         return None
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if moment.tzinfo is None:
+    fields = _date_fields(value.strip())
+    if fields is None:
         return None
     try:
-        stamp = moment.timestamp()
-    except (OverflowError, OSError, ValueError):
+        moment = datetime(*fields, tzinfo=UTC)
+    except ValueError:
         return None
-    return stamp if math.isfinite(stamp) else None
+    return moment.timestamp()
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:

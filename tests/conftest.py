@@ -1,9 +1,44 @@
-"""Shared fixtures for example and integration tests."""
+"""Shared fixtures for example and integration tests.
+
+Every test talks to a fresh in-process Box emulator on 127.0.0.1.
+"""
+
+from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from hypothesis import settings
+
+import boxauth
 
 settings.register_profile("ci", max_examples=50, derandomize=True, deadline=None, database=None)
 settings.register_profile("exhaustive", max_examples=1250, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_report_header() -> str:
+    return f"boxauth under test: {os.path.dirname(boxauth.__file__)}"
+
+
+class Box:
+    """An emulator and a registered app fixture, for one test."""
+
+    def __init__(self, emu: Any, fx: Any) -> None:
+        self.emu = emu
+        self.fx = fx
+
+
+@pytest.fixture
+def box() -> Iterator[Box]:
+    from boxauth.adapters.emulator import BoxEmulator, make_app_fixture
+
+    with BoxEmulator() as emu:
+        yield Box(emu, make_app_fixture(emu))
+
+
+@pytest.fixture
+def urls(box: Box) -> boxauth.BaseUrls:
+    return boxauth.BaseUrls(base_url=box.emu.base_url, oauth_2_url=box.emu.oauth_2_url)
