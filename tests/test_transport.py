@@ -1,0 +1,138 @@
+"""The urllib3 adapter: redirects, plain http, TLS, size caps, timeouts, proxies."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from returns.result import Failure, Success
+
+from boxauth import TransportFailureKind, TransportSettings, Urllib3Transport
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        self.rfile.read(length)
+        route = self.path
+        if route == "/redirect":
+            self.send_response(307)
+            self.send_header("Location", "https://elsewhere.example/oauth2/token")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif route == "/huge":
+            body = b"x" * (1024 * 1024 + 10)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif route == "/slow":
+            time.sleep(1.0)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+        else:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def post(transport: Urllib3Transport, url: str) -> Any:
+    return transport.send("POST", url, headers={}, body=b"client_secret=s3cr3t")
+
+
+def test_redirects_are_never_followed(server: str) -> None:
+    result = post(Urllib3Transport(), f"{server}/redirect")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.REDIRECT_REFUSED
+    assert "elsewhere" not in result.failure().detail
+
+
+def test_plain_http_to_a_remote_host_is_refused_before_connecting() -> None:
+    result = post(Urllib3Transport(), "http://api.box.com/oauth2/token")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.INSECURE_URL
+    assert result.failure().maybe_sent is False
+
+
+def test_bodies_over_one_mib_are_refused(server: str) -> None:
+    result = post(Urllib3Transport(), f"{server}/huge")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.TOO_LARGE
+
+
+def test_read_timeout_is_enforced(server: str) -> None:
+    transport = Urllib3Transport(TransportSettings(read_timeout=0.2))
+    started = time.monotonic()
+    result = post(transport, f"{server}/slow")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.TIMEOUT
+    assert result.failure().maybe_sent is True
+    assert time.monotonic() - started < 0.9
+
+
+def test_remaining_deadline_caps_the_timeout(server: str) -> None:
+    result = Urllib3Transport().send("POST", f"{server}/slow", headers={}, body=b"", remaining=0.2)
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.TIMEOUT
+
+
+def test_connection_refused_is_a_typed_failure_not_sent() -> None:
+    result = post(Urllib3Transport(TransportSettings(connect_timeout=1)), "http://127.0.0.1:1/x")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.CONNECT
+    assert result.failure().maybe_sent is False
+
+
+def test_success_returns_status_headers_and_body(server: str) -> None:
+    result = post(Urllib3Transport(), f"{server}/ok")
+    assert isinstance(result, Success)
+    assert result.unwrap().status == 200
+    assert result.unwrap().body == b"{}"
+
+
+def test_tls_verification_cannot_be_disabled_by_the_environment(monkeypatch: Any) -> None:
+    for name in ("PYTHONHTTPSVERIFY", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+        monkeypatch.setenv(name, "0" if name == "PYTHONHTTPSVERIFY" else "")
+    transport = Urllib3Transport()
+    assert transport._direct.connection_pool_kw["cert_reqs"] == "CERT_REQUIRED"
+    assert not hasattr(TransportSettings(), "verify")
+
+
+def test_https_proxy_from_the_environment_is_used_and_no_proxy_respected(monkeypatch: Any) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    transport = Urllib3Transport()
+    pool = transport._pool_for("https://api.box.com/oauth2/token")
+    assert pool is not transport._direct
+    assert transport._pool_for("https://internal.example/x") is transport._direct
+
+
+def test_no_exception_text_leaks(server: str) -> None:
+    os.environ.pop("HTTPS_PROXY", None)
+    result = post(Urllib3Transport(), "http://127.0.0.1:1/?token=abc")
+    assert isinstance(result, Failure)
+    assert "abc" not in result.failure().detail
