@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from support import authorize_redirect
 
 from boxauth import (
     AccessToken,
@@ -33,8 +34,6 @@ from boxauth import (
     OAuthConfig,
     TokenStorage,
 )
-
-from support import authorize_redirect
 
 
 def test_developer_token(box: Any, urls: BaseUrls) -> None:
@@ -209,7 +208,9 @@ def test_inject_tokens_camel_case(box: Any, urls: BaseUrls) -> None:
 
 def test_retrieve_refresh_revoke(box: Any, urls: BaseUrls) -> None:
     auth = BoxCCGAuth(
-        config=CCGConfig(box.fx.client_id, box.fx.client_secret, enterprise_id=box.fx.enterprise_id),
+        config=CCGConfig(
+            box.fx.client_id, box.fx.client_secret, enterprise_id=box.fx.enterprise_id
+        ),
         base_urls=urls,
     )
     first = auth.retrieve_token()
