@@ -99,4 +99,17 @@ def fmt_ratio(r: float | None) -> str:
         return "—"
     if r >= 100:
         return f"{r:,.0f}×"
+    if r < 0.1:
+        return f"{r:.2g}×"
     return f"{r:.2f}×"
+
+
+def finite(obj: Any) -> Any:
+    """NaN and infinities become None, so the JSON is strict."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {str(k): finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite(v) for v in obj]
+    return obj

@@ -33,7 +33,7 @@ import bench_cached  # noqa: E402
 import bench_fetch  # noqa: E402
 import bench_herd  # noqa: E402
 import bench_import  # noqa: E402
-from bench_stats import NOT_INSTALLED, fmt_range, fmt_ratio  # noqa: E402
+from bench_stats import NOT_INSTALLED, finite, fmt_range, fmt_ratio  # noqa: E402
 
 FULL = {"import_runs": 15, "rounds": 7, "budget": 0.25, "fetches": 200, "fetch_rounds": 3,
         "herd_rounds": 3}
@@ -255,7 +255,7 @@ def herd_rows(res: Any) -> list[dict[str, Any]]:
     out.append(row("herd_oauth_refreshes", "herd, OAuth, access token expired: refreshes",
                    _cell(ours, "refreshes", unit=""), _cell(sdk, "refreshes", unit=""),
                    "box_sdk_gen", None, "exactly 1", "n/a" if ok is None else
-                   ("yes" if ok else "NO"), note=f"boxauth: 64× retrieve_token; {mode}"))
+                   ("yes" if ok else "NO"), note="boxauth: 64× retrieve_token" + (f"; {mode}" if mode else "")))
     ok = exact(ours, "invalid_grant", 0)
     out.append(row("herd_oauth_invalid_grant", "herd, OAuth: invalid_grant failures",
                    _cell(ours, "invalid_grant", unit=""), _cell(sdk, "invalid_grant", unit=""),
@@ -408,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         doc = {"machine": info, "config": cfg, "quick": args.quick, "elapsed_s": elapsed,
                "rows": rows, "results": results, "errors": errors,
                "profiles": profiles if isinstance(profiles, dict) else {}}
-        Path(args.json).write_text(json.dumps(doc, indent=2, default=str, allow_nan=True) + "\n")
+        Path(args.json).write_text(json.dumps(finite(doc), indent=2, default=str, allow_nan=False) + "\n")
         print(f"\nJSON written to {args.json}")
     return 1 if errors else 0
 
