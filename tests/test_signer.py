@@ -70,9 +70,9 @@ def _b64url_decode(text: str) -> bytes:
 
 
 HASHES = {
-    Algorithm.RS256: hashes.SHA256,
-    Algorithm.RS384: hashes.SHA384,
-    Algorithm.RS512: hashes.SHA512,
+    Algorithm.RS256: hashes.SHA256(),
+    Algorithm.RS384: hashes.SHA384(),
+    Algorithm.RS512: hashes.SHA512(),
 }
 
 
@@ -92,7 +92,7 @@ def test_signatures_verify_with_cryptography_and_jose(keys: Keys, alg: Algorithm
     head, body, sig = token.split(".")
     # cryptography directly: an independent check of the RSA PKCS#1 v1.5 signature.
     keys.key.public_key().verify(
-        _b64url_decode(sig), f"{head}.{body}".encode(), padding.PKCS1v15(), HASHES[alg]()
+        _b64url_decode(sig), f"{head}.{body}".encode(), padding.PKCS1v15(), HASHES[alg]
     )
     # jose, always with an explicit algorithms list (the DER key-confusion advisory).
     public_pem = keys.key.public_key().public_bytes(

@@ -1,0 +1,432 @@
+"""Token storages: round trips, 0600 files written atomically, corrupt files, locks."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from boxauth.adapters import storage as storage_module
+from boxauth.adapters.storage import (
+    FileTokenStorage,
+    FileWithInMemoryCacheTokenStorage,
+    InMemoryTokenStorage,
+    StorageLockTimeout,
+    TokenStorage,
+)
+
+from boxauth.access_token import MAX_SERIALIZED, AccessToken, RestrictedTo
+
+SECRET = "acc-SECRET-token-text"
+TOKEN = AccessToken(
+    access_token=SECRET,
+    refresh_token="ref-SECRET-token-text",
+    expires_in=3600,
+    token_type="bearer",
+    restricted_to=[RestrictedTo("item_preview", "file", "123", "a.txt"), RestrictedTo("base")],
+    issued_token_type="urn:ietf:params:oauth:token-type:access_token",
+    expires_at=1_700_003_600.5,
+)
+OTHER = AccessToken(access_token="other-token", expires_at=1.0)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "token.json"
+
+
+@pytest.fixture
+def umask_zero() -> Iterator[None]:
+    old = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _all(path: Path) -> list[TokenStorage]:
+    return [
+        InMemoryTokenStorage(),
+        FileTokenStorage(filename=str(path)),
+        FileWithInMemoryCacheTokenStorage(filename=str(path)),
+    ]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_store_get_clear_round_trip(path: Path, index: int) -> None:
+    storage = _all(path)[index]
+    assert storage.get() is None
+    storage.store(TOKEN)
+    got = storage.get()
+    assert got == TOKEN
+    assert got is not None and got.restricted_to == TOKEN.restricted_to
+    assert got.expires_at == 1_700_003_600.5
+    storage.store(OTHER)
+    assert storage.get() == OTHER
+    storage.clear()
+    assert storage.get() is None
+    storage.clear()  # clearing twice is fine
+    assert not path.exists()
+
+
+def test_file_holds_json_and_a_new_instance_reads_it(path: Path) -> None:
+    FileTokenStorage(filename=str(path)).store(TOKEN)
+    assert path.read_text().startswith("{")
+    assert FileTokenStorage(filename=str(path)).get() == TOKEN
+    assert FileWithInMemoryCacheTokenStorage(filename=str(path)).get() == TOKEN
+
+
+def test_default_filename() -> None:
+    assert FileTokenStorage().filename == ".boxauth_token.json"
+
+
+def test_reprs_show_class_and_filename_only(path: Path) -> None:
+    for storage in _all(path):
+        storage.store(TOKEN)
+        text = repr(storage)
+        assert SECRET not in text and "SECRET" not in text
+    assert repr(FileTokenStorage(filename="t.json")) == "FileTokenStorage(filename='t.json')"
+    assert repr(InMemoryTokenStorage()) == "InMemoryTokenStorage()"
+
+
+# -- permissions and atomicity -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [FileTokenStorage, FileWithInMemoryCacheTokenStorage])
+def test_mode_is_0600_even_with_umask_zero(path: Path, umask_zero: None, cls: type) -> None:
+    cls(filename=str(path)).store(TOKEN)
+    assert _mode(path) == 0o600
+
+
+def test_mode_is_0600_with_a_narrow_umask(path: Path) -> None:
+    old = os.umask(0o277)
+    try:
+        FileTokenStorage(filename=str(path)).store(TOKEN)
+    finally:
+        os.umask(old)
+    assert _mode(path) == 0o600
+
+
+def test_temp_file_is_never_wider_than_0600(
+    path: Path, umask_zero: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+    seen: list[tuple[str, int, str]] = []
+
+    def spy(src: Any, dst: Any) -> None:
+        # Just before the rename: the temp file already holds the whole token.
+        seen.append((os.path.dirname(src), _mode(Path(src)), Path(src).read_text()))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    FileTokenStorage(filename=str(path)).store(TOKEN)
+    assert seen == [(str(path.parent), 0o600, path.read_text())]
+
+
+def test_a_wider_existing_file_is_narrowed(path: Path) -> None:
+    path.write_text("{}")
+    path.chmod(0o644)
+    FileTokenStorage(filename=str(path)).store(TOKEN)
+    assert _mode(path) == 0o600
+
+
+def test_store_replaces_the_inode(path: Path) -> None:
+    storage = FileTokenStorage(filename=str(path))
+    storage.store(TOKEN)
+    before = path.stat().st_ino
+    storage.store(OTHER)
+    assert path.stat().st_ino != before
+    assert storage.get() == OTHER
+
+
+def test_failed_replace_keeps_old_content_and_no_temp(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = FileTokenStorage(filename=str(path))
+    storage.store(TOKEN)
+    old = path.read_bytes()
+
+    def crash(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="No space"):
+        storage.store(OTHER)
+    assert path.read_bytes() == old
+    assert sorted(p.name for p in path.parent.iterdir()) == ["token.json"]
+
+
+def test_failed_write_removes_the_temp(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(fd: int) -> None:
+        raise OSError(5, "I/O error")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="I/O error"):
+        FileTokenStorage(filename=str(path)).store(TOKEN)
+    assert list(path.parent.iterdir()) == []
+
+
+def test_cache_keeps_old_token_when_the_write_fails(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = FileWithInMemoryCacheTokenStorage(filename=str(path))
+    storage.store(TOKEN)
+
+    def crash(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        storage.store(OTHER)
+    assert storage.get() == TOKEN  # memory agrees with the file
+
+
+# -- unusable files -------------------------------------------------------------------
+
+
+def _huge() -> str:
+    return '{"access_token": "' + "x" * (MAX_SERIALIZED + 10) + '"}'
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"not json " + SECRET.encode(), "corrupt"),
+        (b'{"access_token": "' + SECRET.encode(), "corrupt"),  # torn JSON
+        (b"", "corrupt"),
+        (b'["' + SECRET.encode() + b'"]', "corrupt"),
+        (b'{"access_token": 42, "refresh_token": "' + SECRET.encode() + b'"}', "corrupt"),
+        (b'{"access_token": "' + SECRET.encode() + b'", "expires_at": "soon"}', "corrupt"),
+        (b'{"access_token": "\xff' + SECRET.encode() + b'"}', "UTF-8"),
+        (_huge().encode(), "too large"),
+    ],
+)
+@pytest.mark.parametrize("cls", [FileTokenStorage, FileWithInMemoryCacheTokenStorage])
+def test_unusable_file_is_empty_with_one_clean_warning(
+    path: Path, caplog: pytest.LogCaptureFixture, cls: type, content: bytes, problem: str
+) -> None:
+    path.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="boxauth"):
+        assert cls(filename=str(path)).get() is None
+    records = [r for r in caplog.records if r.name == "boxauth"]
+    assert len(records) == 1
+    message = records[0].getMessage()
+    assert str(path) in message and problem in message
+    assert "SECRET" not in message and "xxxx" not in message
+
+
+def test_directory_at_the_path_is_empty_with_a_warning(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path.mkdir()
+    with caplog.at_level(logging.WARNING, logger="boxauth"):
+        assert FileTokenStorage(filename=str(path)).get() is None
+    assert len(caplog.records) == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_is_empty_with_a_warning(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    FileTokenStorage(filename=str(path)).store(TOKEN)
+    path.chmod(0)
+    with caplog.at_level(logging.WARNING, logger="boxauth"):
+        assert FileTokenStorage(filename=str(path)).get() is None
+    assert len(caplog.records) == 1
+    assert "unreadable" in caplog.records[0].getMessage()
+
+
+def test_missing_file_is_empty_without_warning(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="boxauth"):
+        assert FileTokenStorage(filename=str(path)).get() is None
+    assert caplog.records == []
+
+
+# -- the cached file storage -------------------------------------------------------------
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[int]:
+    count = [0]
+    real_open: Callable[..., int] = os.open
+
+    def counting(file: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if os.fspath(file) == str(path) and flags & os.O_ACCMODE == os.O_RDONLY:
+            count[0] += 1
+        return real_open(file, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counting)
+    return count
+
+
+def test_cache_reads_the_file_once(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    FileTokenStorage(filename=str(path)).store(TOKEN)
+    reads = _count_reads(monkeypatch, path)
+    storage = FileWithInMemoryCacheTokenStorage(filename=str(path))
+    for _ in range(10):
+        assert storage.get() == TOKEN
+    assert reads[0] == 1
+
+
+def test_cache_reads_a_missing_file_once(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = _count_reads(monkeypatch, path)
+    storage = FileWithInMemoryCacheTokenStorage(filename=str(path))
+    assert storage.get() is None and storage.get() is None
+    assert reads[0] == 1
+
+
+def test_cache_writes_through_and_clear_clears_both(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = FileWithInMemoryCacheTokenStorage(filename=str(path))
+    reads = _count_reads(monkeypatch, path)
+    storage.store(TOKEN)
+    assert FileTokenStorage(filename=str(path)).get() == TOKEN  # on disk
+    assert storage.get() == TOKEN
+    assert reads[0] == 1  # only the plain storage's read: the cache served its own
+    storage.clear()
+    assert not path.exists()
+    assert storage.get() is None
+
+
+def test_cache_rereads_the_file_under_lock(path: Path) -> None:
+    cached = FileWithInMemoryCacheTokenStorage(filename=str(path))
+    cached.store(TOKEN)
+    FileTokenStorage(filename=str(path)).store(OTHER)  # "another process"
+    assert cached.get() == TOKEN  # a bare get is served from memory
+    with cached.lock():
+        assert cached.get() == OTHER  # under the lock it sees the latest file
+    assert cached.reload() == OTHER
+
+
+# -- locks ---------------------------------------------------------------------------
+
+
+class DictStorage(TokenStorage):
+    """A user's own storage: only the three abstract methods, no __init__."""
+
+    data: dict[str, AccessToken]
+
+    def store(self, token: AccessToken) -> None:
+        self.__dict__.setdefault("data", {})["t"] = token
+
+    def get(self) -> AccessToken | None:
+        return self.__dict__.get("data", {}).get("t")
+
+    def clear(self) -> None:
+        self.__dict__.pop("data", None)
+
+
+def test_token_storage_is_abstract() -> None:
+    with pytest.raises(TypeError):
+        TokenStorage()  # type: ignore[abstract]
+
+
+def test_a_custom_subclass_works_with_the_default_lock() -> None:
+    storage = DictStorage()
+    with storage.lock():
+        assert storage.get() is None
+        storage.store(TOKEN)
+        with storage.lock():  # reentrant in one thread
+            assert storage.get() == TOKEN
+    storage.clear()
+    assert storage.get() is None
+
+
+@pytest.mark.parametrize("make", [InMemoryTokenStorage, DictStorage])
+def test_default_lock_excludes_other_threads(make: Callable[[], TokenStorage]) -> None:
+    storage = make()
+    _held_by_other_thread(storage, lambda: storage.lock(timeout=0.1))
+
+
+def _held_by_other_thread(storage: TokenStorage, attempt: Callable[[], Any]) -> None:
+    holding, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with storage.lock():
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        with pytest.raises(StorageLockTimeout), attempt():
+            pass
+    finally:
+        release.set()
+        thread.join(10)
+    with attempt():  # free once released
+        pass
+
+
+def test_file_lock_excludes_threads_of_one_process(path: Path) -> None:
+    storage = FileTokenStorage(filename=str(path))
+    _held_by_other_thread(storage, lambda: storage.lock(timeout=0.1))
+    # Another instance on the same file is excluded too (flock, not just the thread lock).
+    other = FileTokenStorage(filename=str(path))
+    _held_by_other_thread(storage, lambda: other.lock(timeout=0.1))
+
+
+def test_file_lock_is_reentrant_and_lock_file_is_0600(path: Path, umask_zero: None) -> None:
+    storage = FileTokenStorage(filename=str(path))
+    with storage.lock(), storage.lock():
+        storage.store(TOKEN)
+    lock_file = Path(str(path) + ".lock")
+    assert _mode(lock_file) == 0o600
+    with FileTokenStorage(filename=str(path)).lock(timeout=0):  # released after nesting
+        pass
+
+
+_CHILD = """
+import sys, time
+from boxauth.adapters.storage import FileTokenStorage
+with FileTokenStorage(filename=sys.argv[1]).lock():
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_file_lock_excludes_another_process_until_it_dies(path: Path) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "locked"
+        storage = FileTokenStorage(filename=str(path))
+        started = time.monotonic()
+        with pytest.raises(StorageLockTimeout) as caught, storage.lock(timeout=0.2):
+            pass
+        assert 0.2 <= time.monotonic() - started < 5
+        assert str(path) + ".lock" in str(caught.value)
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        # The kernel dropped the dead process's flock: no stale lock to clean up.
+        with storage.lock(timeout=0.2):
+            storage.store(TOKEN)
+        assert storage.get() == TOKEN
+    finally:
+        child.kill()
+        child.wait(10)
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def test_storage_module_uses_no_pickle() -> None:
+    source = Path(storage_module.__file__).read_text()
+    assert "import pickle" not in source and "pickle." not in source
