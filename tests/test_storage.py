@@ -136,6 +136,29 @@ def test_temp_file_is_never_wider_than_0600(
     assert seen == [(str(path.parent), 0o600, path.read_text())]
 
 
+def test_temp_file_is_created_0600_before_any_byte_is_written(
+    path: Path, umask_zero: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open, real_write = os.open, os.write
+    created: list[tuple[int, int]] = []
+    modes_at_write: list[int] = []
+
+    def spy_open(file: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+        if os.fspath(file).endswith(".tmp"):
+            created.append((flags & os.O_EXCL, mode))
+        return real_open(file, flags, mode, **kwargs)
+
+    def spy_write(fd: int, data: Any) -> int:
+        modes_at_write.append(stat.S_IMODE(os.fstat(fd).st_mode))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "open", spy_open)
+    monkeypatch.setattr(os, "write", spy_write)
+    FileTokenStorage(filename=str(path)).store(TOKEN)
+    assert created == [(os.O_EXCL, 0o600)]
+    assert modes_at_write and set(modes_at_write) == {0o600}
+
+
 def test_a_wider_existing_file_is_narrowed(path: Path) -> None:
     path.write_text("{}")
     path.chmod(0o644)
@@ -237,16 +260,23 @@ def test_directory_at_the_path_is_empty_with_a_warning(
     assert len(caplog.records) == 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_file_is_empty_with_a_warning(
-    path: Path, caplog: pytest.LogCaptureFixture
+    path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     FileTokenStorage(filename=str(path)).store(TOKEN)
-    path.chmod(0)
+    real_open = os.open
+
+    def denied(file: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        # chmod 000 does not stop root, so refuse the open the way the kernel would.
+        if os.fspath(file) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
     with caplog.at_level(logging.WARNING, logger="boxauth"):
         assert FileTokenStorage(filename=str(path)).get() is None
     assert len(caplog.records) == 1
-    assert "unreadable" in caplog.records[0].getMessage()
+    assert "unreadable (Permission denied)" in caplog.records[0].getMessage()
 
 
 def test_missing_file_is_empty_without_warning(
