@@ -48,6 +48,7 @@ from boxauth.lifecycle import (
     Use,
     Wanted,
     check_margin,
+    fresh_until,
     step,
 )
 from boxauth.responses import HttpResponse, parse_empty_success, parse_token_response
@@ -66,7 +67,8 @@ T = TypeVar("T")
 def unwrap(result: Result[T, AuthError]) -> T:
     """The one place a Result becomes a value or a typed exception."""
     if isinstance(result, Success):
-        return result.unwrap()
+        value: T = result.unwrap()
+        return value
     raise_error(result.failure())
 
 
@@ -77,7 +79,8 @@ def raise_error(error: AuthError) -> NoReturn:
 def ok_or_raise(result: Result[T, InvalidInput]) -> T:
     """For constructors: bad configuration raises BoxConfigError at once."""
     if isinstance(result, Success):
-        return result.unwrap()
+        value: T = result.unwrap()
+        return value
     raise_error(result.failure())
 
 
@@ -117,6 +120,9 @@ class BaseAuth:
         self._machine = Machine(self.kind, self._margin)
         self._lock = threading.Lock()
         self._skew = 0.0
+        # (token, until): the last token handed out and until when the core
+        # says it stays usable. Replaced as one tuple, never edited.
+        self._fresh: tuple[AccessToken, float] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_urls.base_url!r})"
@@ -155,7 +161,10 @@ class BaseAuth:
         if not isinstance(stepped, Success):
             # Only a bug in this shell can feed an illegal event: the lock is held.
             raise RuntimeError(f"lifecycle machine refused {stepped.failure()}")
-        self._machine, action = stepped.unwrap()
+        machine: Machine
+        action: Action
+        machine, action = stepped.unwrap()
+        self._machine = machine
         return action
 
     def _call(self, grant: Grant, build: Build) -> Result[AccessToken, AuthError]:
@@ -193,7 +202,28 @@ class BaseAuth:
                     )
                 )
 
+    def _fast(self) -> AccessToken | None:
+        """Lock-free path: the stored token is the one the core already judged
+        fresh, and its fresh-until time has not come. Renewals always take the
+        locks, so single flight is kept."""
+        cached = self._fresh
+        if cached is None:
+            return None
+        token, until = cached
+        if self.token_storage.get() is token and self.effects.clock() < until:
+            return token
+        return None
+
+    def _remember(self, token: AccessToken) -> None:
+        until = fresh_until(self.kind, token, self._margin)
+        self._fresh = None if until is None else (token, until)
+
     def _obtain(self, forced: bool) -> Result[AccessToken, AuthError]:
+        if not forced:
+            fast = self._fast()
+            if fast is not None:
+                return Success(fast)
+
         def body() -> Result[AccessToken, AuthError]:
             previous = self.token_storage.get()
             action = self._step(Wanted(previous, self.effects.clock(), forced))
@@ -212,6 +242,7 @@ class BaseAuth:
     def _finish(self, action: Action) -> Result[AccessToken, AuthError]:
         match action:
             case Use(token=token, renewal_error=None):
+                self._remember(token)
                 return Success(token)
             case Use(token=token, renewal_error=error):
                 log.warning(
@@ -221,6 +252,7 @@ class BaseAuth:
                 return Success(token)
             case StoreAndUse(token=token):
                 self.token_storage.store(token)
+                self._remember(token)
                 return Success(token)
             case Fail(error=error):
                 return Failure(error)
@@ -268,6 +300,7 @@ class BaseAuth:
                 if not isinstance(result, Success):
                     return Failure(result.failure())
             self.token_storage.clear()
+            self._fresh = None
             action = self._step(Revoked())
             assert isinstance(action, Clear)  # noqa: S101 - the table says so
             log.debug("token revoked and storage cleared")

@@ -106,7 +106,8 @@ class BoxClient:
         )
         if not isinstance(sent, Success):
             raise_error(sent.failure())
-        return sent.unwrap()
+        resp: HttpResponse = sent.unwrap()
+        return resp
 
     def request(
         self,

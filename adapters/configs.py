@@ -8,7 +8,7 @@ they never echo a value. Attributes mirror box_sdk_gen's (``config.client_id``,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from returns.result import Failure, Result, Success
 
@@ -31,8 +31,11 @@ from boxauth.config import (
 from boxauth.errors import InvalidInput
 
 from .auth import ok_or_raise
-from .signer import JoseSigner, signer_for
 from .storage import InMemoryTokenStorage, TokenStorage
+
+if TYPE_CHECKING:
+    # jose and cryptography load when a key is first needed, not on import.
+    from .signer import JoseSigner
 
 MAX_CONFIG_FILE = 64 * 1024
 
@@ -177,6 +180,8 @@ class JWTConfig(_SubjectConfig):
 
     def signer(self) -> JoseSigner:
         if self._signer is None:
+            from .signer import signer_for  # noqa: PLC0415 - lazy, see the import block
+
             self._signer = ok_or_raise(signer_for(self.settings))
         return self._signer
 

@@ -24,18 +24,23 @@ assertion, which only the caller can make.
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import urllib3
 from returns.result import Failure, Result, Success
-from urllib3 import exceptions as u3
 
 from boxauth.errors import TransportFailure, TransportFailureKind
 from boxauth.responses import MAX_BODY, HttpResponse
 from boxauth.urls import check_secure_url
+
+if TYPE_CHECKING:
+    import urllib3
+
+# urllib3 (and urllib.request, for proxies) are imported on first use, not at
+# import time: `from boxauth import BoxJWTAuth` stays cheap (issue: cold import).
 
 USER_AGENT = "boxauth/0.1.0"
 
@@ -52,11 +57,12 @@ class TransportSettings:
     pool_size: int = 8
 
 
-def _env_proxy(url: str) -> str | None:
-    host = urlsplit(url).hostname or ""
+def _env_proxy(scheme: str, host: str) -> str | None:
+    import urllib.request  # noqa: PLC0415 - lazy, see above
+
     if urllib.request.proxy_bypass(host):
         return None
-    return urllib.request.getproxies_environment().get(urlsplit(url).scheme)
+    return urllib.request.getproxies_environment().get(scheme)
 
 
 def _failure(
@@ -65,23 +71,32 @@ def _failure(
     return Failure(TransportFailure(kind, f"{type(exc).__name__} talking to {host}", sent))
 
 
-# Which urllib3 exception means what, and whether the request may have been sent.
-# Order matters: subclasses first (NewConnectionError is a ConnectTimeoutError).
-_EXCEPTIONS: tuple[tuple[type[BaseException], TransportFailureKind, bool], ...] = (
-    (u3.NewConnectionError, TransportFailureKind.CONNECT, False),
-    (u3.ConnectTimeoutError, TransportFailureKind.TIMEOUT, False),
-    (u3.ProxyError, TransportFailureKind.CONNECT, False),
-    (u3.SSLError, TransportFailureKind.TLS, False),
-    (u3.ReadTimeoutError, TransportFailureKind.TIMEOUT, True),
-    (u3.ProtocolError, TransportFailureKind.PROTOCOL, True),
-    (u3.HTTPError, TransportFailureKind.PROTOCOL, True),
-)
+@cache
+def _exceptions() -> tuple[tuple[type[BaseException], TransportFailureKind, bool], ...]:
+    """Which urllib3 exception means what, and whether the request may have been sent.
+
+    Order matters: subclasses first (NewConnectionError is a ConnectTimeoutError).
+    """
+    from urllib3 import exceptions as u3  # noqa: PLC0415 - lazy, see above
+
+    return (
+        (u3.NewConnectionError, TransportFailureKind.CONNECT, False),
+        (u3.ConnectTimeoutError, TransportFailureKind.TIMEOUT, False),
+        (u3.ProxyError, TransportFailureKind.CONNECT, False),
+        (u3.SSLError, TransportFailureKind.TLS, False),
+        (u3.ReadTimeoutError, TransportFailureKind.TIMEOUT, True),
+        (u3.ProtocolError, TransportFailureKind.PROTOCOL, True),
+        (u3.HTTPError, TransportFailureKind.PROTOCOL, True),
+    )
 
 
 class Urllib3Transport:
     """One connection pool per auth object, so connections are reused."""
 
     def __init__(self, settings: TransportSettings | None = None) -> None:
+        import urllib3  # noqa: PLC0415 - lazy, see above
+
+        self._urllib3 = urllib3
         self.settings = settings or TransportSettings()
         self._direct = urllib3.PoolManager(
             num_pools=4,
@@ -91,16 +106,20 @@ class Urllib3Transport:
             retries=False,
         )
         self._proxies: dict[str, urllib3.ProxyManager] = {}
+        # (scheme, netloc) -> its pool, after the URL rule passed. Environment
+        # proxies are read once per host, not on every request.
+        self._routes: dict[tuple[str, str], urllib3.PoolManager] = {}
 
     def __repr__(self) -> str:
         return f"Urllib3Transport({self.settings!r})"
 
     def _pool_for(self, url: str) -> urllib3.PoolManager:
-        proxy = self.settings.proxy_url or _env_proxy(url)
+        parts = urlsplit(url)
+        proxy = self.settings.proxy_url or _env_proxy(parts.scheme, parts.hostname or "")
         if proxy is None:
             return self._direct
         if proxy not in self._proxies:
-            self._proxies[proxy] = urllib3.ProxyManager(
+            self._proxies[proxy] = self._urllib3.ProxyManager(
                 proxy,
                 maxsize=self.settings.pool_size,
                 cert_reqs="CERT_REQUIRED",
@@ -119,23 +138,28 @@ class Urllib3Transport:
         remaining: float | None = None,
     ) -> Result[HttpResponse, TransportFailure]:
         """One request, one answer. ``remaining``: seconds left of the call's deadline."""
-        checked = check_secure_url(url, "url")
-        if not isinstance(checked, Success):
-            detail = checked.failure().message()
-            return Failure(TransportFailure(TransportFailureKind.INSECURE_URL, detail, False))
-        host = urlsplit(url).hostname or "?"
+        parts = urlsplit(url)
+        route = (parts.scheme, parts.netloc)
+        pool = self._routes.get(route)
+        if pool is None:
+            checked = check_secure_url(url, "url")
+            if not isinstance(checked, Success):
+                detail = checked.failure().message()
+                return Failure(TransportFailure(TransportFailureKind.INSECURE_URL, detail, False))
+            pool = self._routes.setdefault(route, self._pool_for(url))
+        host = parts.hostname or "?"
         budget = self.settings.deadline if remaining is None else remaining
         if budget <= 0:
             return Failure(
                 TransportFailure(TransportFailureKind.DEADLINE, "deadline passed", False)
             )
-        timeout = urllib3.Timeout(
+        timeout = self._urllib3.Timeout(
             connect=min(self.settings.connect_timeout, budget),
             read=min(self.settings.read_timeout, budget),
         )
         all_headers = {"User-Agent": USER_AGENT, **headers}
         try:
-            raw = self._pool_for(url).request(
+            raw = pool.request(
                 method,
                 url,
                 body=body,
@@ -145,7 +169,7 @@ class Urllib3Transport:
                 redirect=False,
                 preload_content=False,
             )
-        except (u3.HTTPError, OSError) as exc:
+        except (self._urllib3.exceptions.HTTPError, OSError) as exc:
             return self._map(exc, host)
         try:
             return self._read(raw, host)
@@ -171,7 +195,7 @@ class Urllib3Transport:
             )
         try:
             data = raw.read(MAX_BODY + 1)
-        except (u3.HTTPError, OSError) as exc:
+        except (self._urllib3.exceptions.HTTPError, OSError) as exc:
             return self._map(exc, host)
         if len(data) > MAX_BODY:
             return Failure(
@@ -182,7 +206,7 @@ class Urllib3Transport:
 
     @staticmethod
     def _map(exc: BaseException, host: str) -> Result[HttpResponse, TransportFailure]:
-        for kind_of, kind, sent in _EXCEPTIONS:
+        for kind_of, kind, sent in _exceptions():
             if isinstance(exc, kind_of):
                 return _failure(kind, exc, host, sent)
         # A bare OSError mid-exchange (e.g. a reset): it may have been sent.

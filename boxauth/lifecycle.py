@@ -155,6 +155,20 @@ def decide(kind: AuthKind, token: AccessToken | None, now: float, margin: float)
     return ACTIONS[(renewal_of(kind, token), freshness(token, now, margin))]
 
 
+def fresh_until(kind: AuthKind, token: AccessToken | None, margin: float) -> float | None:
+    """Until when (exclusive) ``decide`` keeps answering USE for this token.
+
+    Lets a shell skip its locks while the answer cannot change: for every
+    ``now < fresh_until(...)``, ``decide(kind, token, now, margin) is Act.USE``.
+    None means "ask ``decide`` every time" (no token, or no expiry recorded).
+    """
+    if token is None or not token.access_token or token.expires_at is None:
+        return None
+    if renewal_of(kind, token) is Renewal.NONE:
+        return token.expires_at
+    return renew_at(token, margin)
+
+
 def check_margin(margin: object) -> Result[float, InvalidInput]:
     if isinstance(margin, bool) or not isinstance(margin, int | float):
         return Failure(InvalidInput("refresh_margin", "must be a number of seconds"))
