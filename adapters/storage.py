@@ -131,7 +131,7 @@ class FileTokenStorage(TokenStorage):
     def _locked(self, timeout: float) -> Iterator[None]:
         deadline = time.monotonic() + timeout
         with _acquired(self._thread_lock, timeout, self.filename + ".lock"):
-            if self._depth == 0:  # a nested lock() in this thread already holds flock
+            if self._depth == 0:  # only the outermost lock() in this thread takes flock
                 self._lock_fd = _flock(self.filename + ".lock", deadline, timeout)
             self._depth += 1
             try:
