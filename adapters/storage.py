@@ -100,6 +100,10 @@ class FileTokenStorage(TokenStorage):
         self._thread_lock = threading.RLock()
         self._depth = 0  # nesting of lock() in the thread that holds it
         self._lock_fd: int | None = None
+        # (file identity, token parsed from it): stores replace the file (new
+        # inode), so an unchanged identity means unchanged contents, and get()
+        # can skip the read and the parse. Swapped as one tuple.
+        self._seen: tuple[tuple[int, int, int, int], AccessToken] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(filename={self.filename!r})"
@@ -108,7 +112,17 @@ class FileTokenStorage(TokenStorage):
         _write_atomically(self.filename, token_to_json(token).encode("utf-8"))
 
     def get(self) -> AccessToken | None:
-        return _read_token(self.filename)
+        try:
+            info = os.stat(self.filename)
+        except OSError:
+            return _read_token(self.filename)  # missing or unreadable: it says which
+        key = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+        seen = self._seen
+        if seen is not None and seen[0] == key:
+            return seen[1]
+        token = _read_token(self.filename)
+        self._seen = None if token is None else (key, token)
+        return token
 
     def clear(self) -> None:
         try:

@@ -460,3 +460,31 @@ def test_file_lock_excludes_another_process_until_it_dies(path: Path) -> None:
 def test_storage_module_uses_no_pickle() -> None:
     source = Path(storage_module.__file__).read_text()
     assert "import pickle" not in source and "pickle." not in source
+
+
+def test_file_get_reuses_the_parse_until_the_file_changes(tmp_path: Path) -> None:
+    from boxauth.adapters import storage as storage_module
+
+    path = tmp_path / "t.json"
+    storage = FileTokenStorage(filename=str(path))
+    first = AccessToken(access_token="first-token", expires_in=3600, expires_at=2e9)
+    storage.store(first)
+    reads = []
+    real = storage_module._read_token
+
+    def counting(p: str) -> AccessToken | None:
+        reads.append(p)
+        return real(p)
+
+    storage_module._read_token = counting  # type: ignore[assignment]
+    try:
+        a = storage.get()
+        b = storage.get()
+        assert a == first and b is a
+        assert len(reads) == 1
+        second = AccessToken(access_token="second-token", expires_in=3600, expires_at=2e9)
+        FileTokenStorage(filename=str(path)).store(second)  # another writer, new inode
+        assert storage.get() == second
+        assert len(reads) == 2
+    finally:
+        storage_module._read_token = real  # type: ignore[assignment]
