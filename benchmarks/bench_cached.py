@@ -41,7 +41,9 @@ def _boxauth_factory(kind: str, folder: str) -> Callable[[], Any]:
             expires_at=time.time() + 10**7,
         )
     )
-    config = boxauth.CCGConfig("bench-client", "bench-secret", enterprise_id="1", token_storage=storage)
+    config = boxauth.CCGConfig(
+        "bench-client", "bench-secret", enterprise_id="1", token_storage=storage
+    )
     auth = boxauth.BoxCCGAuth(config)
     assert auth.retrieve_token().access_token == TOKEN
     return auth.retrieve_token
@@ -94,7 +96,10 @@ def run(rounds: int, budget: float) -> dict[str, Any]:
                 }
             if have_sdk:
                 entry["time_ratio_per_round"] = summary(
-                    [a / b for a, b in zip(per_call["boxauth"], per_call["box_sdk_gen"], strict=True)]
+                    [
+                        a / b
+                        for a, b in zip(per_call["boxauth"], per_call["box_sdk_gen"], strict=True)
+                    ]
                 )
             out[kind] = entry
     return out

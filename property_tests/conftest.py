@@ -23,5 +23,7 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("mutation", max_examples=30, derandomize=True, deadline=None, database=None)
+settings.register_profile(
+    "mutation", max_examples=30, derandomize=True, deadline=None, database=None
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
