@@ -301,8 +301,8 @@ class BaseAuth:
                     return Failure(result.failure())
             self.token_storage.clear()
             self._fresh = None
-            action = self._step(Revoked())
-            assert isinstance(action, Clear)  # noqa: S101 - the table says so
+            if not isinstance(self._step(Revoked()), Clear):
+                raise RuntimeError("lifecycle machine did not clear on revoke")
             log.debug("token revoked and storage cleared")
             return Success(None)
 

@@ -22,7 +22,7 @@ from returns.result import Failure, Result, Success
 from boxauth.errors import InvalidInput
 from boxauth.redaction import Redacted, secret_field
 
-ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a URN
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # nosec B105
 # A stored token file bigger than this is not ours: refuse before parsing.
 MAX_SERIALIZED = 256 * 1024
 

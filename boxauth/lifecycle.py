@@ -70,7 +70,7 @@ class Freshness(enum.Enum):
 
 class Renewal(enum.Enum):
     GRANT = "grant"
-    REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a name, not a password
+    REFRESH_TOKEN = "refresh_token"  # noqa: S105  # nosec B105
     NONE = "none"
 
     def __repr__(self) -> str:

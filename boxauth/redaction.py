@@ -17,7 +17,7 @@ from typing import Any
 
 REDACTED = "<redacted>"
 
-_SECRET_KEY = "boxauth.secret"  # noqa: S105 - a metadata key
+_SECRET_KEY = "boxauth.secret"  # noqa: S105  # nosec B105
 
 
 def secret_field(*, default: Any = dataclasses.MISSING) -> Any:

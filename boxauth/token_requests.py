@@ -31,10 +31,10 @@ class Grant(enum.Enum):
     """``grant_type`` values (protocol notes §1), plus REVOKE for /oauth2/revoke."""
 
     AUTHORIZATION_CODE = "authorization_code"
-    REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a grant name, not a password
+    REFRESH_TOKEN = "refresh_token"  # noqa: S105  # nosec B105
     CLIENT_CREDENTIALS = "client_credentials"
     JWT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-    TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105
+    TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105  # nosec B105
     REVOKE = "revoke"
 
     def __repr__(self) -> str:
@@ -46,7 +46,7 @@ class Grant(enum.Enum):
         return self in (Grant.AUTHORIZATION_CODE, Grant.REFRESH_TOKEN)
 
 
-SUBJECT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105
+SUBJECT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # nosec B105
 
 
 @dataclass(frozen=True, slots=True, repr=False)
