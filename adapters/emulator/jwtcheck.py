@@ -1,0 +1,135 @@
+"""Parse and check a JWT assertion, written for the emulator alone.
+
+Independence rule: nothing here is shared with the client side. The JWT is
+split and base64url-decoded by hand and the RSA signature is checked with
+``cryptography`` directly, against the public key registered under ``kid``.
+
+Strict readings of UNCONFIRMED points (protocol notes §3):
+- ``kid`` is required (the guide calls it required and optional at once).
+- ``typ`` is required and must be "JWT" (every signing library sends it).
+- ``nbf``, when present, must be an integer not after server now; ``iat``,
+  when present, must be an integer.
+- The 60-second limit on ``exp`` is measured against the server's clock,
+  which is what Box's two 'exp' error texts imply.
+The signature is checked before any claim, so an unsigned assertion learns
+nothing about which claim is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from . import texts
+from .texts import OAuthError
+
+AUDIENCE = "https://api.box.com/oauth2/token"
+MAX_EXP_AHEAD = 60
+JTI_MIN, JTI_MAX = 16, 128
+
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "RS256": hashes.SHA256,
+    "RS384": hashes.SHA384,
+    "RS512": hashes.SHA512,
+}
+
+
+def _grant_error(description: str) -> OAuthError:
+    return OAuthError("invalid_grant", description)
+
+
+def _b64(part: str) -> bytes:
+    # base64url without padding (RFC 7515 §2); refuse padding and stray bytes.
+    if "=" in part:
+        raise ValueError("padded")
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def _json_object(part: str) -> dict[str, Any]:
+    value = json.loads(_b64(part))
+    if not isinstance(value, dict):
+        raise ValueError("not an object")
+    return value
+
+
+def _is_int(value: object) -> bool:
+    # bool is an int in Python, but true/false is not a NumericDate.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_signed(
+    assertion: str, client_id: str, keys: Mapping[str, RSAPublicKey]
+) -> dict[str, Any]:
+    """Header, signature and issuer; returns the claims."""
+    parts = assertion.split(".")
+    if len(parts) != 3:
+        raise _grant_error(texts.JWT_MALFORMED)
+    try:
+        header = _json_object(parts[0])
+        claims = _json_object(parts[1])
+        signature = _b64(parts[2])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise _grant_error(texts.JWT_MALFORMED) from None
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in _HASHES:
+        raise _grant_error(texts.ALGORITHM_NOT_ALLOWED)
+    if header.get("typ") != "JWT":
+        raise _grant_error(texts.TYP_INVALID)
+    kid = header.get("kid")
+    key = keys.get(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise _grant_error(texts.KID_INVALID)
+    signed = f"{parts[0]}.{parts[1]}".encode("ascii")
+    try:
+        key.verify(signature, signed, padding.PKCS1v15(), _HASHES[alg]())
+    except InvalidSignature:
+        raise _grant_error(texts.SIGNATURE_INVALID) from None
+    if claims.get("iss") != client_id:
+        raise _grant_error(texts.ISS_INVALID)
+    if claims.get("aud") != AUDIENCE:
+        raise _grant_error(texts.AUD_INVALID)
+    return claims
+
+
+def check_times(claims: Mapping[str, Any], now: float) -> None:
+    """exp, nbf and iat against the server clock."""
+    exp = claims.get("exp")
+    if not isinstance(exp, int) or isinstance(exp, bool):
+        raise _grant_error(texts.EXP_NOT_INTEGER)
+    if exp <= now:
+        raise _grant_error(texts.EXP_PASSED)
+    if exp > now + MAX_EXP_AHEAD:
+        raise _grant_error(texts.EXP_TOO_FAR)
+    if "nbf" in claims:
+        nbf = claims["nbf"]
+        if not _is_int(nbf) or nbf > now:
+            raise _grant_error(texts.NBF_INVALID)
+    if "iat" in claims and not _is_int(claims["iat"]):
+        raise _grant_error(texts.IAT_INVALID)
+
+
+def check_jti(claims: Mapping[str, Any]) -> str:
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not JTI_MIN <= len(jti) <= JTI_MAX:
+        raise _grant_error(texts.JTI_LENGTH)
+    return jti
+
+
+def peek_jti(assertion: str) -> str | None:
+    """The jti of an assertion without checking anything (for the fault path)."""
+    parts = assertion.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        jti = _json_object(parts[1]).get("jti")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    return jti if isinstance(jti, str) else None
