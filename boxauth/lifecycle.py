@@ -93,6 +93,8 @@ ACTIONS: dict[tuple[Renewal, Freshness], Act] = {
     (Renewal.GRANT, Freshness.STALE): Act.FETCH,
     (Renewal.GRANT, Freshness.EXPIRED): Act.FETCH,
     (Renewal.GRANT, Freshness.UNKNOWN): Act.USE,
+    # A stored refresh token with no access token (restored by the user): refresh.
+    (Renewal.REFRESH_TOKEN, Freshness.ABSENT): Act.REFRESH,
     (Renewal.REFRESH_TOKEN, Freshness.FRESH): Act.USE,
     (Renewal.REFRESH_TOKEN, Freshness.STALE): Act.REFRESH,
     (Renewal.REFRESH_TOKEN, Freshness.EXPIRED): Act.REFRESH,
