@@ -215,6 +215,9 @@ def _restricted(items: object) -> Result[tuple[RestrictedTo, ...], str]:
 def _expires_in(value: object) -> Result[int, str]:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Failure("'expires_in' is missing or not a number")
+    if isinstance(value, float) and not value.is_integer():
+        # int(0.5) would be 0: a "positive" lifetime that is already over.
+        return Failure("'expires_in' is not a whole number of seconds")
     if not math.isfinite(value) or not 0 < value <= MAX_EXPIRES_IN:
         return Failure("'expires_in' is out of range")
     return Success(int(value))
