@@ -118,7 +118,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if len(text) > 64:
         return None
     if text.isascii() and text.isdigit():
-        return min(float(int(text[:12])), MAX_RETRY_AFTER)
+        return min(float(int(text)), MAX_RETRY_AFTER)  # at most 64 digits
     moment = parse_http_date(text)
     if moment is None:
         return None
