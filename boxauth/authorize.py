@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text
+from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text, is_unicode_text
 from boxauth.redaction import Redacted, secret_field
 from boxauth.urls import BaseUrls, authorize_endpoint, check_secure_url
 
@@ -56,6 +56,8 @@ def authorize_url(urls: BaseUrls, request: AuthorizeRequest) -> Result[str, Inva
         return Failure(InvalidInput("client_id", "is empty"))
     if not request.state:
         return Failure(InvalidInput("state", "is empty; it is the CSRF defence"))
+    if not all(is_unicode_text(v) for v in (request.client_id, request.state, *request.scopes)):
+        return Failure(InvalidInput("authorize request", "has text with a lone surrogate"))
     params = [("response_type", "code"), ("client_id", request.client_id)]
     if request.redirect_uri is not None:
         checked = check_secure_url(request.redirect_uri, "redirect_uri")
@@ -74,7 +76,10 @@ def state_matches(expected: str, received: str | None) -> bool:
     """Constant-time equality; a missing or empty state never matches."""
     if not expected or not received:
         return False
-    return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
+    # surrogatepass: a one-to-one encoding even for lone surrogates, so it cannot raise.
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), received.encode("utf-8", "surrogatepass")
+    )
 
 
 def parse_redirect_query(query: str) -> Result[Redirect, InvalidInput]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import InvalidInput
+from boxauth.errors import InvalidInput, is_unicode_text
 from boxauth.redaction import Redacted, secret_field
 
 # Box's console config is a couple of KiB; refuse anything far larger unread.
@@ -106,6 +106,8 @@ def text_field(value: object, name: str, *, optional: bool = False) -> Result[An
         return Failure(InvalidInput(name, f"must be a string, not {type(value).__name__}"))
     if not value.strip():
         return Failure(InvalidInput(name, "is empty"))
+    if not is_unicode_text(value):
+        return Failure(InvalidInput(name, "is not valid Unicode text (lone surrogate)"))
     if len(value) > MAX_FIELD:
         return Failure(InvalidInput(name, "is too long"))
     return Success(value)

@@ -29,6 +29,15 @@ def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     return printable if len(printable) <= limit else printable[: limit - 3] + "..."
 
 
+def is_unicode_text(text: str) -> bool:
+    """False for a str with lone surrogates: it has no UTF-8 form to send or compare."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class ErrorKind(enum.Enum):
     """Box's ``error`` codes that the token endpoint uses, plus our own two."""
 

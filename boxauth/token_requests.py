@@ -79,7 +79,10 @@ def authorization_code_request(
         ("client_secret", settings.client_secret),
     ]
     if redirect_uri is not None:
-        fields.append(("redirect_uri", redirect_uri))
+        uri = text_field(redirect_uri, "redirect_uri")
+        if not isinstance(uri, Success):
+            return uri
+        fields.append(("redirect_uri", uri.unwrap()))
     return Success(TokenRequest(Grant.AUTHORIZATION_CODE, token_url(urls), tuple(fields)))
 
 
