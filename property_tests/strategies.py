@@ -1,0 +1,97 @@
+"""Shared hypothesis strategies for the property tests of the pure core.
+
+Secrets are drawn from an alphabet that no non-secret value uses (and that no
+field name, class name or fixed message contains), so "the secret does not
+appear in the repr" can never pass or fail by accident.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import strategies as st
+
+from boxauth import config
+from boxauth.config import Subject, SubjectKind
+
+# Every unicode character, lone surrogates included (st.text() leaves them out).
+ANY_CHAR = st.characters(exclude_categories=())
+any_text = st.text(ANY_CHAR, max_size=40)
+# Valid unicode (no surrogates): what a well-formed JSON string or form value can hold.
+unicode_text = st.text(max_size=40)
+nonblank_unicode = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+
+# Non-secret values: lower-case letters, digits and a few marks only.
+PLAIN = "abcdefghijklmnop0123456789-_."
+plain = st.text(PLAIN, min_size=1, max_size=16)
+# Secrets: upper-case Q/X/Z/J/K/V/W and two non-ASCII letters; never in PLAIN,
+# never in a field name ("client_secret"), class name or message we emit.
+SECRET_ALPHABET = "QXZJKVWЖЯ"
+secrets = st.text(SECRET_ALPHABET, min_size=8, max_size=32)
+
+box_ids = st.one_of(st.integers(0, 10**15).map(str), st.just("0"))
+subjects = st.builds(Subject, st.sampled_from(SubjectKind), box_ids)
+algorithms = st.sampled_from(config.Algorithm)
+
+pem_like = secrets.map(lambda s: f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{s}\n-----END-----\n")
+
+
+@st.composite
+def jwt_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> config.JWTSettings:
+    subject = draw(subjects)
+    return config.jwt_settings(
+        client_id=draw(text),
+        client_secret=draw(secrets),
+        jwt_key_id=draw(text),
+        private_key=draw(pem_like),
+        private_key_passphrase=draw(st.none() | secrets),
+        enterprise_id=subject.id if subject.kind is SubjectKind.ENTERPRISE else None,
+        user_id=subject.id if subject.kind is SubjectKind.USER else None,
+        algorithm=draw(algorithms),
+    ).unwrap()
+
+
+@st.composite
+def ccg_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> config.CCGSettings:
+    subject = draw(subjects)
+    return config.ccg_settings(
+        client_id=draw(text),
+        client_secret=draw(secrets),
+        enterprise_id=subject.id if subject.kind is SubjectKind.ENTERPRISE else None,
+        user_id=subject.id if subject.kind is SubjectKind.USER else None,
+    ).unwrap()
+
+
+@st.composite
+def oauth_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> config.OAuthSettings:
+    return config.oauth_settings(client_id=draw(text), client_secret=draw(secrets)).unwrap()
+
+
+# JSON values of any shape, for "never raises" properties.
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+)
+json_values: st.SearchStrategy[Any] = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+non_strings = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.lists(json_scalars, max_size=2),
+    st.dictionaries(st.text(max_size=3), json_scalars, max_size=2),
+)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value)
