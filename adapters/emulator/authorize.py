@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit
 
 from .records import App, AuthCode, Reply
+from .scopes import STANDARD_SCOPES, implied
 from .state import AUTH_CODE_SECONDS, State, random_token
 from .texts import OAuthError
 
@@ -70,7 +71,9 @@ def _checked(state: State, query: Mapping[str, str]) -> AuthCode:
     scopes = app.scopes
     if "scope" in query:
         scopes = frozenset(query["scope"].split())
-        if not scopes or not scopes <= app.scopes:
+        # root_readwrite covers root_readonly; downscope-only scopes are not
+        # OAuth scopes, so they cannot be asked for here.
+        if not scopes or not scopes <= implied(app.scopes) & STANDARD_SCOPES:
             raise OAuthError("invalid_scope", "The requested scope is not configured for the app")
     user_id = state.authorize_user
     if user_id is None or user_id not in state.users:
