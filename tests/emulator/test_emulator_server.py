@@ -18,14 +18,14 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 
 # -- lifecycle and network ------------------------------------------------------------------
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])  # noqa: S104
 def test_refuses_non_loopback_host(host) -> None:
     with pytest.raises(ValueError, match="loopback"):
         BoxEmulator(host=host)
 
 
 def test_non_loopback_allowed_only_when_asked() -> None:
-    emu = BoxEmulator(host="0.0.0.0", allow_non_loopback=True)  # constructed, not started
+    emu = BoxEmulator(host="0.0.0.0", allow_non_loopback=True)  # noqa: S104 - never started
     assert emu.clock_offset == 0.0
 
 
