@@ -1,0 +1,231 @@
+"""Properties of the token lifecycle decision (protocol notes §5; engineering notes:
+property-test the *direction* of every time comparison)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import given
+from hypothesis import strategies as st
+from returns.result import Failure
+
+from boxauth.access_token import AccessToken, RestrictedTo
+from boxauth.errors import InvalidInput
+from boxauth.lifecycle import (
+    ACTIONS,
+    Act,
+    AuthKind,
+    Failed,
+    Fetch,
+    Freshness,
+    IllegalEvent,
+    Machine,
+    Phase,
+    Refresh,
+    Renewal,
+    Revoked,
+    Succeeded,
+    Use,
+    Wanted,
+    decide,
+    fresh_until,
+    freshness,
+    renewal_of,
+    step,
+    usable,
+)
+
+T0 = 1_700_000_000.0
+margins = st.floats(0, 86_400, allow_nan=False)
+kinds = st.sampled_from(AuthKind)
+
+
+@dataclass(frozen=True)
+class Case:
+    token: AccessToken
+    issued: float
+
+
+@st.composite
+def tokens(draw: st.DrawFn, refresh: st.SearchStrategy[str | None] | None = None) -> Case:
+    """A token issued at ``issued`` with a known expiry (and maybe a known lifetime)."""
+    issued = draw(st.floats(T0 - 1e6, T0 + 1e6, allow_nan=False))
+    lifetime = draw(st.integers(1, 100_000))
+    record_lifetime = draw(st.booleans())
+    token = AccessToken(
+        access_token=draw(st.sampled_from(["tok", "t2"])),
+        expires_in=lifetime if record_lifetime else None,
+        expires_at=issued + lifetime,
+        refresh_token=draw(refresh if refresh is not None else st.none() | st.just("r")),
+        restricted_to=draw(st.sampled_from([(), (RestrictedTo("item_preview"),)])),
+    )
+    return Case(token, issued)
+
+
+def _at(case: Case, fraction: float) -> float:
+    """A moment from issue time to well past expiry."""
+    assert case.token.expires_at is not None
+    return case.issued + fraction * (case.token.expires_at - case.issued)
+
+
+fractions = st.floats(0, 3, allow_nan=False)
+
+
+@given(kinds, tokens(), margins, fractions, fractions)
+def test_use_is_monotone_backwards(
+    kind: AuthKind, case: Case, margin: float, a: float, b: float
+) -> None:
+    """Used at t => used at every t' in [issue time, t]."""
+    early, late = sorted((_at(case, a), _at(case, b)))
+    if decide(kind, case.token, late, margin) is Act.USE:
+        assert decide(kind, case.token, early, margin) is Act.USE
+
+
+@given(kinds, tokens(), margins, fractions, fractions)
+def test_renewal_is_monotone_forwards(
+    kind: AuthKind, case: Case, margin: float, a: float, b: float
+) -> None:
+    """FETCH/REFRESH chosen at t => the same choice at every later t'."""
+    early, late = sorted((_at(case, a), _at(case, b)))
+    first = decide(kind, case.token, early, margin)
+    if first in (Act.FETCH, Act.REFRESH):
+        assert decide(kind, case.token, late, margin) is first
+
+
+@given(kinds, tokens(), margins, st.floats(0, 1e7, allow_nan=False))
+def test_never_used_at_or_after_expiry(
+    kind: AuthKind, case: Case, margin: float, after: float
+) -> None:
+    assert case.token.expires_at is not None
+    for now in (case.token.expires_at, case.token.expires_at + after):
+        assert decide(kind, case.token, now, margin) is not Act.USE
+        assert not usable(case.token, now)
+        machine = Machine(kind, margin)
+        for forced in (False, True):
+            stepped = step(machine, Wanted(case.token, now, forced))
+            assert not isinstance(stepped.unwrap()[1], Use)
+
+
+@given(kinds, tokens(), margins, st.floats(0, 1, allow_nan=False, exclude_max=True))
+def test_just_before_expiry_a_nonrenewable_token_is_used(
+    kind: AuthKind, case: Case, margin: float, fraction: float
+) -> None:
+    """The other direction: before expires_at, a token that cannot be renewed is used."""
+    now = _at(case, fraction)
+    assert case.token.expires_at is not None
+    if now < case.token.expires_at:
+        assert usable(case.token, now)
+        if renewal_of(kind, case.token) is Renewal.NONE:
+            assert decide(kind, case.token, now, margin) is Act.USE
+
+
+@given(kinds, tokens(), margins, fractions)
+def test_renewal_starts_within_the_margin(
+    kind: AuthKind, case: Case, margin: float, fraction: float
+) -> None:
+    """Renewable tokens are renewed from ``expires_at - min(margin, lifetime/2)`` on."""
+    token = case.token
+    assert token.expires_at is not None
+    now = _at(case, fraction)
+    if kind not in (AuthKind.JWT, AuthKind.CCG):
+        return
+    early = margin if token.expires_in is None else min(margin, token.expires_in / 2)
+    expected = Act.FETCH if now >= token.expires_at - early else Act.USE
+    assert decide(kind, token, now, margin) is expected
+
+
+nonrenewable = st.one_of(
+    st.tuples(st.just(AuthKind.DEVELOPER), tokens()),
+    st.tuples(st.just(AuthKind.OAUTH), tokens(refresh=st.none() | st.just(""))),
+)
+
+
+@given(nonrenewable, margins, fractions, st.booleans())
+def test_developer_and_downscoped_tokens_never_renew(
+    kind_case: tuple[AuthKind, Case], margin: float, fraction: float, forced: bool
+) -> None:
+    kind, case = kind_case
+    now = _at(case, fraction)
+    assert decide(kind, case.token, now, margin) in (Act.USE, Act.REAUTH)
+    machine = Machine(kind, margin)
+    new_machine, action = step(machine, Wanted(case.token, now, forced)).unwrap()
+    assert not isinstance(action, Fetch | Refresh)
+    assert new_machine.phase is Phase.IDLE
+    assert decide(kind, None, now, margin) is Act.REAUTH
+
+
+@given(kinds, tokens(), margins, fractions)
+def test_fresh_until_is_exact(kind: AuthKind, case: Case, margin: float, fraction: float) -> None:
+    until = fresh_until(kind, case.token, margin)
+    assert until is not None
+    now = _at(case, fraction)
+    if now < until:
+        assert decide(kind, case.token, now, margin) is Act.USE
+
+
+# Every (renewal, freshness) pair that a token and an auth kind can produce.
+possible_tokens = st.one_of(
+    st.none(),
+    st.builds(
+        AccessToken,
+        access_token=st.sampled_from([None, "", "tok"]),
+        refresh_token=st.sampled_from([None, "", "r"]),
+        expires_in=st.none() | st.integers(-5, 100),
+        expires_at=st.none() | st.floats(T0 - 200, T0 + 200),
+    ),
+)
+
+
+@given(kinds, possible_tokens, st.floats(T0 - 300, T0 + 300), margins, st.booleans())
+def test_actions_table_is_total(
+    kind: AuthKind, token: AccessToken | None, now: float, margin: float, forced: bool
+) -> None:
+    key = (renewal_of(kind, token), freshness(token, now, margin))
+    assert key in ACTIONS
+    act = decide(kind, token, now, margin)
+    assert act is ACTIONS[key]
+    stepped = step(Machine(kind, margin), Wanted(token, now, forced))
+    assert stepped.unwrap()[1] is not None
+
+
+def test_every_reachable_pair_is_in_the_table() -> None:
+    """A refresh token without an access token must refresh, not crash (KeyError)."""
+    token = AccessToken(refresh_token="r")
+    assert decide(AuthKind.OAUTH, token, T0, 60) is Act.REFRESH
+    _, action = step(Machine(AuthKind.OAUTH), Wanted(token, T0)).unwrap()
+    assert isinstance(action, Refresh)
+    assert action.token is token
+    reachable = {(r, f) for r in Renewal for f in Freshness} - {
+        (Renewal.REFRESH_TOKEN, Freshness.ABSENT)
+    }
+    assert reachable | {(Renewal.REFRESH_TOKEN, Freshness.ABSENT)} == set(ACTIONS)
+
+
+@given(kinds, tokens(), margins, fractions)
+def test_failed_early_renewal_falls_back_only_to_a_valid_token(
+    kind: AuthKind, case: Case, margin: float, fraction: float
+) -> None:
+    now = _at(case, fraction)
+    machine, action = step(Machine(kind, margin), Wanted(case.token, now)).unwrap()
+    if not isinstance(action, Fetch | Refresh):
+        return
+    error = InvalidInput("x", "y")
+    _, after = step(machine, Failed(action.ticket, error, case.token, now)).unwrap()
+    assert case.token.expires_at is not None
+    if now < case.token.expires_at:
+        assert after == Use(case.token, renewal_error=error)
+    else:
+        assert not isinstance(after, Use)
+
+
+@given(kinds, tokens(), margins)
+def test_revoke_voids_the_renewal_in_flight(kind: AuthKind, case: Case, margin: float) -> None:
+    assert case.token.expires_at is not None
+    now = case.token.expires_at + 1
+    machine, action = step(Machine(kind, margin), Wanted(case.token, now, True)).unwrap()
+    if not isinstance(action, Fetch | Refresh):
+        return
+    revoked, _ = step(machine, Revoked()).unwrap()
+    late = step(revoked, Succeeded(action.ticket, case.token, now))
+    assert isinstance(late, Failure)
+    assert isinstance(late.failure(), IllegalEvent)
