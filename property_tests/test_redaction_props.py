@@ -1,0 +1,368 @@
+"""Redaction, immutability and pickling of every core value (engineering notes:
+"never put a raw secret in a container"; "test immutability explicitly")."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib
+import inspect
+import json
+import pickle
+from typing import Any
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from returns.result import Failure, Success
+from strategies import SECRET_ALPHABET, plain, secrets
+
+from boxauth import (
+    access_token,
+    authorize,
+    config,
+    downscope,
+    errors,
+    jwt,
+    lifecycle,
+    responses,
+    retry,
+    token_requests,
+    urls,
+)
+from boxauth.access_token import AccessToken, RestrictedTo
+from boxauth.redaction import REDACTED, Redacted
+
+CORE = [
+    "redaction",
+    "errors",
+    "access_token",
+    "config",
+    "urls",
+    "jwt",
+    "token_requests",
+    "authorize",
+    "responses",
+    "downscope",
+    "retry",
+    "lifecycle",
+]
+T0 = 1_700_000_000.0
+
+
+def _texts(value: object) -> list[str]:
+    """Every way a value gets printed, directly and through returns' containers."""
+    out = [repr(value), str(value), repr(Success(value)), str(Success(value))]
+    out += [repr(Failure(value)), str(Failure(value)), repr([value]), repr((value,))]
+    message = getattr(value, "message", None)
+    if callable(message):
+        out.append(message())
+    return out
+
+
+def _signer(message: bytes) -> Any:
+    return Success(b"sig:" + message[:8])
+
+
+def values_holding(s: list[str], cid: str) -> list[object]:
+    """Every kind of value, each built with the secrets ``s`` in its secret fields."""
+    ent = {"enterprise_id": "1"}
+    jwt_s = config.jwt_settings(
+        client_id=cid,
+        client_secret=s[0],
+        jwt_key_id=cid,
+        private_key=s[1],
+        private_key_passphrase=s[2],
+        **ent,
+    ).unwrap()
+    ccg = config.ccg_settings(client_id=cid, client_secret=s[0], **ent).unwrap()
+    oauth = config.oauth_settings(client_id=cid, client_secret=s[0]).unwrap()
+    dev = config.developer_token_settings(client_id=cid, client_secret=s[0]).unwrap()
+    app_json = json.dumps(
+        {
+            "boxAppSettings": {
+                "clientID": cid,
+                "clientSecret": s[0],
+                "appAuth": {"publicKeyID": cid, "privateKey": s[1], "passphrase": s[2]},
+            },
+            "enterpriseID": "42",
+        }
+    )
+    app = config.parse_app_config(app_json).unwrap()
+    token = AccessToken(access_token=s[0], refresh_token=s[1], expires_in=60, expires_at=T0 + 60)
+    camel = AccessToken(accessToken=s[0], refreshToken=s[1])  # the guide's spelling
+    assertion = jwt.make_assertion(jwt_s, _signer, now=T0, jti="j" * 20).unwrap()
+    base = urls.BaseUrls()
+    requests: list[object] = [
+        token_requests.authorization_code_request(base, oauth, s[1]).unwrap(),
+        token_requests.refresh_request(base, oauth, s[1]).unwrap(),
+        token_requests.client_credentials_request(base, ccg),
+        token_requests.jwt_request(base, cid, s[0], assertion),
+        token_requests.token_exchange_request(
+            base, s[1], downscope.validate_downscope(["item_preview"]).unwrap()
+        ).unwrap(),
+        token_requests.revoke_request(base, cid, s[0], s[1]).unwrap(),
+    ]
+    redirect = authorize.parse_redirect_query(f"code={s[1]}&state=abc").unwrap()
+    body = json.dumps({"access_token": s[0], "refresh_token": s[1], "expires_in": 60}).encode()
+    bad_body = json.dumps({"access_token": s[0], "expires_in": "soon"}).encode()
+    http = responses.response(200, [("x", "y")], body)
+    failures: list[object] = [
+        config.jwt_settings(
+            client_id=cid,
+            client_secret=s[0],
+            jwt_key_id="",
+            private_key=s[1],
+            private_key_passphrase=s[2],
+            **ent,
+        ),
+        config.jwt_settings(
+            client_id=s[0],
+            client_secret=s[0],
+            jwt_key_id=cid,
+            private_key=s[1],
+            private_key_passphrase=s[2],
+            enterprise_id=s[1],
+        ),
+        config.parse_app_config(app_json.replace('"42"', "[1]")),
+        config.parse_app_config(
+            json.dumps({"boxAppSettings": {"clientID": s[0], "clientSecret": 7}})
+        ),
+        config.parse_app_config(s[0]),
+        token_requests.revoke_request(base, "", s[0], s[1]),
+        token_requests.refresh_request(base, oauth, 12),
+        token_requests.token_exchange_request(
+            base, s[1], downscope.DownscopeRequest(("item_preview",), "r", "l")
+        ),
+        authorize.code_from_redirect(f"code={s[1]}&state=wrong", "right-state-1234"),
+        authorize.code_from_redirect(f"code={s[1]}", "right-state-1234"),
+        responses.parse_token_response(
+            responses.response(200, [], bad_body), sent_at=T0, received_at=T0
+        ),
+        responses.parse_token_response(
+            responses.response(400, [], bad_body), sent_at=T0, received_at=T0
+        ),
+        jwt.make_assertion(jwt_s, _signer, now=T0, jti="short"),
+        downscope.validate_downscope(["item_preview"], resource=s[0]),
+        downscope.validate_downscope(["item_preview"], shared_link=s[0]),
+        access_token.token_from_json(json.dumps({"access_token": s[0], "expires_in": "x"})),
+    ]
+    errors_: list[object] = [f.failure() for f in failures if isinstance(f, Failure)]
+    assert len(errors_) == len(failures), "every case above must fail"
+    actions: list[object] = [
+        lifecycle.Use(token),
+        lifecycle.Refresh(1, token),
+        lifecycle.StoreAndUse(token),
+        lifecycle.Wanted(token, T0),
+        lifecycle.Succeeded(1, token, T0),
+        lifecycle.Failed(1, errors.InvalidInput("a", "b"), token, T0),
+        lifecycle.step(lifecycle.Machine(lifecycle.AuthKind.OAUTH), lifecycle.Wanted(token, T0)),
+    ]
+    stored = access_token.token_from_json(access_token.token_to_json(token)).unwrap()
+    return [
+        jwt_s,
+        ccg,
+        oauth,
+        dev,
+        app,
+        token,
+        camel,
+        stored,
+        assertion,
+        redirect,
+        http,
+        *requests,
+        *failures,
+        *errors_,
+        *actions,
+    ]
+
+
+@given(st.lists(secrets, min_size=3, max_size=3, unique=True), plain)
+def test_no_secret_is_ever_printed(s: list[str], cid: str) -> None:
+    assume(all(a not in b for a in s for b in s if a != b))
+    for value in values_holding(s, cid):
+        for text in _texts(value):
+            for secret in s:
+                assert secret not in text, (type(value).__name__, text)
+
+
+# Short and awkward secrets: substrings of field names, of "None", of the marker.
+awkward = st.one_of(
+    st.sampled_from(
+        ["client", "secret", "token", "id", "None", "redacted", REDACTED, "'", "=", ")", "a", "0"]
+    ),
+    st.text(min_size=1, max_size=6).filter(lambda t: t.strip() != ""),
+)
+
+
+@given(awkward, awkward, plain)
+def test_secret_fields_are_replaced_by_the_marker(one: str, two: str, cid: str) -> None:
+    """Whatever the secret, the printed form is exactly the one with ``<redacted>``."""
+    oauth = config.oauth_settings(client_id=cid, client_secret=one).unwrap()
+    assert repr(oauth) == f"OAuthSettings(client_id={cid!r}, client_secret={REDACTED})"
+    assert str(oauth) == repr(oauth)
+    assert repr(Success(oauth)) == f"<Success: {oauth!r}>"
+    token = AccessToken(access_token=one, refresh_token=two, expires_in=5)
+    assert repr(token) == (
+        f"AccessToken(access_token={REDACTED}, expires_in=5, token_type=None, "
+        f"restricted_to=(), refresh_token={REDACTED}, issued_token_type=None, expires_at=None)"
+    )
+    no_refresh = AccessToken(access_token=one)
+    assert "refresh_token=None" in repr(no_refresh)
+    jwt_s = config.jwt_settings(
+        client_id=cid,
+        client_secret=one,
+        jwt_key_id=cid,
+        private_key=two,
+        private_key_passphrase=one,
+        user_id=7,
+    ).unwrap()
+    assert repr(jwt_s) == (
+        f"JWTSettings(client_id={cid!r}, client_secret={REDACTED}, jwt_key_id={cid!r}, "
+        f"private_key={REDACTED}, private_key_passphrase={REDACTED}, "
+        f"subject={jwt_s.subject!r}, algorithm=Algorithm.RS256)"
+    )
+    request = token_requests.revoke_request(urls.BaseUrls(), cid, one, two).unwrap()
+    assert repr(request) == (
+        f"TokenRequest(grant=Grant.REVOKE, url='https://api.box.com/oauth2/revoke', "
+        f"fields={REDACTED})"
+    )
+    assertion = jwt.Assertion(jti="j" * 16, exp=3, token=one)
+    assert repr(assertion) == f"Assertion(jti={'j' * 16!r}, exp=3, token={REDACTED})"
+    redirect = authorize.Redirect(code=one, state="s")
+    assert repr(redirect) == (
+        f"Redirect(code={REDACTED}, state='s', error=None, error_description=None)"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Immutability: every dataclass of the core, one instance each.
+
+_TOKEN = AccessToken(access_token="a", expires_in=1, expires_at=1.0)
+_SUBJECT = config.Subject(config.SubjectKind.USER, "1")
+INSTANCES: dict[type, object] = {
+    errors.InvalidInput: errors.InvalidInput("f", "p"),
+    errors.BoxRefused: errors.malformed("x"),
+    errors.TransportFailure: errors.TransportFailure(
+        errors.TransportFailureKind.CONNECT, "d", False
+    ),
+    errors.ReauthRequired: errors.ReauthRequired("r"),
+    RestrictedTo: RestrictedTo("item_preview"),
+    AccessToken: _TOKEN,
+    config.Subject: _SUBJECT,
+    config.DeveloperTokenSettings: config.DeveloperTokenSettings("c", "s"),
+    config.JWTSettings: config.jwt_settings(
+        client_id="c",
+        client_secret="s",
+        jwt_key_id="k",
+        private_key="p",
+        private_key_passphrase=None,
+        user_id="1",
+    ).unwrap(),
+    config.CCGSettings: config.CCGSettings(client_id="c", client_secret="s", subject=_SUBJECT),
+    config.OAuthSettings: config.OAuthSettings(client_id="c", client_secret="s"),
+    config.AppConfig: config.AppConfig(client_id="c", client_secret="s"),
+    urls.BaseUrls: urls.BaseUrls(),
+    jwt.JWTHeader: jwt.JWTHeader(config.Algorithm.RS256, "k"),
+    jwt.JWTClaims: jwt.JWTClaims("i", "s", "user", jwt.AUDIENCE, "j" * 16, 2, 1),
+    jwt.Assertion: jwt.Assertion("j" * 16, 2, "t"),
+    token_requests.TokenRequest: token_requests.TokenRequest(
+        token_requests.Grant.REVOKE, "u", (("a", "b"),)
+    ),
+    authorize.AuthorizeRequest: authorize.AuthorizeRequest("c", None, "s"),
+    authorize.Redirect: authorize.Redirect(code="c"),
+    responses.HttpResponse: responses.HttpResponse(200, (), b""),
+    responses.Challenge: responses.Challenge("bearer", ()),
+    downscope.DownscopeRequest: downscope.DownscopeRequest(("item_preview",)),
+    retry.RetryPolicy: retry.RetryPolicy(),
+    retry.Retry: retry.Retry(1.0),
+    retry.GiveUp: retry.GiveUp(),
+    lifecycle.Wanted: lifecycle.Wanted(_TOKEN, 0.0),
+    lifecycle.Succeeded: lifecycle.Succeeded(1, _TOKEN, 0.0),
+    lifecycle.Failed: lifecycle.Failed(1, errors.ReauthRequired("r"), None, 0.0),
+    lifecycle.Revoked: lifecycle.Revoked(),
+    lifecycle.Use: lifecycle.Use(_TOKEN),
+    lifecycle.Fetch: lifecycle.Fetch(1),
+    lifecycle.Refresh: lifecycle.Refresh(1, _TOKEN),
+    lifecycle.StoreAndUse: lifecycle.StoreAndUse(_TOKEN),
+    lifecycle.Fail: lifecycle.Fail(errors.ReauthRequired("r")),
+    lifecycle.Clear: lifecycle.Clear(),
+    lifecycle.Machine: lifecycle.Machine(lifecycle.AuthKind.JWT),
+    lifecycle.IllegalEvent: lifecycle.IllegalEvent(lifecycle.Phase.IDLE, "e"),
+}
+
+
+def _core_dataclasses() -> set[type]:
+    found = set()
+    for name in CORE:
+        module = importlib.import_module(f"boxauth.{name}")
+        for obj in vars(module).values():
+            if (
+                inspect.isclass(obj)
+                and dataclasses.is_dataclass(obj)
+                and obj.__module__ == module.__name__
+            ):
+                found.add(obj)
+    return found
+
+
+def test_every_core_dataclass_is_covered() -> None:
+    assert _core_dataclasses() == set(INSTANCES)
+
+
+@pytest.mark.parametrize("cls", list(INSTANCES), ids=lambda c: c.__name__)
+def test_assigning_a_field_raises(cls: type) -> None:
+    value = INSTANCES[cls]
+    assert cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    names = [f.name for f in dataclasses.fields(value)]  # type: ignore[arg-type]
+    if not names:
+        # No fields: CPython 3.11's frozen+slots __setattr__ raises TypeError here
+        # (its super() names the pre-slots class); any refusal will do.
+        with pytest.raises((dataclasses.FrozenInstanceError, TypeError, AttributeError)):
+            value.anything = None  # type: ignore[attr-defined]
+    for name in names:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, name, None)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(value, name)
+
+
+SECRET_HOLDERS = [cls for cls in INSTANCES if issubclass(cls, Redacted)]
+
+
+def test_the_secret_holders_are_the_expected_ones() -> None:
+    assert set(SECRET_HOLDERS) == {
+        AccessToken,
+        config.DeveloperTokenSettings,
+        config.JWTSettings,
+        config.CCGSettings,
+        config.OAuthSettings,
+        config.AppConfig,
+        jwt.Assertion,
+        token_requests.TokenRequest,
+        authorize.Redirect,
+    }
+
+
+@pytest.mark.parametrize("cls", SECRET_HOLDERS, ids=lambda c: c.__name__)
+def test_secret_holders_refuse_pickle(cls: type) -> None:
+    value = INSTANCES[cls]
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        with pytest.raises(TypeError):
+            pickle.dumps(value, protocol=protocol)
+    with pytest.raises(TypeError):
+        pickle.dumps(Success(value))
+    assert copy.copy(value) is value
+    assert copy.deepcopy(value) is value
+
+
+def test_secret_alphabet_is_not_in_anything_we_print() -> None:
+    """The premise of the long-secret test: no printed form uses the secret alphabet."""
+    printed = "".join(repr(v) for v in INSTANCES.values())
+    for value in values_holding(["Q" * 8, "X" * 8, "Z" * 8], "abc"):
+        printed += "".join(_texts(value))
+    run = 0
+    for ch in printed:
+        run = run + 1 if ch in SECRET_ALPHABET else 0
+        assert run < 8
