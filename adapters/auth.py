@@ -123,6 +123,10 @@ class BaseAuth:
         # (token, until): the last token handed out and until when the core
         # says it stays usable. Replaced as one tuple, never edited.
         self._fresh: tuple[AccessToken, float] | None = None
+        # A renewed token the storage failed to save. Kept so it is not lost
+        # (its refresh token may be the only live one), and saved again on the
+        # next call. Only touched under self._lock.
+        self._unsaved: AccessToken | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_urls.base_url!r})"
@@ -207,11 +211,12 @@ class BaseAuth:
         fresh, and its fresh-until time has not come. Renewals always take the
         locks, so single flight is kept."""
         cached = self._fresh
-        if cached is None:
-            return None
-        token, until = cached
-        if self.token_storage.get() is token and self.effects.clock() < until:
-            return token
+        if (
+            cached is not None
+            and self.token_storage.get() is cached[0]
+            and self.effects.clock() < cached[1]
+        ):
+            return cached[0]
         return None
 
     def _remember(self, token: AccessToken) -> None:
@@ -225,7 +230,7 @@ class BaseAuth:
                 return Success(fast)
 
         def body() -> Result[AccessToken, AuthError]:
-            previous = self.token_storage.get()
+            previous = self._save_unsaved() or self.token_storage.get()
             action = self._step(Wanted(previous, self.effects.clock(), forced))
             if isinstance(action, Fetch | Refresh):
                 renewed = self._renew(action)
@@ -239,6 +244,30 @@ class BaseAuth:
         result: Result[AccessToken, AuthError] = self._locked(body)
         return result
 
+    def _store(self, token: AccessToken) -> None:
+        """Save a renewed token. If the storage fails (disk full, permissions),
+        keep the token in memory and use it, rather than lose it."""
+        try:
+            self.token_storage.store(token)
+        except OSError as exc:
+            log.error(
+                "could not save the new token to %r (%s); keeping it in memory and "
+                "saving again on the next call",
+                self.token_storage,
+                exc.strerror or type(exc).__name__,
+            )
+            self._unsaved = token
+            return
+        self._unsaved = None
+        self._remember(token)
+
+    def _save_unsaved(self) -> AccessToken | None:
+        """Try again to save a token the storage refused; return it if still unsaved."""
+        token = self._unsaved
+        if token is not None:
+            self._store(token)
+        return self._unsaved
+
     def _finish(self, action: Action) -> Result[AccessToken, AuthError]:
         match action:
             case Use(token=token, renewal_error=None):
@@ -251,8 +280,7 @@ class BaseAuth:
                 )
                 return Success(token)
             case StoreAndUse(token=token):
-                self.token_storage.store(token)
-                self._remember(token)
+                self._store(token)
                 return Success(token)
             case Fail(error=error):
                 return Failure(error)
@@ -301,6 +329,7 @@ class BaseAuth:
                     return Failure(result.failure())
             self.token_storage.clear()
             self._fresh = None
+            self._unsaved = None
             if not isinstance(self._step(Revoked()), Clear):
                 raise RuntimeError("lifecycle machine did not clear on revoke")
             log.debug("token revoked and storage cleared")
@@ -330,6 +359,14 @@ class BaseAuth:
     # -- box_sdk_gen's raising API ------------------------------------------------
 
     def retrieve_token(self, network_session: object = None) -> AccessToken:
+        # The common case inlined (it is _fast()), without building a Result.
+        cached = self._fresh
+        if (
+            cached is not None
+            and self.token_storage.get() is cached[0]
+            and self.effects.clock() < cached[1]
+        ):
+            return cached[0]
         return unwrap(self.retrieve_token_result())
 
     def refresh_token(self, network_session: object = None) -> AccessToken:

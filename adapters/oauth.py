@@ -105,7 +105,7 @@ class BoxOAuth(BaseAuth):
         def body() -> Result[AccessToken, AuthError]:
             result = self._call(Grant.AUTHORIZATION_CODE, build)
             if isinstance(result, Success):
-                self.token_storage.store(result.unwrap())
+                self._store(result.unwrap())
             return result
 
         result: Result[AccessToken, AuthError] = self._locked(body)

@@ -12,9 +12,9 @@ import time
 _system_random = secrets.SystemRandom()
 
 
-def now() -> float:
-    """Wall-clock Unix time: for token expiry and JWT claims."""
-    return time.time()
+# Wall-clock Unix time, for token expiry and JWT claims. time.time itself, not
+# a wrapper: it is read on every retrieve_token() call.
+now = time.time
 
 
 def monotonic() -> float:

@@ -17,6 +17,7 @@ import pytest
 from support import authorize_redirect
 
 from boxauth import (
+    AccessToken,
     BaseUrls,
     BoxCCGAuth,
     BoxClient,
@@ -31,6 +32,7 @@ from boxauth import (
     CCGConfig,
     DeveloperTokenConfig,
     Effects,
+    InMemoryTokenStorage,
     JWTConfig,
     OAuthConfig,
     RetryPolicy,
@@ -407,3 +409,34 @@ def test_no_secret_in_repr_str_exception_or_debug_log(
     for text in shown:
         for secret in secrets:
             assert secret not in text
+
+
+def test_a_storage_failure_does_not_lose_the_renewed_token(
+    box: Any, urls: BaseUrls, caplog: pytest.LogCaptureFixture
+) -> None:
+    class FlakyStorage(InMemoryTokenStorage):
+        failures = 1
+
+        def store(self, token: AccessToken) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise OSError(28, "No space left on device")
+            super().store(token)
+
+    storage = FlakyStorage()
+    auth = signed_in(box, urls, effects=Effects(clock=box.emu.now))
+    held = auth.token_storage.get()
+    auth.token_storage = storage
+    storage.failures = 0
+    storage.store(held)
+    storage.failures = 1
+    box.emu.advance(3700)
+    renewed = auth.retrieve_token()  # refreshed; the store fails
+    assert renewed.refresh_token != held.refresh_token
+    assert storage.get() == held
+    assert "could not save the new token" in caplog.text
+    assert renewed.refresh_token not in caplog.text
+    again = auth.retrieve_token()  # saved now, and no second refresh
+    assert again == renewed
+    assert storage.get() == renewed
+    assert box.emu.grant_counts["refresh_token"] == 1
