@@ -1,0 +1,7 @@
+"""``python -m boxauth``: the ``boxauth`` command line (see ``boxauth.adapters.cli``)."""
+
+import sys
+
+from boxauth.adapters.cli import main
+
+sys.exit(main())
