@@ -45,12 +45,13 @@ def test_authorize_redirect_uri_must_match(env, uri) -> None:
     _page_error(env.authorize(redirect_uri=uri), "redirect_uri_mismatch")
 
 
-def test_authorize_port_freedom_is_only_for_loopback(env) -> None:
-    app = env.emu.add_app(enterprise_id=env.enterprise, redirect_uris=["https://app.example/cb"])
-    answer = env.authorize(client_id=app.client_id, redirect_uri="https://app.example:8443/cb")
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_authorize_port_freedom_is_only_for_loopback(env, scheme) -> None:
+    registered = f"{scheme}://app.example/cb"
+    app = env.emu.add_app(enterprise_id=env.enterprise, redirect_uris=[registered])
+    answer = env.authorize(client_id=app.client_id, redirect_uri=f"{scheme}://app.example:8443/cb")
     _page_error(answer, "redirect_uri_mismatch")
-    exact = env.authorize(client_id=app.client_id, redirect_uri="https://app.example/cb")
-    assert exact.status == 302
+    assert env.authorize(client_id=app.client_id, redirect_uri=registered).status == 302
 
 
 def test_authorize_several_uris_need_one_sent(env) -> None:
