@@ -480,7 +480,8 @@ def _listener(path: str, port: int, seen: _Redirect, exchange: Callable[[str], s
                 self.send_error(404)
                 return
             seen.target = self.path
-            seen.outcome = exchange(self.path)
+            port = self.server.server_address[1]
+            seen.outcome = exchange(f"http://127.0.0.1:{port}{self.path}")
             page = (
                 "<!doctype html><title>boxauth</title><p>"
                 + ("Signed in. You may close this window." if seen.outcome == "" else

@@ -1,0 +1,443 @@
+"""The `boxauth` command line, run as a subprocess against an in-process emulator.
+
+Every command and its error paths: exit codes (0 ok, 1 Box refused, 2 usage or
+config, 3 network), one-line stderr, and no secret in any output except the
+token that `token` (or `downscope`) was asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pytest
+from support import authorize_redirect
+
+TIMEOUT = 60
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOX_")}
+    env.update(extra or {})
+    return env
+
+
+def run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "boxauth", *args],
+        cwd=cwd,
+        env=_env(env),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def secrets_of(fx: Any) -> list[str]:
+    """The app's secrets: client secret, passphrase, and every line of the key's body."""
+    body = [
+        line for line in fx.private_key_pem.splitlines() if line and not line.startswith("-----")
+    ]
+    return [fx.client_secret, fx.passphrase, *body]
+
+
+def assert_clean(proc: subprocess.CompletedProcess[str], secrets: list[str]) -> None:
+    for secret in secrets:
+        assert secret not in proc.stdout, "a secret reached stdout"
+        assert secret not in proc.stderr, "a secret reached stderr"
+    assert "Traceback" not in proc.stderr
+
+
+def assert_error(proc: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("boxauth")
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert proc.stdout == ""
+
+
+@pytest.fixture
+def app(box: Any, tmp_path: Path) -> dict[str, Any]:
+    """Paths and options for one emulator and app."""
+    config = tmp_path / "box_config.json"
+    config.write_text(box.fx.config_json)
+    config.chmod(0o600)
+    where = ["--base-url", box.emu.base_url, "--oauth2-url", box.emu.oauth_2_url]
+    creds = {"BOX_CLIENT_ID": box.fx.client_id, "BOX_CLIENT_SECRET": box.fx.client_secret}
+    return {"config": str(config), "where": where, "creds": creds, "dir": tmp_path}
+
+
+# -- token ---------------------------------------------------------------------------
+
+
+def test_token_prints_just_the_token(box: Any, app: dict[str, Any]) -> None:
+    proc = run(["token", "--jwt-config", app["config"], *app["where"]], app["dir"])
+    assert proc.returncode == 0, proc.stderr
+    token = proc.stdout.strip()
+    assert proc.stdout == token + "\n"
+    info = box.emu.token_info(token)
+    assert info is not None
+    assert info.user_id == box.fx.service_account_id
+    assert proc.stderr == ""
+    assert_clean(proc, secrets_of(box.fx))
+
+
+def test_token_json_as_user_shows_expiry_and_restrictions(box: Any, app: dict[str, Any]) -> None:
+    proc = run(
+        ["token", "--json", "--as-user", box.fx.app_user_id, *app["where"]],
+        app["dir"],
+        {"BOX_JWT_CONFIG": app["config"]},
+    )
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert set(record) >= {"access_token", "expires_in", "expires_at", "restricted_to"}
+    assert "refresh_token" not in record
+    assert record["expires_in"] == 3600
+    assert record["restricted_to"] == []
+    assert box.emu.token_info(record["access_token"]).user_id == box.fx.app_user_id
+    assert_clean(proc, secrets_of(box.fx))
+
+
+# -- whoami --------------------------------------------------------------------------
+
+
+def test_whoami_ccg_user_from_the_environment(box: Any, app: dict[str, Any]) -> None:
+    env = {**app["creds"], "BOX_USER_ID": box.fx.user_id}
+    proc = run(["whoami", *app["where"]], app["dir"], env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"id: {box.fx.user_id}\nname: Ada Lovelace\nlogin: ada@example.com\n"
+    assert_clean(proc, secrets_of(box.fx))
+
+
+def test_whoami_ccg_enterprise_then_as_user(box: Any, app: dict[str, Any]) -> None:
+    args = ["whoami", "--json", "--enterprise-id", box.fx.enterprise_id, *app["where"]]
+    proc = run(args, app["dir"], app["creds"])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["id"] == box.fx.service_account_id
+    proc = run([*args, "--as-user", box.fx.user_id], app["dir"], app["creds"])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["login"] == "ada@example.com"
+    assert_clean(proc, secrets_of(box.fx))
+
+
+def test_whoami_developer_token_never_prints_it(box: Any, app: dict[str, Any]) -> None:
+    token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
+    proc = run(["whoami", *app["where"]], app["dir"], {"BOX_DEVELOPER_TOKEN": token})
+    assert proc.returncode == 0, proc.stderr
+    assert f"id: {box.fx.user_id}" in proc.stdout
+    assert_clean(proc, [token])
+
+
+# -- downscope -----------------------------------------------------------------------
+
+
+def test_downscope_to_item_preview_on_a_file(box: Any, app: dict[str, Any]) -> None:
+    resource = f"https://api.box.com/2.0/files/{box.fx.file_id}"
+    args = ["downscope", "--scope", "item_preview", "--resource", resource, "--json"]
+    proc = run([*args, "--user-id", box.fx.user_id, *app["where"]], app["dir"], app["creds"])
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["restricted_to"] == [
+        {"scope": "item_preview", "object_type": "file", "object_id": box.fx.file_id,
+         "object_name": box.fx.file_name}
+    ]
+    assert "refresh_token" not in record
+    info = box.emu.token_info(record["access_token"])
+    assert info is not None
+    assert info.user_id == box.fx.user_id
+    assert_clean(proc, secrets_of(box.fx))
+
+
+def test_downscope_usage_errors(box: Any, app: dict[str, Any]) -> None:
+    base = ["downscope", "--jwt-config", app["config"], *app["where"]]
+    proc = run(base, app["dir"])  # --scope is required
+    assert_error(proc, 2, "--scope")
+    proc = run([*base, "--scope", "item_preview", "--resource", "x", "--shared-link", "y"],
+               app["dir"])
+    assert_error(proc, 2, "not allowed with")
+
+
+def test_downscope_refused_by_box_is_exit_1(box: Any, app: dict[str, Any]) -> None:
+    resource = "https://api.box.com/2.0/files/999999999"
+    args = ["downscope", "--scope", "item_preview", "--resource", resource, "--user-id",
+            box.fx.user_id, *app["where"]]
+    proc = run(args, app["dir"], app["creds"])
+    assert_error(proc, 1, "invalid_resource")
+    assert_clean(proc, secrets_of(box.fx))
+
+
+# -- revoke --------------------------------------------------------------------------
+
+
+def test_revoke_a_cached_jwt_token(box: Any, app: dict[str, Any]) -> None:
+    token_file = app["dir"] / "jwt_token.json"
+    args = ["--jwt-config", app["config"], "--token-file", str(token_file), *app["where"]]
+    first = run(["token", *args], app["dir"]).stdout.strip()
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    again = run(["token", *args], app["dir"]).stdout.strip()
+    assert again == first  # the file is a cache across runs
+    proc = run(["revoke", *args], app["dir"])
+    assert proc.returncode == 0, proc.stderr
+    assert "revoked" in proc.stdout
+    assert box.emu.token_info(first).revoked
+    assert not token_file.exists()
+    assert_clean(proc, [*secrets_of(box.fx), first])
+    proc = run(["revoke", *args], app["dir"])
+    assert proc.returncode == 0
+    assert "nothing to revoke" in proc.stdout
+
+
+def test_revoke_a_developer_token_then_it_is_refused(box: Any, app: dict[str, Any]) -> None:
+    token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
+    env = {**app["creds"], "BOX_DEVELOPER_TOKEN": token}
+    proc = run(["revoke", *app["where"]], app["dir"], env)
+    assert proc.returncode == 0, proc.stderr
+    assert box.emu.token_info(token).revoked
+    proc = run(["whoami", *app["where"]], app["dir"], env)
+    assert_error(proc, 1, "401")
+    assert_clean(proc, [*secrets_of(box.fx), token])
+
+
+def test_revoke_needs_something_to_revoke(box: Any, app: dict[str, Any]) -> None:
+    proc = run(["revoke", "--jwt-config", app["config"], *app["where"]], app["dir"])
+    assert_error(proc, 2, "--token-file")
+    token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
+    proc = run(["revoke", *app["where"]], app["dir"], {"BOX_DEVELOPER_TOKEN": token})
+    assert_error(proc, 2, "DeveloperTokenConfig")
+    assert_clean(proc, [token])
+
+
+# -- error paths -----------------------------------------------------------------------
+
+
+def test_config_file_not_json(box: Any, app: dict[str, Any]) -> None:
+    bad = app["dir"] / "bad.json"
+    bad.write_text("{ not json")
+    proc = run(["token", "--jwt-config", str(bad), *app["where"]], app["dir"])
+    assert_error(proc, 2, "JSON")
+
+
+def test_config_file_missing(box: Any, app: dict[str, Any]) -> None:
+    proc = run(["whoami", "--jwt-config", "no-such.json", *app["where"]], app["dir"])
+    assert_error(proc, 2, "no-such.json")
+
+
+def test_config_file_missing_a_field(box: Any, app: dict[str, Any]) -> None:
+    data = json.loads(box.fx.config_json)
+    del data["boxAppSettings"]["appAuth"]["publicKeyID"]
+    bad = app["dir"] / "missing.json"
+    bad.write_text(json.dumps(data))
+    proc = run(["token", "--jwt-config", str(bad), *app["where"]], app["dir"])
+    assert_error(proc, 2, "publicKeyID")
+    assert_clean(proc, secrets_of(box.fx))
+
+
+def test_wrong_passphrase(box: Any, app: dict[str, Any]) -> None:
+    data = json.loads(box.fx.config_json)
+    wrong = "not-the-" + box.fx.passphrase
+    data["boxAppSettings"]["appAuth"]["passphrase"] = wrong
+    bad = app["dir"] / "wrong.json"
+    bad.write_text(json.dumps(data))
+    proc = run(["token", "--jwt-config", str(bad), *app["where"]], app["dir"])
+    assert_error(proc, 2, "passphrase")
+    assert_clean(proc, [*secrets_of(box.fx), wrong])
+
+
+def test_box_refuses_a_wrong_client_secret(box: Any, app: dict[str, Any]) -> None:
+    wrong = "x" + box.fx.client_secret[1:]
+    env = {"BOX_CLIENT_ID": box.fx.client_id, "BOX_CLIENT_SECRET": wrong}
+    proc = run(["token", "--enterprise-id", box.fx.enterprise_id, *app["where"]], app["dir"], env)
+    assert_error(proc, 1, "invalid_grant")
+    assert_clean(proc, [*secrets_of(box.fx), wrong])
+
+
+def test_unreachable_host_is_exit_3(box: Any, app: dict[str, Any]) -> None:
+    proc = run(
+        ["token", "--jwt-config", app["config"], "--base-url", "http://127.0.0.1:1"], app["dir"]
+    )
+    assert_error(proc, 3, "network")
+    assert_clean(proc, secrets_of(box.fx))
+
+
+def test_plain_http_to_a_remote_host_is_refused(box: Any, app: dict[str, Any]) -> None:
+    args = ["token", "--jwt-config", app["config"], "--base-url", "http://example.com"]
+    assert_error(run(args, app["dir"]), 2, "base_url")
+
+
+def test_usage_errors_are_exit_2(box: Any, app: dict[str, Any]) -> None:
+    assert_error(run(["whoami", "--bogus"], app["dir"]), 2, "--bogus")
+    assert_error(run(["frobnicate"], app["dir"]), 2, "invalid choice")
+    assert_error(run([], app["dir"]), 2)
+    assert_error(run(["whoami"], app["dir"]), 2, "no credentials")
+    args = ["whoami", "--jwt-config", app["config"], "--as-user", "1", "--as-enterprise", "2"]
+    assert_error(run(args, app["dir"]), 2, "not allowed with")
+    token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
+    proc = run(["whoami", "--as-user", "1"], app["dir"], {"BOX_DEVELOPER_TOKEN": token})
+    assert_error(proc, 2, "JWT or CCG")
+    proc = run(["whoami", "--enterprise-id", "1"], app["dir"])
+    assert_error(proc, 2, "--client-id")
+
+
+def test_help_everywhere(box: Any, app: dict[str, Any]) -> None:
+    proc = run(["--help"], app["dir"])
+    assert proc.returncode == 0
+    for command in ("token", "whoami", "downscope", "revoke", "login", "emulator", "demo"):
+        assert command in proc.stdout
+    for command in ("token", "whoami", "downscope", "revoke", "login"):
+        proc = run([command, "--help"], app["dir"])
+        assert proc.returncode == 0, command
+        assert "--base-url" in proc.stdout
+        assert "--oauth2-url" in proc.stdout
+    for command in ("emulator", "demo"):
+        proc = run([command, "--help"], app["dir"])
+        assert proc.returncode == 0, command
+        assert "usage:" in proc.stdout
+
+
+# -- login ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_login(app: dict[str, Any], token_file: Path, *extra: str) -> tuple[Any, str, int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "boxauth", "login", "--no-browser", "--redirect-port", str(port),
+         "--token-file", str(token_file), *app["where"], *extra],
+        cwd=app["dir"], env=_env(app["creds"]), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for _ in range(5):
+        line = proc.stdout.readline()
+        if line.startswith("http"):
+            return proc, line.strip(), port
+    proc.kill()
+    raise AssertionError("login printed no URL")
+
+
+def deliver(location: str) -> int:
+    try:
+        with urllib.request.urlopen(location, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as answer:
+        return answer.code
+
+
+def test_login_then_reuse_the_token_file(box: Any, app: dict[str, Any]) -> None:
+    token_file = app["dir"] / "oauth.json"
+    proc, url, port = start_login(app, token_file)
+    try:
+        assert url.startswith(box.emu.oauth_2_url + "/authorize?")
+        query = dict(parse_qsl(urlsplit(url).query))
+        assert query["redirect_uri"] == f"http://127.0.0.1:{port}/callback"
+        location = authorize_redirect(url)
+        assert location.startswith(f"http://127.0.0.1:{port}/callback?")
+        assert deliver(location) == 200
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "Signed in" in out
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    stored = json.loads(token_file.read_text())
+    assert stored["refresh_token"]
+    code = dict(parse_qsl(urlsplit(location).query))["code"]
+    for secret in (stored["access_token"], stored["refresh_token"], code, box.fx.client_secret):
+        assert secret not in out
+        assert secret not in err
+
+    args = ["--token-file", str(token_file), *app["where"]]
+    who = run(["whoami", *args], app["dir"], app["creds"])
+    assert who.returncode == 0, who.stderr
+    assert "login: ada@example.com" in who.stdout
+    revoked = run(["revoke", *args], app["dir"], app["creds"])
+    assert revoked.returncode == 0, revoked.stderr
+    assert not token_file.exists()
+    again = run(["whoami", *args], app["dir"], app["creds"])
+    assert_error(again, 1, "authorize again")
+
+
+def test_login_refuses_a_wrong_state(box: Any, app: dict[str, Any]) -> None:
+    token_file = app["dir"] / "oauth.json"
+    proc, url, _port = start_login(app, token_file)
+    try:
+        location = authorize_redirect(url)
+        parts = urlsplit(location)
+        query = dict(parse_qsl(parts.query))
+        query["state"] = "forged-" + query["state"]
+        assert deliver(urlunsplit(parts._replace(query=urlencode(query)))) == 400
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2
+    assert len(err.splitlines()) == 1
+    assert "state" in err
+    assert "CSRF" in err
+    assert not token_file.exists()
+    assert query["code"] not in out + err
+
+
+def test_login_times_out(box: Any, app: dict[str, Any]) -> None:
+    token_file = app["dir"] / "oauth.json"
+    proc, _url, _port = start_login(app, token_file, "--timeout", "0.5")
+    try:
+        _out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    assert proc.returncode == 3
+    assert err.strip() == "boxauth login: no redirect arrived within 0.5 s"
+
+
+def test_login_needs_client_credentials(box: Any, app: dict[str, Any]) -> None:
+    assert_error(run(["login", *app["where"]], app["dir"]), 2, "--client-secret")
+
+
+# -- emulator ------------------------------------------------------------------------
+
+
+def test_emulator_command_runs_the_emulator(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "boxauth", "emulator", "--port", "0"],
+        cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("listening on http://127.0.0.1:")
+        base = first.split()[-1]
+        try:
+            urllib.request.urlopen(base + "/2.0/users/me", timeout=10)
+        except urllib.error.HTTPError as answer:
+            assert answer.code == 401  # no token: the emulator is up and strict
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+
+
+def test_version(tmp_path: Path) -> None:
+    proc = run(["--version"], tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("boxauth ")
