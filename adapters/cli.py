@@ -471,7 +471,9 @@ class _Redirect:
         self.done = threading.Event()
 
 
-def _listener(path: str, port: int, seen: _Redirect, exchange: Callable[[str], str]) -> Any:
+def _listener(
+    path: str, port: int, seen: _Redirect, exchange: Callable[[str], str]
+) -> http.server.HTTPServer:
     class Handler(http.server.BaseHTTPRequestHandler):
         timeout = 15  # per connection: a silent client cannot hold the listener
 
@@ -480,8 +482,7 @@ def _listener(path: str, port: int, seen: _Redirect, exchange: Callable[[str], s
                 self.send_error(404)
                 return
             seen.target = self.path
-            port = self.server.server_address[1]
-            seen.outcome = exchange(f"http://127.0.0.1:{port}{self.path}")
+            seen.outcome = exchange(f"http://127.0.0.1:{server.server_port}{self.path}")
             page = (
                 "<!doctype html><title>boxauth</title><p>"
                 + ("Signed in. You may close this window." if seen.outcome == "" else
@@ -499,7 +500,8 @@ def _listener(path: str, port: int, seen: _Redirect, exchange: Callable[[str], s
         def log_message(self, format: str, *args: Any) -> None:
             return  # the request line holds the code and state: never log it
 
-    return http.server.HTTPServer(("127.0.0.1", port), Handler)
+    server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+    return server
 
 
 def cmd_login(args: argparse.Namespace, env: dict[str, str], shell: Shell, out: TextIO) -> int:
