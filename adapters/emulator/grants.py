@@ -46,13 +46,13 @@ from .texts import OAuthError
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
-ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a URN
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # nosec B105
 BOX_API_HOST = "https://api.box.com"
 
 # grant_type on the wire -> the emulator's grant name in App.grants
 APP_GRANT = {
     "authorization_code": "authorization_code",
-    "refresh_token": "refresh_token",
+    "refresh_token": "refresh_token",  # nosec B105
     "client_credentials": "client_credentials",
     JWT_GRANT: "jwt",
     EXCHANGE_GRANT: "token_exchange",
@@ -98,7 +98,7 @@ def _body(
     body: dict[str, Any] = {
         "access_token": access.token,
         "expires_in": round(access.expires_at - state.now()),
-        "token_type": "bearer",
+        "token_type": "bearer",  # nosec B105
         "restricted_to": _restricted_to(state, access),
         "issued_token_type": ACCESS_TOKEN_TYPE,
     }

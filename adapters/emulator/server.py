@@ -33,7 +33,7 @@ from .registry import Registry
 from .state import State, random_token
 from .texts import OAuthError
 
-TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path
+TOKEN_PATH = "/oauth2/token"  # noqa: S105  # nosec B105
 REVOKE_PATH = "/oauth2/revoke"
 AUTHORIZE_PATH = "/api/oauth2/authorize"
 MAX_BODY = 1 << 20
