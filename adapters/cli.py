@@ -49,14 +49,14 @@ from .auth import BaseAuth, SubjectAuth
 
 PROG = "boxauth"
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
-DEFAULT_LOGIN_TOKEN_FILE = ".boxauth_token.json"  # noqa: S105  # nosec B105 - a file name
+DEFAULT_LOGIN_TOKEN_FILE = ".boxauth_token.json"  # noqa: S105  # nosec B105
 
 ENV = {
     "client_id": "BOX_CLIENT_ID",
-    "client_secret": "BOX_CLIENT_SECRET",  # nosec B105 - a variable name
+    "client_secret": "BOX_CLIENT_SECRET",  # nosec B105
     "enterprise_id": "BOX_ENTERPRISE_ID",
     "user_id": "BOX_USER_ID",
-    "developer_token": "BOX_DEVELOPER_TOKEN",  # nosec B105 - a variable name
+    "developer_token": "BOX_DEVELOPER_TOKEN",  # nosec B105
     "jwt_config": "BOX_JWT_CONFIG",
 }
 
