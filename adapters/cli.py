@@ -517,11 +517,14 @@ def cmd_login(args: argparse.Namespace, env: dict[str, str], shell: Shell, out: 
     failure: list[BaseException] = []
 
     def exchange(target: str) -> str:
+        # Runs in the listener; any failure is carried back to the main thread.
         try:
             auth.get_tokens_from_redirect(target)
-        except BoxAuthError as exc:
+            if auth.token_storage.get() is None:
+                raise LocalError(f"could not save the tokens to {args.token_file}")
+        except Exception as exc:
             failure.append(exc)
-            return str(exc)
+            return type(exc).__name__
         return ""
 
     seen = _Redirect()
@@ -590,11 +593,16 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """The CLI's log handler (a class of its own, so it is added once)."""
+
+
 def _logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s: %(message)s"))
     log = logging.getLogger("boxauth")
-    log.addHandler(handler)
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        handler = _StderrHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s: %(message)s"))
+        log.addHandler(handler)
     log.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
