@@ -71,6 +71,7 @@ def test_default_lifetime_without_skew(settings: JWTSettings, now: float, jti: s
 
 
 bad_lifetimes = st.one_of(
+    st.sampled_from([0, -1, 61, 62, 3600]),
     st.integers().filter(lambda n: not 0 < n <= 60),
     st.booleans(),
     st.floats(0.1, 60),
@@ -210,3 +211,29 @@ def test_invalid_claims_never_reach_the_signer(settings: JWTSettings, now: float
     signer = RecordingSigner()
     assert isinstance(make_assertion(settings, signer, now=now, jti=jti), Failure)
     assert signer.inputs == []
+
+
+def test_lifetime_boundaries() -> None:
+    settings = _fixed_settings()
+    for lifetime in (1, 30, 60):
+        assert isinstance(build_claims(settings, now=5.0, jti="j" * 16, lifetime=lifetime), Success)
+    for lifetime in (0, -1, 61, True):
+        result = build_claims(settings, now=5.0, jti="j" * 16, lifetime=lifetime)
+        assert isinstance(result, Failure), lifetime
+    for jti in ("j" * 15, "j" * 129):
+        assert isinstance(build_claims(settings, now=5.0, jti=jti), Failure)
+    for jti in ("j" * 16, "j" * 128):
+        assert isinstance(build_claims(settings, now=5.0, jti=jti), Success)
+
+
+def _fixed_settings() -> JWTSettings:
+    from boxauth import config
+
+    return config.jwt_settings(
+        client_id="c",
+        client_secret="s",
+        jwt_key_id="k",
+        private_key="p",
+        private_key_passphrase=None,
+        user_id="1",
+    ).unwrap()

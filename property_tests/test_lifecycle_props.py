@@ -3,6 +3,7 @@ property-test the *direction* of every time comparison)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from hypothesis import given
@@ -229,3 +230,32 @@ def test_revoke_voids_the_renewal_in_flight(kind: AuthKind, case: Case, margin: 
     late = step(revoked, Succeeded(action.ticket, case.token, now))
     assert isinstance(late, Failure)
     assert isinstance(late.failure(), IllegalEvent)
+
+
+@given(st.sampled_from([AuthKind.JWT, AuthKind.CCG]), tokens(), margins)
+def test_renewal_boundary_is_inclusive(kind: AuthKind, case: Case, margin: float) -> None:
+    """At exactly the renewal moment a renewable token is renewed; just before, used."""
+    token = case.token
+    assert token.expires_at is not None
+    early = margin if token.expires_in is None else min(margin, token.expires_in / 2)
+    start = token.expires_at - early
+    assert decide(kind, token, start, margin) is Act.FETCH
+    before = math.nextafter(start, -math.inf)
+    if before < token.expires_at and early > 0:
+        assert decide(kind, token, before, margin) is Act.USE
+
+
+@given(kinds, st.integers(-5, 50), st.floats(T0 - 10, T0 + 10))
+def test_only_the_current_ticket_completes(kind: AuthKind, ticket: int, now: float) -> None:
+    machine, action = step(Machine(kind, 60.0), Wanted(None, now, forced=True)).unwrap()
+    if not isinstance(action, Fetch | Refresh):
+        return
+    token = AccessToken(access_token="a", expires_in=10, expires_at=now + 10)
+    error = InvalidInput("x", "y")
+    for event in (Succeeded(ticket, token, now), Failed(ticket, error, None, now)):
+        result = step(machine, event)
+        if ticket == action.ticket:
+            assert not isinstance(result, Failure)
+        else:
+            assert isinstance(result, Failure)
+            assert isinstance(result.failure(), IllegalEvent)

@@ -110,7 +110,14 @@ def test_valid_bodies_round_trip(data: dict[str, Any], sent: float, received: fl
         )
 
 
-@given(valid_token_bodies, statuses.filter(lambda s: s != 200), headers, times)
+@given(
+    valid_token_bodies,
+    st.integers(201, 299)
+    | st.sampled_from([0, 100, 199, 204, 400, 401, 429, 500])
+    | statuses.filter(lambda s: s != 200),
+    headers,
+    times,
+)
 def test_every_status_but_200_fails(
     data: dict[str, Any], status: int, hdrs: list[tuple[str, str]], now: float
 ) -> None:
@@ -370,3 +377,17 @@ def test_refresh_may_help(body: bytes, hdrs: list[tuple[str, str]], status: int)
         401, (("WWW-Authenticate", 'Bearer realm="Service"'),), body + b'{"code":"unauthorized"}'
     )
     assert refresh_may_help(other) is False
+
+
+@given(
+    st.sampled_from([400, 401, 403]),
+    descriptions | st.sampled_from(["Refresh token has expired", "Invalid jti", "exp", "jti"]),
+    times,
+)
+def test_clock_skew_needs_the_quoted_claim(status: int, description: str, now: float) -> None:
+    """'Refresh token has expired' is invalid_grant too, but not clock skew."""
+    body = json.dumps({"error": "invalid_grant", "error_description": description}).encode()
+    refused = parse_error(response(status, [], body), now)
+    assert refused.kind is ErrorKind.INVALID_GRANT
+    shown = refused.description
+    assert refused.clock_skew == ("'exp'" in shown or "'jti'" in shown)

@@ -180,3 +180,61 @@ def test_policy_check(attempts: int, delay: float) -> None:
         and delay >= 0
     )
     assert check_policy(policy).map(lambda _: True).value_or(False) is ok
+
+
+NOT_RETRYABLE = [
+    k
+    for k in TransportFailureKind
+    if k
+    not in (
+        TransportFailureKind.CONNECT,
+        TransportFailureKind.TIMEOUT,
+        TransportFailureKind.PROTOCOL,
+    )
+]
+
+
+@given(
+    policies,
+    st.integers(1, 19),
+    st.sampled_from(list(Grant)),
+    st.sampled_from(list(TransportFailureKind)),
+    st.booleans(),
+)
+def test_transport_failures_that_may_have_been_sent(
+    policy: RetryPolicy, attempt: int, grant: Grant, kind: TransportFailureKind, sent: bool
+) -> None:
+    error = TransportFailure(kind, "d", maybe_sent=sent)
+    step = next_step(
+        policy, attempt=attempt, error=error, grant=grant, elapsed=0, deadline=1e9, jitter=0.5
+    )
+    retried = isinstance(step, Retry)
+    if kind in NOT_RETRYABLE or (grant in SINGLE_USE and sent) or attempt >= policy.max_attempts:
+        assert not retried
+    else:
+        assert retried
+
+
+@given(policies, st.integers(1, 19), st.sampled_from(REUSABLE), st.floats(0, 100), st.floats(0, 30))
+def test_deadline_is_exclusive(
+    policy: RetryPolicy, attempt: int, grant: Grant, spent: float, after: float
+) -> None:
+    """A retry that would start at or after the deadline is not made."""
+    if after > policy.max_retry_after or attempt >= policy.max_attempts:
+        return
+    error = BoxRefused(ErrorKind.RATE_LIMITED, 429, "e", "", retry_after=after)
+    at = spent + after
+    cases = ((at, False), (math.nextafter(at, -math.inf), False), (at + 0.5, True))
+    for deadline, allowed in cases:
+        step = next_step(
+            policy,
+            attempt=attempt,
+            error=error,
+            grant=grant,
+            elapsed=spent,
+            deadline=deadline,
+            jitter=0.5,
+        )
+        assert isinstance(step, Retry) is allowed
+        if allowed:
+            assert step == Retry(after)
