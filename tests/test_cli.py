@@ -181,6 +181,16 @@ def test_downscope_refused_by_box_is_exit_1(box: Any, app: dict[str, Any]) -> No
     assert_clean(proc, secrets_of(box.fx))
 
 
+def test_downscope_by_shared_link(box: Any, app: dict[str, Any]) -> None:
+    link = box.emu.add_shared_link(box.fx.file_id)
+    args = ["downscope", "--scope", "item_preview", "--shared-link", link, "--json",
+            "--user-id", box.fx.user_id, *app["where"]]
+    proc = run(args, app["dir"], app["creds"])
+    assert proc.returncode == 0, proc.stderr
+    restricted = json.loads(proc.stdout)["restricted_to"]
+    assert [(r["scope"], r["object_id"]) for r in restricted] == [("item_preview", box.fx.file_id)]
+
+
 # -- revoke --------------------------------------------------------------------------
 
 
@@ -291,6 +301,26 @@ def test_usage_errors_are_exit_2(box: Any, app: dict[str, Any]) -> None:
     assert_error(proc, 2, "JWT or CCG")
     proc = run(["whoami", "--enterprise-id", "1"], app["dir"])
     assert_error(proc, 2, "--client-id")
+
+
+def test_auth_method_can_be_forced(box: Any, app: dict[str, Any]) -> None:
+    env = {**app["creds"], "BOX_USER_ID": box.fx.user_id, "BOX_JWT_CONFIG": app["config"]}
+    proc = run(["whoami", "--json", *app["where"]], app["dir"], env)
+    assert json.loads(proc.stdout)["id"] == box.fx.service_account_id  # auto: JWT before CCG
+    proc = run(["whoami", "--json", "--auth", "ccg", *app["where"]], app["dir"], env)
+    assert json.loads(proc.stdout)["id"] == box.fx.user_id
+    assert_error(run(["token", "--auth", "jwt", *app["where"]], app["dir"]), 2, "--jwt-config")
+    assert_error(run(["token", "--auth", "oauth", *app["where"]], app["dir"]), 2, "--token-file")
+
+
+def test_verbose_logs_requests_but_no_secret(box: Any, app: dict[str, Any]) -> None:
+    env = {**app["creds"], "BOX_USER_ID": box.fx.user_id}
+    proc = run(["token", "-v", *app["where"]], app["dir"], env)
+    assert proc.returncode == 0, proc.stderr
+    token = proc.stdout.strip()
+    assert "boxauth: DEBUG:" in proc.stderr
+    assert token not in proc.stderr
+    assert_clean(proc, secrets_of(box.fx))
 
 
 def test_help_everywhere(box: Any, app: dict[str, Any]) -> None:
