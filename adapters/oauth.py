@@ -13,7 +13,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from returns.result import Failure, Result, Success
 
@@ -127,7 +126,8 @@ class BoxOAuth(BaseAuth):
         return unwrap(self.get_tokens_authorization_code_grant_result(authorization_code))
 
     def get_tokens_from_redirect_result(self, redirect: str) -> Result[AccessToken, AuthError]:
-        query = urlsplit(redirect).query if "://" in redirect else redirect.lstrip("?")
+        # A full URL, a path with a query, or a bare query: the query is after "?".
+        query = redirect.split("#", 1)[0].split("?", 1)[1] if "?" in redirect else redirect
         parsed = parse_redirect_query(query)
         if not isinstance(parsed, Success):
             return Failure(parsed.failure())

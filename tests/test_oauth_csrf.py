@@ -79,3 +79,16 @@ def test_error_on_the_redirect_is_a_typed_refusal(box: Any, urls: BaseUrls) -> N
     )
     with pytest.raises(BoxRefusedError, match="access_denied"):
         auth.get_tokens_from_redirect(denied)
+
+
+def test_redirect_may_be_a_url_a_path_or_a_query(box: Any, urls: BaseUrls) -> None:
+    for shape in ("url", "path", "query"):
+        auth = _auth(box, urls)
+        location = authorize_redirect(auth.get_authorize_url())
+        parts = urlsplit(location)
+        given = {
+            "url": location,
+            "path": f"{parts.path}?{parts.query}",
+            "query": f"?{parts.query}",
+        }[shape]
+        assert auth.get_tokens_from_redirect(given).access_token, shape
