@@ -120,7 +120,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if text.isascii() and text.isdigit():
         return min(float(int(text)), MAX_RETRY_AFTER)  # at most 64 digits
     moment = parse_http_date(text)
-    if moment is None:
+    if moment is None or not math.isfinite(now):
         return None
     return min(max(moment - now, 0.0), MAX_RETRY_AFTER)
 
@@ -128,7 +128,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 def server_skew(resp: HttpResponse, received_at: float) -> float | None:
     """Box's clock minus ours, from the Date header; None if absent or absurd."""
     server = parse_http_date(resp.header("date"))
-    if server is None:
+    if server is None or not math.isfinite(received_at):
         return None
     skew = server - received_at
     return skew if abs(skew) <= MAX_SKEW else None

@@ -391,3 +391,12 @@ def test_clock_skew_needs_the_quoted_claim(status: int, description: str, now: f
     assert refused.kind is ErrorKind.INVALID_GRANT
     shown = refused.description
     assert refused.clock_skew == ("'exp'" in shown or "'jti'" in shown)
+
+
+def test_retry_after_and_skew_are_none_for_a_non_finite_clock() -> None:
+    from boxauth.responses import parse_retry_after, response, server_skew
+
+    date = "Mon, 19 Mar 2018 15:43:29 GMT"
+    for bad in (float("nan"), float("inf"), float("-inf")):
+        assert parse_retry_after(date, bad) is None
+        assert server_skew(response(400, [("Date", date)], b""), bad) is None
