@@ -21,7 +21,7 @@ from typing import Any, ClassVar, NoReturn, Self, TypeVar
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken
+from boxauth.access_token import AccessToken, check_token
 from boxauth.config import Subject, SubjectKind, id_field
 from boxauth.downscope import as_downscoped, validate_downscope
 from boxauth.errors import (
@@ -43,6 +43,7 @@ from boxauth.lifecycle import (
     Machine,
     Refresh,
     Revoked,
+    StoreAndFail,
     StoreAndUse,
     Succeeded,
     Use,
@@ -50,6 +51,7 @@ from boxauth.lifecycle import (
     check_margin,
     fresh_until,
     step,
+    tokens_to_revoke,
 )
 from boxauth.responses import HttpResponse, parse_empty_success, parse_token_response
 from boxauth.retry import RetryPolicy, check_policy
@@ -126,7 +128,9 @@ class BaseAuth:
         # A renewed token the storage failed to save. Kept so it is not lost
         # (its refresh token may be the only live one), and saved again on the
         # next call. Only touched under self._lock.
-        self._unsaved: AccessToken | None = None
+        self._unsaved: tuple[AccessToken, AccessToken | None] | None = None
+        # Access tokens revoked at Box whose record the storage failed to clear.
+        self._revoked: set[str | None] = set()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_urls.base_url!r})"
@@ -155,8 +159,9 @@ class BaseAuth:
         raise NotImplementedError
 
     def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
-        """client_id and client_secret, for revoking."""
-        raise NotImplementedError
+        """client_id and client_secret, for revoking (JWT, CCG and OAuth configs)."""
+        settings = self.config.settings  # type: ignore[attr-defined]
+        return Success((settings.client_id, settings.client_secret))
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -172,7 +177,7 @@ class BaseAuth:
         return action
 
     def _call(self, grant: Grant, build: Build) -> Result[AccessToken, AuthError]:
-        result, self._skew = call(
+        result, skew = call(
             self.transport,
             self.effects,
             self._policy,
@@ -181,30 +186,61 @@ class BaseAuth:
             interpret=interpret_token,
             skew=self._skew,
         )
+        if grant is Grant.JWT:  # only JWT grants learn Box's clock, and only under the lock
+            self._skew = skew
         return result
 
     def _renew(self, action: Fetch | Refresh) -> Result[AccessToken, AuthError]:
-        if isinstance(action, Fetch):
-            grant, build = self._grant_request()
-            log.debug("fetching a new token (%s)", grant.value)
-            return self._call(grant, build)
-        log.debug("refreshing the token with its refresh token")
-        return self._call(Grant.REFRESH_TOKEN, self._refresh_request(action.token))
+        """Carry out a renewal. Never raises: the machine must always hear back,
+        or it would stay RENEWING and refuse every later call."""
+        try:
+            if isinstance(action, Fetch):
+                grant, build = self._grant_request()
+                log.debug("fetching a new token (%s)", grant.value)
+                return self._call(grant, build)
+            log.debug("refreshing the token with its refresh token")
+            return self._call(Grant.REFRESH_TOKEN, self._refresh_request(action.token))
+        except Exception as exc:  # any bug or plug-in failure becomes a value
+            log.error("token renewal failed unexpectedly: %s", type(exc).__name__)
+            return Failure(
+                TransportFailure(
+                    TransportFailureKind.PROTOCOL,
+                    f"unexpected {type(exc).__name__} during token renewal",
+                    True,
+                )
+            )
 
     def _locked(self, body: Any) -> Any:
-        """Run ``body()`` under this object's lock and the storage's lock."""
-        with self._lock:
-            try:
-                with self.token_storage.lock():
-                    return body()
-            except StorageLockTimeout:
-                return Failure(
-                    TransportFailure(
-                        TransportFailureKind.DEADLINE,
-                        "timed out waiting for the token storage lock",
-                        False,
-                    )
-                )
+        """Run ``body()`` under this object's lock and the storage's lock.
+
+        Both waits are bounded by the transport's deadline; a timeout is a
+        DEADLINE failure, never an endless wait behind a stuck call.
+        """
+        deadline = self.transport.settings.deadline
+        if not self._lock.acquire(timeout=deadline):
+            return _lock_timeout("this auth object")
+        try:
+            with self.token_storage.lock(deadline):
+                return body()
+        except StorageLockTimeout:
+            return _lock_timeout("the token storage")
+        finally:
+            self._lock.release()
+
+    def _stored(self) -> AccessToken | None:
+        """What the storage holds, if it is a well-formed token we did not revoke.
+
+        A user's storage can return anything; a malformed record (bad token
+        characters, a NaN expiry) is treated as no token, with a warning.
+        """
+        token = self.token_storage.get()
+        if token is None or token.access_token in self._revoked:
+            return None
+        checked = check_token(token)
+        if not isinstance(checked, Success):
+            log.warning("ignoring a malformed token from storage: %s", checked.failure().message())
+            return None
+        return token
 
     def _fast(self) -> AccessToken | None:
         """Lock-free path: the stored token is the one the core already judged
@@ -223,15 +259,17 @@ class BaseAuth:
         until = fresh_until(self.kind, token, self._margin)
         self._fresh = None if until is None else (token, until)
 
-    def _obtain(self, forced: bool) -> Result[AccessToken, AuthError]:
+    def _obtain(
+        self, forced: bool, replacing: AccessToken | None = None
+    ) -> Result[AccessToken, AuthError]:
         if not forced:
             fast = self._fast()
             if fast is not None:
                 return Success(fast)
 
         def body() -> Result[AccessToken, AuthError]:
-            previous = self._save_unsaved() or self.token_storage.get()
-            action = self._step(Wanted(previous, self.effects.clock(), forced))
+            previous = self._save_unsaved() or self._stored()
+            action = self._step(Wanted(previous, self.effects.clock(), forced, replacing))
             if isinstance(action, Fetch | Refresh):
                 renewed = self._renew(action)
                 now = self.effects.clock()
@@ -239,36 +277,52 @@ class BaseAuth:
                     action = self._step(Succeeded(action.ticket, renewed.unwrap(), now))
                 else:
                     action = self._step(Failed(action.ticket, renewed.failure(), previous, now))
-            return self._finish(action)
+            return self._finish(action, previous)
 
         result: Result[AccessToken, AuthError] = self._locked(body)
         return result
 
-    def _store(self, token: AccessToken) -> None:
-        """Save a renewed token. If the storage fails (disk full, permissions),
-        keep the token in memory and use it, rather than lose it."""
+    def _store(self, token: AccessToken, replaced: AccessToken | None) -> None:
+        """Save a renewed token. If the storage fails (disk full, a Redis outage,
+        a bug in a custom storage), keep the token in memory and use it, rather
+        than lose it: its refresh token may be the only live one."""
         try:
             self.token_storage.store(token)
-        except OSError as exc:
+        except Exception as exc:  # any storage failure is survivable here
             log.error(
                 "could not save the new token to %r (%s); keeping it in memory and "
                 "saving again on the next call",
                 self.token_storage,
-                exc.strerror or type(exc).__name__,
+                getattr(exc, "strerror", None) or type(exc).__name__,
             )
-            self._unsaved = token
+            self._unsaved = (token, replaced)
             return
         self._unsaved = None
         self._remember(token)
 
     def _save_unsaved(self) -> AccessToken | None:
-        """Try again to save a token the storage refused; return it if still unsaved."""
-        token = self._unsaved
-        if token is not None:
-            self._store(token)
-        return self._unsaved
+        """Try again to save a token the storage refused; return it if still unsaved.
 
-    def _finish(self, action: Action) -> Result[AccessToken, AuthError]:
+        If the storage meanwhile holds something other than what our token
+        replaced, someone else (another process) wrote a newer record: theirs wins.
+        """
+        if self._unsaved is None:
+            return None
+        token, replaced = self._unsaved
+        try:
+            current = self.token_storage.get()
+        except Exception:  # still failing: keep using ours
+            return token
+        if current is not None and current != replaced:
+            log.warning("storage now holds a newer token than the unsaved one; using it")
+            self._unsaved = None
+            return None
+        self._store(token, replaced)
+        return token if self._unsaved is not None else None
+
+    def _finish(
+        self, action: Action, previous: AccessToken | None
+    ) -> Result[AccessToken, AuthError]:
         match action:
             case Use(token=token, renewal_error=None):
                 self._remember(token)
@@ -280,8 +334,12 @@ class BaseAuth:
                 )
                 return Success(token)
             case StoreAndUse(token=token):
-                self._store(token)
+                self._store(token, previous)
                 return Success(token)
+            case StoreAndFail(token=token, error=error):
+                self._store(token, previous)
+                self._fresh = None
+                return Failure(error)
             case Fail(error=error):
                 return Failure(error)
             case _:
@@ -293,49 +351,70 @@ class BaseAuth:
         """The current token, renewed first if the lifecycle rules say so."""
         return self._obtain(forced=False)
 
-    def refresh_token_result(self) -> Result[AccessToken, AuthError]:
-        """A new token now, whatever the stored one's age."""
-        return self._obtain(forced=True)
+    def refresh_token_result(
+        self, *, replacing: AccessToken | None = None
+    ) -> Result[AccessToken, AuthError]:
+        """A new token now, whatever the stored one's age.
+
+        With ``replacing``: only if the storage still holds that token (it was
+        just rejected by the API); if another thread already replaced it, the
+        replacement is returned instead of renewing again.
+        """
+        return self._obtain(forced=True, replacing=replacing)
 
     def revoke_token_result(self) -> Result[None, AuthError]:
-        """Revoke the stored token at Box, then clear the storage.
+        """Revoke every token this object holds at Box, then clear the storage.
 
         If Box cannot be reached or refuses, the storage is left as it was, so
-        nothing is lost and the caller may try again.
+        nothing is lost and the caller may try again. If Box revoked but the
+        storage cannot be cleared, the revoked token is never handed out again
+        and the failure is reported.
         """
 
         def body() -> Result[None, AuthError]:
-            token = self.token_storage.get()
-            secret = token.access_token or token.refresh_token if token else None
-            if secret:
+            unsaved = self._unsaved[0] if self._unsaved else None
+            secrets = tokens_to_revoke(unsaved, self.token_storage.get())
+            if secrets:
                 creds = self._client_credentials()
                 if not isinstance(creds, Success):
                     return Failure(creds.failure())
                 client_id, client_secret = creds.unwrap()
-
-                def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
-                    req = revoke_request(self.base_urls, client_id, client_secret, secret)
-                    return req
-
-                result, _ = call(
-                    self.transport,
-                    self.effects,
-                    self._policy,
-                    grant=Grant.REVOKE,
-                    build=build,
-                    interpret=interpret_empty,
-                )
-                if not isinstance(result, Success):
-                    return Failure(result.failure())
-            self.token_storage.clear()
+                for secret in secrets:
+                    revoked = self._revoke_one(client_id, client_secret, secret)
+                    if not isinstance(revoked, Success):
+                        return revoked
+                    self._revoked.add(secret)
             self._fresh = None
             self._unsaved = None
             if not isinstance(self._step(Revoked()), Clear):
                 raise RuntimeError("lifecycle machine did not clear on revoke")
+            try:
+                self.token_storage.clear()
+            except Exception as exc:  # reported as a value below
+                why = getattr(exc, "strerror", None) or type(exc).__name__
+                return Failure(
+                    InvalidInput("token_storage", f"revoked at Box, but clearing failed ({why})")
+                )
             log.debug("token revoked and storage cleared")
             return Success(None)
 
         result: Result[None, AuthError] = self._locked(body)
+        return result
+
+    def _revoke_one(
+        self, client_id: str, client_secret: str, secret: str
+    ) -> Result[None, AuthError]:
+        def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
+            return revoke_request(self.base_urls, client_id, client_secret, secret)
+
+        result, _ = call(
+            self.transport,
+            self.effects,
+            self._policy,
+            grant=Grant.REVOKE,
+            build=build,
+            interpret=interpret_empty,
+        )
         return result
 
     def downscope_token_result(
@@ -351,23 +430,15 @@ class BaseAuth:
         subject = parent.unwrap().access_token
 
         def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
-            req = token_exchange_request(self.base_urls, subject, wanted.unwrap())
-            return req
+            return token_exchange_request(self.base_urls, subject, wanted.unwrap())
 
         return self._call(Grant.TOKEN_EXCHANGE, build).map(as_downscoped)
 
     # -- box_sdk_gen's raising API ------------------------------------------------
 
     def retrieve_token(self, network_session: object = None) -> AccessToken:
-        # The common case inlined (it is _fast()), without building a Result.
-        cached = self._fresh
-        if (
-            cached is not None
-            and self.token_storage.get() is cached[0]
-            and self.effects.clock() < cached[1]
-        ):
-            return cached[0]
-        return unwrap(self.retrieve_token_result())
+        fast = self._fast()  # the common case, without building a Result
+        return fast if fast is not None else unwrap(self.retrieve_token_result())
 
     def refresh_token(self, network_session: object = None) -> AccessToken:
         return unwrap(self.refresh_token_result())
@@ -421,3 +492,9 @@ class SubjectAuth(BaseAuth):
     ) -> Self:
         """A new auth object acting as the enterprise's Service Account."""
         return self._with(SubjectKind.ENTERPRISE, enterprise_id, token_storage)
+
+
+def _lock_timeout(what: str) -> Failure[TransportFailure]:
+    return Failure(
+        TransportFailure(TransportFailureKind.DEADLINE, f"timed out waiting for {what}", False)
+    )

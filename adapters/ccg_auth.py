@@ -26,6 +26,3 @@ class BoxCCGAuth(SubjectAuth):
             return Success(client_credentials_request(self.base_urls, settings))
 
         return Grant.CLIENT_CREDENTIALS, build
-
-    def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
-        return Success((self.config.settings.client_id, self.config.settings.client_secret))

@@ -87,15 +87,21 @@ def _common() -> _Parser:
     common = _Parser(add_help=False)
     where = common.add_argument_group("where Box is")
     where.add_argument(
-        "--base-url", default=DEFAULT_BASE_URL, metavar="URL",
+        "--base-url",
+        default=DEFAULT_BASE_URL,
+        metavar="URL",
         help=f"Box API base: token, revoke and /2.0 calls (default {DEFAULT_BASE_URL})",
     )
     where.add_argument(
-        "--oauth2-url", default=DEFAULT_OAUTH_2_URL, metavar="URL",
+        "--oauth2-url",
+        default=DEFAULT_OAUTH_2_URL,
+        metavar="URL",
         help=f"Box OAuth 2.0 base, for the authorize page (default {DEFAULT_OAUTH_2_URL})",
     )
     common.add_argument(
-        "-v", "--verbose", action="store_true",
+        "-v",
+        "--verbose",
+        action="store_true",
         help="log boxauth's requests (never their secrets) to stderr",
     )
     return common
@@ -107,14 +113,17 @@ def _credentials() -> _Parser:
         "credentials", "each option falls back to its environment variable (shown)"
     )
     group.add_argument(
-        "--auth", choices=("auto", "developer", "jwt", "ccg", "oauth"), default="auto",
+        "--auth",
+        choices=("auto", "developer", "jwt", "ccg", "oauth"),
+        default="auto",
         help="which method to use (default auto: the first that applies, in this order: "
         "developer, jwt, ccg, oauth)",
     )
     group.add_argument("--jwt-config", metavar="FILE", help="JWT app config JSON (BOX_JWT_CONFIG)")
     group.add_argument("--client-id", metavar="ID", help="app client id (BOX_CLIENT_ID)")
     group.add_argument(
-        "--client-secret", metavar="SECRET",
+        "--client-secret",
+        metavar="SECRET",
         help="app client secret (BOX_CLIENT_SECRET; prefer the variable)",
     )
     group.add_argument(
@@ -122,11 +131,13 @@ def _credentials() -> _Parser:
     )
     group.add_argument("--user-id", metavar="ID", help="CCG as a user (BOX_USER_ID)")
     group.add_argument(
-        "--developer-token", metavar="TOKEN",
+        "--developer-token",
+        metavar="TOKEN",
         help="a developer token, or any access token (BOX_DEVELOPER_TOKEN; prefer the variable)",
     )
     group.add_argument(
-        "--token-file", metavar="FILE",
+        "--token-file",
+        metavar="FILE",
         help="token file (JSON, mode 0600): OAuth tokens saved by `login`, "
         "or a token cache for JWT and CCG",
     )
@@ -135,7 +146,8 @@ def _credentials() -> _Parser:
         "--as-user", metavar="ID", help="JWT or CCG: act as this user (with_user_subject)"
     )
     subject.add_argument(
-        "--as-enterprise", metavar="ID",
+        "--as-enterprise",
+        metavar="ID",
         help="JWT or CCG: act as this enterprise's Service Account (with_enterprise_subject)",
     )
     return creds
@@ -153,7 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     common, creds = _common(), _credentials()
 
     token = sub.add_parser(
-        "token", parents=[common, creds], help="print an access token",
+        "token",
+        parents=[common, creds],
+        help="print an access token",
         description="Get an access token and print it (with --json: and its expiry "
         "and restrictions). The refresh token is never printed.",
     )
@@ -162,18 +176,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     whoami = sub.add_parser(
-        "whoami", parents=[common, creds], help="show whose token it is (users/me)",
+        "whoami",
+        parents=[common, creds],
+        help="show whose token it is (users/me)",
         description="Call GET /2.0/users/me and print the user's id, name and login.",
     )
     whoami.add_argument("--json", action="store_true", help="print JSON")
 
     down = sub.add_parser(
-        "downscope", parents=[common, creds], help="print a downscoped token",
+        "downscope",
+        parents=[common, creds],
+        help="print a downscoped token",
         description="Exchange the current token for a narrower one and print it. "
         "The parent token is not printed.",
     )
     down.add_argument(
-        "--scope", action="append", required=True, metavar="S",
+        "--scope",
+        action="append",
+        required=True,
+        metavar="S",
         help="a scope to keep, e.g. item_preview (repeat for several)",
     )
     target = down.add_mutually_exclusive_group()
@@ -184,14 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--json", action="store_true", help="print JSON with expiry and restrictions")
 
     sub.add_parser(
-        "revoke", parents=[common, creds], help="revoke the stored token",
+        "revoke",
+        parents=[common, creds],
+        help="revoke the stored token",
         description="Revoke the token at Box and clear it from --token-file. For a "
         "developer token (or any access token passed as one), --client-id and "
         "--client-secret are needed too.",
     )
 
     login = sub.add_parser(
-        "login", parents=[common], help="OAuth 2.0 sign-in; saves tokens to --token-file",
+        "login",
+        parents=[common],
+        help="OAuth 2.0 sign-in; saves tokens to --token-file",
         description="Print the authorize URL, wait for Box's redirect on a loopback "
         "port, check its state, exchange the code and save the tokens (mode 0600). "
         "Later commands use them with --token-file and the same client id and secret.",
@@ -199,19 +224,27 @@ def build_parser() -> argparse.ArgumentParser:
     login_creds = login.add_argument_group("credentials")
     login_creds.add_argument("--client-id", metavar="ID", help="app client id (BOX_CLIENT_ID)")
     login_creds.add_argument(
-        "--client-secret", metavar="SECRET",
+        "--client-secret",
+        metavar="SECRET",
         help="app client secret (BOX_CLIENT_SECRET; prefer the variable)",
     )
     login.add_argument(
-        "--token-file", default=DEFAULT_LOGIN_TOKEN_FILE, metavar="FILE",
+        "--token-file",
+        default=DEFAULT_LOGIN_TOKEN_FILE,
+        metavar="FILE",
         help=f"where to save the tokens (default {DEFAULT_LOGIN_TOKEN_FILE})",
     )
     login.add_argument(
-        "--redirect-port", type=_port, default=0, metavar="PORT",
+        "--redirect-port",
+        type=_port,
+        default=0,
+        metavar="PORT",
         help="loopback port to listen on (default 0: a free one)",
     )
     login.add_argument(
-        "--redirect-path", default="/callback", metavar="PATH",
+        "--redirect-path",
+        default="/callback",
+        metavar="PATH",
         help="path of the redirect URI (default /callback); the URI is "
         "http://127.0.0.1:PORT/PATH and must be registered for the app",
     )
@@ -222,7 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-browser", dest="open", action="store_false", help="only print the URL (default)"
     )
     login.add_argument(
-        "--timeout", type=_seconds, default=300.0, metavar="SECONDS",
+        "--timeout",
+        type=_seconds,
+        default=300.0,
+        metavar="SECONDS",
         help="how long to wait for the redirect (default 300)",
     )
 
@@ -230,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
         "emulator", add_help=False, help="run the Box emulator on loopback (see emulator --help)"
     )
     sub.add_parser(
-        "demo", help="walk through every auth flow against a built-in emulator",
+        "demo",
+        help="walk through every auth flow against a built-in emulator",
         description="Start the emulator in-process and walk through every flow of the "
         "guide. Exits 0 only if every step succeeded.",
     )
@@ -352,8 +389,11 @@ def make_auth(args: argparse.Namespace, env: dict[str, str], shell: Shell) -> Ba
         if not user_id and not enterprise_id:
             raise UsageError(f"{PROG} {args.command}: CCG needs --enterprise-id or --user-id")
         config = CCGConfig(
-            client_id, client_secret,
-            enterprise_id=enterprise_id, user_id=user_id, token_storage=storage,
+            client_id,
+            client_secret,
+            enterprise_id=enterprise_id,
+            user_id=user_id,
+            token_storage=storage,
         )
         auth = BoxCCGAuth(config, **shell.kwargs())
     else:
@@ -397,12 +437,16 @@ def token_facts(token: AccessToken) -> dict[str, Any]:
         "expires_at": token.expires_at,
         "expires_at_utc": iso(token.expires_at),
         "restricted_to": [
-            {k: v for k, v in (
-                ("scope", r.scope),
-                ("object_type", r.object_type),
-                ("object_id", r.object_id),
-                ("object_name", r.object_name),
-            ) if v is not None}
+            {
+                k: v
+                for k, v in (
+                    ("scope", r.scope),
+                    ("object_type", r.object_type),
+                    ("object_id", r.object_id),
+                    ("object_name", r.object_name),
+                )
+                if v is not None
+            }
             for r in token.restricted_to
         ],
     }
@@ -436,9 +480,7 @@ def cmd_whoami(args: argparse.Namespace, env: dict[str, str], shell: Shell, out:
     return EXIT_OK
 
 
-def cmd_downscope(
-    args: argparse.Namespace, env: dict[str, str], shell: Shell, out: TextIO
-) -> int:
+def cmd_downscope(args: argparse.Namespace, env: dict[str, str], shell: Shell, out: TextIO) -> int:
     auth = make_auth(args, env, shell)
     token = auth.downscope_token(args.scope, resource=args.resource, shared_link=args.shared_link)
     _print_token(token, args.json, out)
@@ -485,8 +527,11 @@ def _listener(
             seen.outcome = exchange(f"http://127.0.0.1:{server.server_port}{self.path}")
             page = (
                 "<!doctype html><title>boxauth</title><p>"
-                + ("Signed in. You may close this window." if seen.outcome == "" else
-                   "Sign-in failed; see the terminal.")
+                + (
+                    "Signed in. You may close this window."
+                    if seen.outcome == ""
+                    else "Sign-in failed; see the terminal."
+                )
                 + "</p>"
             ).encode()
             self.send_response(200 if seen.outcome == "" else 400)

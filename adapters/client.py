@@ -15,13 +15,14 @@ from urllib.parse import quote, urlencode
 
 from returns.result import Success
 
+from boxauth.access_token import AccessToken
 from boxauth.errors import malformed
 from boxauth.exceptions import BoxAPIError, BoxMalformedResponseError
-from boxauth.lifecycle import AuthKind
+from boxauth.lifecycle import Renewal, renewal_of
 from boxauth.responses import HttpResponse, parse_error, refresh_may_help
 from boxauth.urls import BaseUrls, api_url, validate_base_urls
 
-from .auth import BaseAuth, ok_or_raise, raise_error
+from .auth import BaseAuth, ok_or_raise, raise_error, unwrap
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +99,13 @@ class BoxClient:
         return f"BoxClient(auth={self.auth!r})"
 
     def _send(
-        self, method: str, url: str, body: bytes | None, headers: dict[str, str]
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str], token: AccessToken
     ) -> HttpResponse:
-        auth_header = self.auth.retrieve_authorization_header()
         sent = self.auth.transport.send(
-            method, url, headers={**headers, "Authorization": auth_header}, body=body
+            method,
+            url,
+            headers={**headers, "Authorization": f"Bearer {token.access_token}"},
+            body=body,
         )
         if not isinstance(sent, Success):
             raise_error(sent.failure())
@@ -123,11 +126,12 @@ class BoxClient:
         if params:
             url = f"{url}?{urlencode(params)}"
         extra = {"Accept": "application/json", **(headers or {})}
-        resp = self._send(method, url, body, extra)
-        refreshable = self.auth.kind is not AuthKind.DEVELOPER
-        if refreshable and refresh_may_help(resp):
-            self.auth.refresh_token()
-            resp = self._send(method, url, body, extra)
+        token = self.auth.retrieve_token()
+        resp = self._send(method, url, body, extra, token)
+        if refresh_may_help(resp) and renewal_of(self.auth.kind, token) is not Renewal.NONE:
+            # Renew only if no other thread already replaced the rejected token.
+            fresh = unwrap(self.auth.refresh_token_result(replacing=token))
+            resp = self._send(method, url, body, extra, fresh)
         if not 200 <= resp.status < 300:
             raise BoxAPIError(parse_error(resp, self.auth.effects.clock()))
         return resp

@@ -45,8 +45,8 @@ def read_config_file(path: str | Path) -> Result[str, InvalidInput]:
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_CONFIG_FILE + 1)
-    except OSError as exc:
-        why = exc.strerror or type(exc).__name__
+    except (OSError, ValueError, TypeError) as exc:  # ValueError: a NUL byte in the path
+        why = getattr(exc, "strerror", None) or type(exc).__name__
         return Failure(InvalidInput("config_file_path", f"cannot read {str(path)!r}: {why}"))
     if len(data) > MAX_CONFIG_FILE:
         return Failure(InvalidInput("config_file_path", "is larger than 64 KiB; not a Box config"))

@@ -99,9 +99,15 @@ def restrictions(token: AccessToken) -> str:
         return "no restrictions"
     parts = []
     for r in token.restricted_to:
-        target = " ".join(x for x in (r.object_type, repr(r.object_name) if r.object_name
-                                       else None, f"({r.object_id})" if r.object_id else None)
-                          if x)
+        target = " ".join(
+            x
+            for x in (
+                r.object_type,
+                repr(r.object_name) if r.object_name else None,
+                f"({r.object_id})" if r.object_id else None,
+            )
+            if x
+        )
         parts.append(f"{r.scope} on {target}" if target else r.scope)
     return "restricted to " + ", ".join(parts)
 
@@ -152,7 +158,9 @@ def ccg_enterprise(ctx: Context) -> list[str]:
     fx = ctx.fx
     config = CCGConfig(fx.client_id, fx.client_secret, enterprise_id=fx.enterprise_id)
     return _subject_step(
-        ctx, "ccg", BoxCCGAuth(config, **ctx.shell()),
+        ctx,
+        "ccg",
+        BoxCCGAuth(config, **ctx.shell()),
         f"BoxCCGAuth(CCGConfig(..., enterprise_id={fx.enterprise_id!r}))",
     )
 
@@ -161,7 +169,9 @@ def ccg_user(ctx: Context) -> list[str]:
     fx = ctx.fx
     config = CCGConfig(fx.client_id, fx.client_secret, user_id=fx.user_id)
     return _subject_step(
-        ctx, "ccg_user", BoxCCGAuth(config, **ctx.shell()),
+        ctx,
+        "ccg_user",
+        BoxCCGAuth(config, **ctx.shell()),
         f"BoxCCGAuth(CCGConfig(..., user_id={fx.user_id!r}))",
     )
 
@@ -169,7 +179,9 @@ def ccg_user(ctx: Context) -> list[str]:
 def jwt_config_file(ctx: Context) -> list[str]:
     config = JWTConfig.from_config_file(ctx.config_path)
     return _subject_step(
-        ctx, "jwt", BoxJWTAuth(config, **ctx.shell()),
+        ctx,
+        "jwt",
+        BoxJWTAuth(config, **ctx.shell()),
         f"BoxJWTAuth(JWTConfig.from_config_file({os.path.basename(ctx.config_path)!r}))",
     )
 
@@ -179,9 +191,7 @@ def jwt_user_subject(ctx: Context) -> list[str]:
     if not isinstance(parent, BoxJWTAuth):
         raise DemoStepError("the JWT step did not run")
     user = parent.with_user_subject(ctx.fx.app_user_id)
-    return _subject_step(
-        ctx, "jwt_user", user, f"auth.with_user_subject({ctx.fx.app_user_id!r})"
-    )
+    return _subject_step(ctx, "jwt_user", user, f"auth.with_user_subject({ctx.fx.app_user_id!r})")
 
 
 def oauth_authorize_url(ctx: Context) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from returns.result import Result, Success
+from returns.result import Result
 
 from boxauth.errors import AuthError
 from boxauth.jwt import make_assertion
@@ -42,6 +42,3 @@ class BoxJWTAuth(SubjectAuth):
             )
 
         return Grant.JWT, build
-
-    def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
-        return Success((self.config.settings.client_id, self.config.settings.client_secret))

@@ -104,7 +104,7 @@ class BoxOAuth(BaseAuth):
         def body() -> Result[AccessToken, AuthError]:
             result = self._call(Grant.AUTHORIZATION_CODE, build)
             if isinstance(result, Success):
-                self._store(result.unwrap())
+                self._store(result.unwrap(), None)
             return result
 
         result: Result[AccessToken, AuthError] = self._locked(body)
@@ -163,6 +163,3 @@ class BoxOAuth(BaseAuth):
             return refresh_request(self.base_urls, settings, refresh_token)
 
         return build
-
-    def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
-        return Success((self.config.settings.client_id, self.config.settings.client_secret))

@@ -123,12 +123,16 @@ def renewal_of(kind: AuthKind, token: AccessToken | None) -> Renewal:
     return Renewal.NONE
 
 
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def renew_at(token: AccessToken, margin: float) -> float | None:
     """The moment renewal starts: ``expires_at - min(margin, lifetime / 2)``."""
     if token.expires_at is None:
         return None
     early = margin
-    if token.expires_in is not None and token.expires_in > 0:
+    if _finite(token.expires_in) and token.expires_in is not None and token.expires_in > 0:
         early = min(margin, token.expires_in / 2)
     return token.expires_at - early
 
@@ -139,7 +143,9 @@ def freshness(token: AccessToken | None, now: float, margin: float) -> Freshness
         return Freshness.ABSENT
     if token.expires_at is None:
         return Freshness.UNKNOWN
-    if now >= token.expires_at:
+    if not _finite(token.expires_at) or not _finite(now) or now >= token.expires_at:
+        # Fail closed: an expiry that is NaN, infinite or not a number (a user's
+        # storage can return anything) never makes a token usable.
         return Freshness.EXPIRED
     start = renew_at(token, margin)
     if start is not None and now >= start:
@@ -171,6 +177,23 @@ def fresh_until(kind: AuthKind, token: AccessToken | None, margin: float) -> flo
     return renew_at(token, margin)
 
 
+def tokens_to_revoke(*held: AccessToken | None) -> tuple[str, ...]:
+    """Every distinct credential to revoke, in order (protocol notes §6).
+
+    Box revokes a pair from either half, so one per record: its access token,
+    else its refresh token. The shell passes every record it holds (the stored
+    one and one the storage failed to save), so no live pair survives a revoke.
+    """
+    out: list[str] = []
+    for token in held:
+        if token is None:
+            continue
+        secret = token.access_token or token.refresh_token
+        if secret and secret not in out:
+            out.append(secret)
+    return tuple(out)
+
+
 def check_margin(margin: object) -> Result[float, InvalidInput]:
     if isinstance(margin, bool) or not isinstance(margin, int | float):
         return Failure(InvalidInput("refresh_margin", "must be a number of seconds"))
@@ -196,6 +219,10 @@ class Wanted:
     token: AccessToken | None  # what the storage holds right now
     now: float
     forced: bool = False
+    # With ``forced``: renew only if the storage still holds this token. A
+    # caller that saw it rejected (an API 401) must not renew a token another
+    # thread already replaced (PYLEG's rule; protocol notes §5).
+    replacing: AccessToken | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +272,14 @@ class StoreAndUse:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreAndFail:
+    """Keep ``token`` (its refresh token is live) but report ``error``."""
+
+    token: AccessToken
+    error: AuthError
+
+
+@dataclass(frozen=True, slots=True)
 class Fail:
     error: AuthError
 
@@ -254,7 +289,7 @@ class Clear:
     pass
 
 
-Action = Use | Fetch | Refresh | StoreAndUse | Fail | Clear
+Action = Use | Fetch | Refresh | StoreAndUse | StoreAndFail | Fail | Clear
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +320,13 @@ _REAUTH_REASONS = {
 
 def _on_wanted(m: Machine, e: Wanted) -> tuple[Machine, Action]:
     renewal = renewal_of(m.kind, e.token)
-    act = FORCED[renewal] if e.forced else decide(m.kind, e.token, e.now, m.margin)
+    superseded = e.replacing is not None and (
+        e.token is None or e.token.access_token != e.replacing.access_token
+    )
+    if e.forced and not superseded:
+        act = FORCED[renewal]
+    else:
+        act = decide(m.kind, e.token, e.now, m.margin)
     if act is Act.USE and e.token is not None:
         return m, Use(e.token)
     started = replace(m, phase=Phase.RENEWING, ticket=m.ticket + 1, forced=e.forced)
@@ -302,7 +343,12 @@ def _on_wanted(m: Machine, e: Wanted) -> tuple[Machine, Action]:
 def _on_succeeded(m: Machine, e: Succeeded) -> tuple[Machine, Action]:
     idle = replace(m, phase=Phase.IDLE, forced=False)
     if not usable(e.token, e.now):
-        return idle, Fail(malformed("the new token was already expired when it arrived"))
+        error = malformed("the new token was already expired when it arrived")
+        if e.token.refresh_token:
+            # Box has already spent the old refresh token; the new one is the
+            # only live credential left (e.g. the clock jumped mid-call). Keep it.
+            return idle, StoreAndFail(e.token, error)
+        return idle, Fail(error)
     return idle, StoreAndUse(e.token)
 
 
