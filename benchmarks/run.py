@@ -236,7 +236,7 @@ CACHED_LABEL = {
 
 def cached_rows(res: Any) -> list[dict[str, Any]]:
     out = []
-    note = "calls/s; boxauth checks expiry (and takes its locks) on every call, box_sdk_gen never checks expiry"
+    note = "calls/s; boxauth checks the stored token and its expiry on every call (lock-free while fresh), box_sdk_gen never checks expiry"
     for kind, (rid, label) in zip(
         ("memory", "file", "file_cached"), CACHED_LABEL.values(), strict=True
     ):
