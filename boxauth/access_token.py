@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,17 @@ from boxauth.redaction import Redacted, secret_field
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # nosec B105
 # A stored token file bigger than this is not ours: refuse before parsing.
 MAX_SERIALIZED = 256 * 1024
+# Box's access tokens are 32 characters and its refresh tokens 64; a downscoped
+# token is a little longer. 4 KiB is generous and still fits comfortably in one
+# HTTP header line (servers commonly allow 8 KiB for the whole header section).
+MAX_TOKEN = 4096
+# RFC 6750 §2.1 b64token: the only characters a Bearer credential may hold. No
+# space, CR, LF, quote, comma or non-ASCII, so a token can never break or
+# extend the Authorization header it is put in.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# Unix seconds (and lifetimes) beyond 2**53 are not exact as floats and are not
+# a real expiry; refusing them also keeps ``expires_at - now`` from overflowing.
+MAX_TIME = float(2**53)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +110,68 @@ class AccessToken(Redacted):
         return bool(self.restricted_to)
 
 
+def check_token_text(value: object, field: str) -> Result[str, InvalidInput]:
+    """An access or refresh token as RFC 6750 ``b64token``, 1 to ``MAX_TOKEN`` characters.
+
+    Reject, never strip: a token with a trailing newline is refused whole. The
+    Failure names ``field`` and never echoes the value (it is a secret).
+    """
+    if not isinstance(value, str):
+        return Failure(InvalidInput(field, "must be a string"))
+    if not value:
+        return Failure(InvalidInput(field, "is empty"))
+    if len(value) > MAX_TOKEN:
+        return Failure(InvalidInput(field, f"is longer than {MAX_TOKEN} characters"))
+    if _B64TOKEN.fullmatch(value) is None:
+        return Failure(
+            InvalidInput(field, "is not a bearer token (RFC 6750: A-Z a-z 0-9 - . _ ~ + / =)")
+        )
+    return Success(value)
+
+
+def check_time(value: object, field: str) -> Result[float | int | None, InvalidInput]:
+    """None, or a finite real number (int or float, not bool) of at most 2**53 in size."""
+    if value is None:
+        return Success(None)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return Failure(InvalidInput(field, "must be a number or null"))
+    # Compare before math.isfinite: that converts an int to float and overflows.
+    if isinstance(value, float) and not math.isfinite(value):
+        return Failure(InvalidInput(field, "must be a finite number"))
+    if not -MAX_TIME <= value <= MAX_TIME:
+        return Failure(InvalidInput(field, "is out of range"))
+    return Success(value)
+
+
+def check_token(token: object, where: str = "token") -> Result[AccessToken, InvalidInput]:
+    """Everything a shell must know before using a token it did not parse itself.
+
+    For developer tokens and for whatever a user's ``TokenStorage`` returns:
+    ``access_token`` and ``refresh_token`` (when present) are bearer tokens,
+    ``expires_in`` and ``expires_at`` (when present) are finite numbers, and
+    the other fields have their declared types. Never raises.
+    """
+    if not isinstance(token, AccessToken):
+        return Failure(InvalidInput(where, "must be an AccessToken"))
+    for name in ("access_token", "refresh_token"):
+        value = getattr(token, name)
+        if value is not None:
+            text = check_token_text(value, f"{where}: {name}")
+            if not isinstance(text, Success):
+                return Failure(text.failure())
+    for name in ("expires_in", "expires_at"):
+        number = check_time(getattr(token, name), f"{where}: {name}")
+        if not isinstance(number, Success):
+            return Failure(number.failure())
+    for name in ("token_type", "issued_token_type"):
+        value = getattr(token, name)
+        if value is not None and not isinstance(value, str):
+            return Failure(InvalidInput(f"{where}: {name}", "must be a string or null"))
+    if not all(isinstance(r, RestrictedTo) for r in token.restricted_to):
+        return Failure(InvalidInput(f"{where}: restricted_to", "has a malformed entry"))
+    return Success(token)
+
+
 def token_to_json(token: AccessToken) -> str:
     """The storage form: plain JSON (never pickle), every field, stable order."""
     return json.dumps(
@@ -130,7 +204,13 @@ def _opt(data: dict[str, Any], key: str, kind: type) -> Result[Any, InvalidInput
 
 
 def token_from_json(text: str) -> Result[AccessToken, InvalidInput]:
-    """Parse the storage form back. Anything unexpected is a Failure, never a raise."""
+    """Parse the storage form back. Anything unexpected is a Failure, never a raise.
+
+    Tokens must be RFC 6750 bearer tokens (``check_token_text``) and times
+    finite numbers (``check_time``), so what comes back passes ``check_token``.
+    """
+    if not isinstance(text, str | bytes):
+        return Failure(InvalidInput("stored token", "must be JSON text"))
     if len(text) > MAX_SERIALIZED:
         return Failure(InvalidInput("stored token", "is larger than 256 KiB"))
     try:
@@ -140,28 +220,27 @@ def token_from_json(text: str) -> Result[AccessToken, InvalidInput]:
     if not isinstance(data, dict):
         return Failure(InvalidInput("stored token", "must be a JSON object"))
     out: dict[str, Any] = {}
-    for key, kind in (
-        ("access_token", str),
-        ("token_type", str),
-        ("refresh_token", str),
-        ("issued_token_type", str),
-        ("expires_in", int),
-    ):
+    for key, kind in (("token_type", str), ("issued_token_type", str), ("expires_in", int)):
         checked = _opt(data, key, kind)
         if not isinstance(checked, Success):
             return checked
         out[key] = checked.unwrap()
-    expires_at = data.get("expires_at")
-    if expires_at is not None and (
-        isinstance(expires_at, bool)
-        or not isinstance(expires_at, int | float)
-        or not math.isfinite(expires_at)
-    ):
-        return Failure(InvalidInput("stored token: expires_at", "must be a finite number or null"))
+    for key in ("access_token", "refresh_token"):
+        value = data.get(key)
+        if value is not None:
+            shaped = check_token_text(value, f"stored token: {key}")
+            if not isinstance(shaped, Success):
+                return Failure(shaped.failure())
+        out[key] = value
+    for key in ("expires_in", "expires_at"):
+        number = check_time(data.get(key), f"stored token: {key}")
+        if not isinstance(number, Success):
+            return Failure(number.failure())
+        out[key] = number.unwrap()
     restricted = _restricted_from_json(data.get("restricted_to") or [])
     if not isinstance(restricted, Success):
         return Failure(restricted.failure())
-    return Success(AccessToken(expires_at=expires_at, restricted_to=restricted.unwrap(), **out))
+    return Success(AccessToken(restricted_to=restricted.unwrap(), **out))
 
 
 def _restricted_from_json(items: Any) -> Result[tuple[RestrictedTo, ...], InvalidInput]:

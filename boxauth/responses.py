@@ -4,8 +4,9 @@ A response is a plain value (status, headers, body bytes). Interpretation
 never raises: any status and any bytes give either a Success or a typed
 Failure. Sizes are checked before parsing.
 
-Success (protocol notes §2): only ``access_token`` (non-empty string) and
-``expires_in`` (positive integer) are required, because Box's own examples
+Success (protocol notes §2): only ``access_token`` (an RFC 6750 bearer
+token, see ``access_token.check_token_text``) and ``expires_in`` (positive
+integer) are required, because Box's own examples
 disagree on ``token_type`` and ``issued_token_type``. Everything else is
 optional but, when present, must have the right type.
 
@@ -25,7 +26,7 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken, RestrictedTo
+from boxauth.access_token import AccessToken, RestrictedTo, check_token_text
 from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text, malformed
 
 MAX_BODY = 1024 * 1024  # token responses are < 2 KiB; 1 MiB is generous
@@ -228,6 +229,9 @@ def parse_token_body(data: dict[str, Any], sent_at: float) -> Result[AccessToken
     token = data.get("access_token")
     if not isinstance(token, str) or not token.strip():
         return Failure("'access_token' is missing or empty")
+    if not isinstance(check_token_text(token, "access_token"), Success):
+        # Never the value: it is a secret, and it may hold CR/LF or anything else.
+        return Failure("'access_token' is not an RFC 6750 bearer token")
     lifetime = _expires_in(data.get("expires_in"))
     if not isinstance(lifetime, Success):
         return Failure(lifetime.failure())
@@ -240,6 +244,8 @@ def parse_token_body(data: dict[str, Any], sent_at: float) -> Result[AccessToken
     refresh = texts["refresh_token"].unwrap()
     if refresh is not None and not refresh.strip():
         return Failure("'refresh_token' is empty")
+    if refresh is not None and not isinstance(check_token_text(refresh, "refresh_token"), Success):
+        return Failure("'refresh_token' is not an RFC 6750 bearer token")
     restricted = _restricted(data.get("restricted_to"))
     if not isinstance(restricted, Success):
         return Failure(restricted.failure())

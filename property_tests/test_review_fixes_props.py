@@ -1,0 +1,181 @@
+"""Properties for the security-review fixes in the pure core (/tmp/review.md).
+
+Each property fails on the code before its fix: tokens that could break an
+HTTP header are refused, numbers that cannot be an expiry are refused, and
+wrongly typed input gives a Failure (or False / None), never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from returns.result import Failure, Success
+from strategies import ANY_CHAR
+
+from boxauth import access_token
+from boxauth.access_token import MAX_TOKEN, AccessToken, check_token, check_token_text
+from boxauth.errors import ErrorKind, InvalidInput
+from boxauth.responses import parse_token_body, parse_token_response, response
+
+B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+TOKEN_CHARS = "ABCXYZabcxyz0189-._~+/"
+good_tokens: st.SearchStrategy[str] = st.builds(
+    lambda body, pad: body + pad,
+    st.text(TOKEN_CHARS, min_size=1, max_size=64),
+    st.sampled_from(["", "=", "=="]),
+)
+# Anything that is not a str: what untyped callers can pass.
+wrong_types: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.binary(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.builds(object),
+)
+non_str = wrong_types.filter(lambda v: not isinstance(v, str))
+# Characters a bearer token may never hold: CR, LF, space, quote, comma, non-ASCII...
+bad_chars = st.sampled_from(["\r", "\n", "\r\n", " ", "\t", '"', ",", "\0", "€", "é", "\x85"])
+
+
+@st.composite
+def broken_tokens(draw: st.DrawFn) -> str:
+    """A good token with one bad character put somewhere (or an '=' in the middle)."""
+    token = draw(good_tokens)
+    bad = draw(bad_chars | st.just("=a"))
+    at = draw(st.integers(0, len(token)))
+    return token[:at] + bad + token[at:]
+
+
+def _field_named_value_not(result: object, field: str, secret: str) -> None:
+    assert isinstance(result, Failure)
+    error = result.failure()
+    text = error.message() if hasattr(error, "message") else str(error)
+    assert field in text
+    assert secret not in text
+
+
+# -- Finding 1: tokens are RFC 6750 b64token -----------------------------------------
+
+
+@given(good_tokens)
+def test_good_tokens_pass(token: str) -> None:
+    assert check_token_text(token, "access_token") == Success(token)
+
+
+@given(st.text(ANY_CHAR, max_size=50))
+def test_token_check_agrees_with_rfc6750(text: str) -> None:
+    ok = isinstance(check_token_text(text, "access_token"), Success)
+    assert ok is bool(B64TOKEN.fullmatch(text) and len(text) <= MAX_TOKEN)
+
+
+@given(broken_tokens())
+def test_header_breaking_tokens_refused_without_echo(token: str) -> None:
+    result = check_token_text(token, "access_token")
+    assert isinstance(result, Failure)
+    assert result.failure().field == "access_token"
+    assert token not in result.failure().message()
+
+
+@given(non_str)
+def test_token_check_never_raises_on_wrong_type(value: Any) -> None:
+    assert isinstance(check_token_text(value, "refresh_token"), Failure)
+
+
+def test_token_length_bound() -> None:
+    assert isinstance(check_token_text("a" * MAX_TOKEN, "t"), Success)
+    assert isinstance(check_token_text("a" * (MAX_TOKEN + 1), "t"), Failure)
+    assert isinstance(check_token_text("", "t"), Failure)
+
+
+@given(broken_tokens(), st.sampled_from(["access_token", "refresh_token"]))
+def test_token_response_with_bad_token_is_malformed(token: str, field: str) -> None:
+    data = {"access_token": "good", "refresh_token": "good-r", "expires_in": 60, field: token}
+    body = json.dumps(data).encode()
+    result = parse_token_response(response(200, (), body), sent_at=0.0, received_at=0.0)
+    assert isinstance(result, Failure)
+    refused = result.failure()
+    assert refused.kind is ErrorKind.MALFORMED_RESPONSE
+    assert field in refused.description
+    assert token not in refused.message()
+    assert isinstance(parse_token_body(data, 0.0), Failure)
+
+
+@given(good_tokens, st.none() | good_tokens)
+def test_token_response_with_good_tokens_is_accepted(token: str, refresh: str | None) -> None:
+    data = {"access_token": token, "refresh_token": refresh, "expires_in": 60}
+    parsed = parse_token_body(data, 10.0).unwrap()
+    assert (parsed.access_token, parsed.refresh_token) == (token, refresh)
+    assert isinstance(check_token(parsed), Success)
+
+
+@given(broken_tokens(), st.sampled_from(["access_token", "refresh_token"]))
+def test_stored_token_with_bad_token_is_refused(token: str, field: str) -> None:
+    text = json.dumps({field: token, "expires_at": 5.0})
+    result = access_token.token_from_json(text)
+    assert isinstance(result, Failure)
+    assert isinstance(result.failure(), InvalidInput)
+    _field_named_value_not(result, field, token)
+
+
+@given(good_tokens, st.none() | good_tokens, st.none() | st.floats(0, 1e10))
+def test_stored_form_round_trips_and_passes_check(
+    token: str, refresh: str | None, expires_at: float | None
+) -> None:
+    original = AccessToken(access_token=token, refresh_token=refresh, expires_at=expires_at)
+    back = access_token.token_from_json(access_token.token_to_json(original)).unwrap()
+    assert back == original
+    assert check_token(back) == Success(back)
+
+
+bad_times: st.SearchStrategy[Any] = st.one_of(
+    st.sampled_from([math.nan, math.inf, -math.inf, True, False, "2030", b"1"]),
+    st.sampled_from([10**400, -(10**400), 2**60, 1e300]),
+    st.floats(allow_nan=True, allow_infinity=True).filter(lambda f: not math.isfinite(f)),
+    st.text(max_size=5),
+    st.builds(object),
+)
+
+
+@given(bad_times, st.sampled_from(["expires_at", "expires_in"]))
+def test_check_token_refuses_non_numbers_and_non_finite(value: Any, field: str) -> None:
+    token = AccessToken(access_token="tok", **{field: value})
+    result = check_token(token)
+    assert isinstance(result, Failure)
+    assert field in result.failure().field
+
+
+@given(broken_tokens(), st.sampled_from(["access_token", "refresh_token"]))
+def test_check_token_refuses_bad_token_text(token: str, field: str) -> None:
+    fields: dict[str, Any] = {field: token}
+    result = check_token(AccessToken(**fields))
+    _field_named_value_not(result, field, token)
+
+
+@given(wrong_types)
+def test_check_token_never_raises_on_non_tokens(value: Any) -> None:
+    assert isinstance(check_token(value), Failure)
+
+
+@given(non_str.filter(lambda v: v is not None), st.sampled_from(["access_token", "refresh_token"]))
+def test_check_token_refuses_non_str_tokens(value: Any, field: str) -> None:
+    assert isinstance(check_token(AccessToken(**{field: value})), Failure)
+
+
+@given(st.integers(400, 4000))
+def test_stored_huge_number_is_a_failure_not_a_raise(digits: int) -> None:
+    for key in ("expires_at", "expires_in"):
+        text = '{"access_token": "t", "' + key + '": 1' + "0" * digits + "}"
+        assert isinstance(access_token.token_from_json(text), Failure)
+
+
+@given(wrong_types)
+def test_token_from_json_never_raises_on_wrong_type(value: Any) -> None:
+    assert isinstance(access_token.token_from_json(value), Success | Failure)
