@@ -24,6 +24,7 @@ assertion, which only the caller can make.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -43,6 +44,11 @@ if TYPE_CHECKING:
 # import time: `from boxauth import BoxJWTAuth` stays cheap (issue: cold import).
 
 USER_AGENT = "boxauth/0.1.0"
+
+# What http.client would refuse with an exception whose text holds the whole
+# header value (an access token): checked here first so that never happens.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_HEADER_VALUE = re.compile(r"[^\t\x20-\x7e\x80-\xff]")  # CR, LF, controls, non-Latin-1
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,34 @@ def _failure(
     kind: TransportFailureKind, exc: BaseException, host: str, sent: bool
 ) -> Failure[TransportFailure]:
     return Failure(TransportFailure(kind, f"{type(exc).__name__} talking to {host}", sent))
+
+
+def _header_problem(headers: Mapping[str, str], host: str) -> TransportFailure | None:
+    """A header http.client would refuse; the value is never quoted (it may be a token)."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            return TransportFailure(
+                TransportFailureKind.PROTOCOL, f"invalid header name for {host}", False
+            )
+        if not isinstance(value, str) or _BAD_HEADER_VALUE.search(value):
+            detail = f"header {name} for {host} has a control or non-Latin-1 character"
+            return TransportFailure(TransportFailureKind.PROTOCOL, detail, False)
+    return None
+
+
+@cache
+def _caught() -> tuple[type[BaseException], ...]:
+    """Everything urllib3 and http.client raise, so send() never raises.
+
+    Besides urllib3's HTTPError and OSError, http.client raises ValueError
+    (UnicodeError is one) and HTTPException while building a request; their
+    text can hold a header value, so like the others only the class name is kept.
+    """
+    import http.client  # noqa: PLC0415 - lazy, see above
+
+    from urllib3.exceptions import HTTPError  # noqa: PLC0415 - lazy, see above
+
+    return (HTTPError, OSError, ValueError, http.client.HTTPException)
 
 
 @cache
@@ -158,6 +192,9 @@ class Urllib3Transport:
             read=min(self.settings.read_timeout, budget),
         )
         all_headers = {"User-Agent": USER_AGENT, **headers}
+        bad_header = _header_problem(all_headers, host)
+        if bad_header is not None:
+            return Failure(bad_header)
         try:
             raw = pool.request(
                 method,
@@ -169,7 +206,9 @@ class Urllib3Transport:
                 redirect=False,
                 preload_content=False,
             )
-        except (self._urllib3.exceptions.HTTPError, OSError) as exc:
+        except _caught() as exc:
+            # Headers were checked above, so a ValueError/HTTPException here is
+            # unexpected: we cannot tell how far it got, so it counts as sent.
             return self._map(exc, host)
         try:
             return self._read(raw, host)
@@ -195,7 +234,7 @@ class Urllib3Transport:
             )
         try:
             data = raw.read(MAX_BODY + 1)
-        except (self._urllib3.exceptions.HTTPError, OSError) as exc:
+        except _caught() as exc:
             return self._map(exc, host)
         if len(data) > MAX_BODY:
             return Failure(

@@ -136,3 +136,36 @@ def test_no_exception_text_leaks(server: str) -> None:
     result = post(Urllib3Transport(), "http://127.0.0.1:1/?token=abc")
     assert isinstance(result, Failure)
     assert "abc" not in result.failure().detail
+
+
+@pytest.mark.parametrize(
+    "value", ["Bearer abc\r\nX-Injected: 1", "Bearer abc\n", "Bearer tok\u20ac", "Bearer a\x00b"]
+)
+def test_a_header_http_client_would_refuse_is_a_failure_without_its_value(
+    server: str, value: str
+) -> None:
+    result = Urllib3Transport().send(
+        "GET", f"{server}/ok", headers={"Authorization": value}, body=None
+    )
+    assert isinstance(result, Failure)
+    failure = result.failure()
+    assert failure.kind is TransportFailureKind.PROTOCOL
+    assert failure.maybe_sent is False
+    assert "abc" not in failure.detail and "tok" not in failure.detail
+    assert "Authorization" in failure.detail
+
+
+def test_errors_raised_inside_http_client_are_caught_with_the_class_name_only(
+    server: str, monkeypatch: Any
+) -> None:
+    import http.client
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("Invalid header value b'Bearer s3cr3t'")
+
+    monkeypatch.setattr(http.client.HTTPConnection, "putheader", refuse)
+    result = post(Urllib3Transport(), f"{server}/ok")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.PROTOCOL
+    assert "s3cr3t" not in result.failure().detail
+    assert result.failure().detail == "ValueError talking to 127.0.0.1"
