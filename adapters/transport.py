@@ -29,11 +29,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import TransportFailure, TransportFailureKind
+from boxauth.errors import InvalidInput, TransportFailure, TransportFailureKind
+from boxauth.exceptions import BoxConfigError
 from boxauth.responses import MAX_BODY, HttpResponse
 from boxauth.urls import check_secure_url
 
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 # import time: `from boxauth import BoxJWTAuth` stays cheap (issue: cold import).
 
 USER_AGENT = "boxauth/0.1.0"
+MAX_TIMEOUT = 86400.0
+_BAD_URL_CHAR = re.compile(r"[^\x21-\x7e]")  # spaces, controls, non-ASCII
 
 # What http.client would refuse with an exception whose text holds the whole
 # header value (an access token): checked here first so that never happens.
@@ -61,6 +64,47 @@ class TransportSettings:
     proxy_url: str | None = None
     ca_certs: str | None = None
     pool_size: int = 8
+
+
+def _split(url: str) -> Result[SplitResult, TransportFailure]:
+    try:
+        return Success(urlsplit(url))
+    except ValueError:  # e.g. "https://[x/"
+        detail = "url: is not a valid URL"
+        return Failure(TransportFailure(TransportFailureKind.INSECURE_URL, detail, False))
+
+
+def _proxy_problem(url: object) -> str | None:
+    """Why ``url`` is not a usable proxy URL (http or https, with a host), or None."""
+    if not isinstance(url, str) or not url or _BAD_URL_CHAR.search(url):
+        return "must be an http:// or https:// URL without spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host"
+    return None
+
+
+def _settings_problem(settings: TransportSettings) -> InvalidInput | None:
+    for name in ("connect_timeout", "read_timeout", "deadline"):
+        value = getattr(settings, name)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        # An upper bound keeps socket.settimeout() from overflowing.
+        if not number or not 0 < value <= MAX_TIMEOUT:
+            return InvalidInput(name, f"must be a number of seconds above 0, at most {MAX_TIMEOUT}")
+    size = settings.pool_size
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        return InvalidInput("pool_size", "must be an integer of at least 1")
+    if settings.proxy_url is not None:
+        problem = _proxy_problem(settings.proxy_url)
+        if problem is not None:
+            return InvalidInput("proxy_url", problem)
+    if settings.ca_certs is not None and not isinstance(settings.ca_certs, str):
+        return InvalidInput("ca_certs", "must be a path or None")
+    return None
 
 
 def _env_proxy(scheme: str, host: str) -> str | None:
@@ -128,10 +172,14 @@ class Urllib3Transport:
     """One connection pool per auth object, so connections are reused."""
 
     def __init__(self, settings: TransportSettings | None = None) -> None:
+        """Raises ``BoxConfigError`` for settings that could never work."""
         import urllib3  # noqa: PLC0415 - lazy, see above
 
         self._urllib3 = urllib3
         self.settings = settings or TransportSettings()
+        problem = _settings_problem(self.settings)
+        if problem is not None:
+            raise BoxConfigError(problem)
         self._direct = urllib3.PoolManager(
             num_pools=4,
             maxsize=self.settings.pool_size,
@@ -147,20 +195,30 @@ class Urllib3Transport:
     def __repr__(self) -> str:
         return f"Urllib3Transport({self.settings!r})"
 
-    def _pool_for(self, url: str) -> urllib3.PoolManager:
+    def _pool_for(self, url: str) -> Result[urllib3.PoolManager, TransportFailure]:
+        """The direct pool or a proxy's. Never raises: a bad proxy is a Failure."""
         parts = urlsplit(url)
-        proxy = self.settings.proxy_url or _env_proxy(parts.scheme, parts.hostname or "")
-        if proxy is None:
-            return self._direct
-        if proxy not in self._proxies:
-            self._proxies[proxy] = self._urllib3.ProxyManager(
-                proxy,
-                maxsize=self.settings.pool_size,
-                cert_reqs="CERT_REQUIRED",
-                ca_certs=self.settings.ca_certs,
-                retries=False,
-            )
-        return self._proxies[proxy]
+        host = parts.hostname or "?"
+        try:
+            proxy = self.settings.proxy_url or _env_proxy(parts.scheme, parts.hostname or "")
+            if proxy is None:
+                return Success(self._direct)
+            # proxy_url was checked in __init__; the environment's is checked
+            # here, on first use (its text may hold a password: never quoted).
+            if self.settings.proxy_url is None and _proxy_problem(proxy) is not None:
+                detail = f"the proxy for {host} in the environment is not an http(s) URL"
+                return Failure(TransportFailure(TransportFailureKind.CONNECT, detail, False))
+            if proxy not in self._proxies:
+                self._proxies[proxy] = self._urllib3.ProxyManager(
+                    proxy,
+                    maxsize=self.settings.pool_size,
+                    cert_reqs="CERT_REQUIRED",
+                    ca_certs=self.settings.ca_certs,
+                    retries=False,
+                )
+            return Success(self._proxies[proxy])
+        except _caught() as exc:
+            return _failure(TransportFailureKind.CONNECT, exc, host, False)
 
     def send(
         self,
@@ -172,18 +230,25 @@ class Urllib3Transport:
         remaining: float | None = None,
     ) -> Result[HttpResponse, TransportFailure]:
         """One request, one answer. ``remaining``: seconds left of the call's deadline."""
-        parts = urlsplit(url)
+        checked = _split(url)
+        if not isinstance(checked, Success):
+            return Failure(checked.failure())
+        parts = checked.unwrap()
         route = (parts.scheme, parts.netloc)
         pool = self._routes.get(route)
         if pool is None:
-            checked = check_secure_url(url, "url")
-            if not isinstance(checked, Success):
-                detail = checked.failure().message()
+            secure = check_secure_url(url, "url")
+            if not isinstance(secure, Success):
+                detail = secure.failure().message()
                 return Failure(TransportFailure(TransportFailureKind.INSECURE_URL, detail, False))
-            pool = self._routes.setdefault(route, self._pool_for(url))
+            routed = self._pool_for(url)
+            if not isinstance(routed, Success):
+                return Failure(routed.failure())  # not cached: a fixed environment is used
+
+            pool = self._routes.setdefault(route, routed.unwrap())
         host = parts.hostname or "?"
         budget = self.settings.deadline if remaining is None else remaining
-        if budget <= 0:
+        if not budget > 0:  # also NaN
             return Failure(
                 TransportFailure(TransportFailureKind.DEADLINE, "deadline passed", False)
             )

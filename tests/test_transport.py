@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from returns.result import Failure, Success
 
-from boxauth import TransportFailureKind, TransportSettings, Urllib3Transport
+from boxauth import BoxConfigError, TransportFailureKind, TransportSettings, Urllib3Transport
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -126,9 +126,9 @@ def test_https_proxy_from_the_environment_is_used_and_no_proxy_respected(monkeyp
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     monkeypatch.setenv("NO_PROXY", "internal.example")
     transport = Urllib3Transport()
-    pool = transport._pool_for("https://api.box.com/oauth2/token")
+    pool = transport._pool_for("https://api.box.com/oauth2/token").unwrap()
     assert pool is not transport._direct
-    assert transport._pool_for("https://internal.example/x") is transport._direct
+    assert transport._pool_for("https://internal.example/x").unwrap() is transport._direct
 
 
 def test_no_exception_text_leaks(server: str) -> None:
@@ -169,3 +169,55 @@ def test_errors_raised_inside_http_client_are_caught_with_the_class_name_only(
     assert result.failure().kind is TransportFailureKind.PROTOCOL
     assert "s3cr3t" not in result.failure().detail
     assert result.failure().detail == "ValueError talking to 127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("connect_timeout", 0),
+        ("read_timeout", -1.0),
+        ("read_timeout", None),
+        ("deadline", float("nan")),
+        ("deadline", float("inf")),
+        ("connect_timeout", True),
+        ("pool_size", 0),
+        ("pool_size", 2.5),
+        ("proxy_url", "socks5://127.0.0.1:1080"),
+        ("proxy_url", "ftp://x"),
+        ("proxy_url", "http://"),
+        ("proxy_url", "http://proxy:notaport"),
+        ("proxy_url", "http://[::1"),
+        ("proxy_url", "http://user:pa ss@proxy:3128"),
+    ],
+)
+def test_settings_that_could_never_work_are_refused_when_the_transport_is_built(
+    field: str, value: Any
+) -> None:
+    with pytest.raises(BoxConfigError) as caught:
+        Urllib3Transport(TransportSettings(**{field: value}))
+    assert caught.value.field == field
+    assert "pa ss" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "proxy", ["socks5://user:s3cret@127.0.0.1:1", "proxy.example:3128", "http://[::1", "http://"]
+)
+def test_a_bad_proxy_in_the_environment_is_a_failure_each_time_not_an_exception(
+    monkeypatch: Any, proxy: str
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    transport = Urllib3Transport()
+    for _ in range(2):
+        result = post(transport, "https://api.box.com/oauth2/token")
+        assert isinstance(result, Failure)
+        assert result.failure().kind is TransportFailureKind.CONNECT
+        assert result.failure().maybe_sent is False
+        assert "s3cret" not in result.failure().detail
+
+
+def test_an_unparsable_url_is_a_failure(server: str) -> None:
+    result = post(Urllib3Transport(), "https://[x/oauth2/token")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.INSECURE_URL
