@@ -11,8 +11,7 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken
-from boxauth.config import text_field
+from boxauth.access_token import AccessToken, check_token
 from boxauth.errors import AuthError, InvalidInput
 from boxauth.lifecycle import AuthKind
 
@@ -33,8 +32,11 @@ class BoxDeveloperTokenAuth(BaseAuth):
     def __init__(
         self, token: str | AccessToken, *, config: DeveloperTokenConfig | None = None, **shell: Any
     ) -> None:
-        record = token if isinstance(token, AccessToken) else AccessToken(access_token=token)
-        ok_or_raise(text_field(record.access_token, "token"))
+        if isinstance(token, str):
+            # A token pasted from a file or terminal often ends in a newline;
+            # outer whitespace is never part of a token, anything else is checked.
+            token = AccessToken(access_token=token.strip())
+        record = ok_or_raise(check_token(token, "token"))
         self.config = config
         storage = InMemoryTokenStorage()
         storage.store(record)

@@ -150,8 +150,13 @@ def test_concurrent_401s_refresh_once(box: Any, urls: BaseUrls) -> None:
 
 def test_a_nan_expiry_is_never_used(box: Any, urls: BaseUrls) -> None:
     token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
-    auth = BoxDeveloperTokenAuth(
-        token=AccessToken(access_token=token, expires_at=math.nan), base_urls=urls
+    with pytest.raises(BoxConfigError, match="expires_at"):
+        BoxDeveloperTokenAuth(token=AccessToken(access_token=token, expires_at=math.nan))
+    # A user's storage can hand back anything; a NaN expiry counts as no token.
+    storage = InMemoryTokenStorage()
+    storage.store(AccessToken(access_token=token, expires_at=math.nan))
+    auth = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage), base_urls=urls
     )
     with pytest.raises(BoxReauthRequiredError):
         auth.retrieve_token()
@@ -197,3 +202,14 @@ def test_a_refresh_answer_dead_on_arrival_keeps_its_new_refresh_token(
 def test_a_nul_byte_in_the_config_path_is_a_config_error() -> None:
     with pytest.raises(BoxConfigError, match="config_file_path"):
         JWTConfig.from_config_file("a\0b")
+
+
+def test_a_developer_token_with_a_trailing_newline_works_and_a_broken_one_is_refused(
+    box: Any, urls: BaseUrls
+) -> None:
+    token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
+    auth = BoxDeveloperTokenAuth(token=token + "\n", base_urls=urls)
+    assert BoxClient(auth).users.get_user_me().id == box.fx.user_id
+    with pytest.raises(BoxConfigError) as caught:
+        BoxDeveloperTokenAuth(token=token + "\r\nX-Injected: 1", base_urls=urls)
+    assert token not in str(caught.value)
