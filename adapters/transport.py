@@ -13,7 +13,8 @@ What this adapter guarantees (engineering notes, "urllib3 facts"):
   A 3xx is returned as ``REDIRECT_REFUSED``.
 - Bodies are read up to 1 MiB; a larger body is ``TOO_LARGE``, unread.
 - Proxies: an explicit ``proxy_url``, else HTTPS_PROXY / https_proxy
-  (respecting NO_PROXY). Proxies apply to token requests too.
+  (respecting NO_PROXY), for https targets only and only as a CONNECT tunnel.
+  Plain http (loopback) always goes direct; HTTP_PROXY is never read.
 - Exception text from urllib3 is never passed on (it can contain URLs and
   headers); only the exception's class name and the host are reported.
 
@@ -107,12 +108,13 @@ def _settings_problem(settings: TransportSettings) -> InvalidInput | None:
     return None
 
 
-def _env_proxy(scheme: str, host: str) -> str | None:
+def _env_proxy(host: str) -> str | None:
+    """HTTPS_PROXY / https_proxy unless NO_PROXY exempts ``host``. HTTP_PROXY is never read."""
     import urllib.request  # noqa: PLC0415 - lazy, see above
 
     if urllib.request.proxy_bypass(host):
         return None
-    return urllib.request.getproxies_environment().get(scheme)
+    return urllib.request.getproxies_environment().get("https")
 
 
 def _failure(
@@ -199,8 +201,14 @@ class Urllib3Transport:
         """The direct pool or a proxy's. Never raises: a bad proxy is a Failure."""
         parts = urlsplit(url)
         host = parts.hostname or "?"
+        if parts.scheme != "https":
+            # Plain http (loopback only, by check_secure_url) always goes direct:
+            # a proxy would see the client secret and tokens in clear text.
+            return Success(self._direct)
         try:
-            proxy = self.settings.proxy_url or _env_proxy(parts.scheme, parts.hostname or "")
+            # https goes through a proxy only as a CONNECT tunnel (urllib3's
+            # default), so the proxy sees the host name and nothing else.
+            proxy = self.settings.proxy_url or _env_proxy(host)
             if proxy is None:
                 return Success(self._direct)
             # proxy_url was checked in __init__; the environment's is checked
@@ -215,6 +223,7 @@ class Urllib3Transport:
                     cert_reqs="CERT_REQUIRED",
                     ca_certs=self.settings.ca_certs,
                     retries=False,
+                    use_forwarding_for_https=False,  # CONNECT, never a forwarded request
                 )
             return Success(self._proxies[proxy])
         except _caught() as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -221,3 +222,70 @@ def test_an_unparsable_url_is_a_failure(server: str) -> None:
     result = post(Urllib3Transport(), "https://[x/oauth2/token")
     assert isinstance(result, Failure)
     assert result.failure().kind is TransportFailureKind.INSECURE_URL
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[str, list[bytes]]]:
+    """A 'proxy' that records whatever reaches it and answers nothing."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    seen: list[bytes] = []
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conn.settimeout(0.3)
+            data = b""
+            try:
+                while chunk := conn.recv(65536):
+                    data += chunk
+            except OSError:
+                pass
+            seen.append(data)
+            conn.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield f"http://user:pw@127.0.0.1:{listener.getsockname()[1]}", seen
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def test_plain_http_never_goes_through_a_proxy(
+    server: str, recorder: tuple[str, list[bytes]], monkeypatch: Any
+) -> None:
+    proxy, seen = recorder
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for settings in (TransportSettings(), TransportSettings(proxy_url=proxy)):
+        result = post(Urllib3Transport(settings), f"{server}/ok")
+        assert isinstance(result, Success)
+    time.sleep(0.4)
+    assert seen == []
+
+
+def test_https_uses_only_https_proxy_and_only_as_a_connect_tunnel(
+    recorder: tuple[str, list[bytes]], monkeypatch: Any
+) -> None:
+    proxy, seen = recorder
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    transport = Urllib3Transport(TransportSettings(read_timeout=0.5))
+    assert transport._pool_for("https://api.box.com/oauth2/token").unwrap() is transport._direct
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    result = post(Urllib3Transport(TransportSettings(read_timeout=0.5)), "https://api.box.com/x")
+    assert isinstance(result, Failure)
+    time.sleep(0.4)
+    assert len(seen) == 1
+    assert seen[0].startswith(b"CONNECT api.box.com:443 HTTP/1.")
+    assert b"s3cr3t" not in seen[0]
