@@ -36,6 +36,7 @@ from returns.result import Failure, Result, Success
 
 from boxauth.errors import InvalidInput, TransportFailure, TransportFailureKind
 from boxauth.exceptions import BoxConfigError
+from boxauth.redaction import REDACTED
 from boxauth.responses import MAX_BODY, HttpResponse
 from boxauth.urls import check_secure_url
 
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 USER_AGENT = "boxauth/0.1.0"
 MAX_TIMEOUT = 86400.0
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _BAD_URL_CHAR = re.compile(r"[^\x21-\x7e]")  # spaces, controls, non-ASCII
 
 # What http.client would refuse with an exception whose text holds the whole
@@ -55,7 +57,7 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_HEADER_VALUE = re.compile(r"[^\t\x20-\x7e\x80-\xff]")  # CR, LF, controls, non-Latin-1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class TransportSettings:
     """Timeouts in seconds. ``deadline`` bounds a whole call, retries included."""
 
@@ -65,6 +67,31 @@ class TransportSettings:
     proxy_url: str | None = None
     ca_certs: str | None = None
     pool_size: int = 8
+
+    def __repr__(self) -> str:
+        # The proxy URL may carry a user and password: they are never shown.
+        return (
+            f"TransportSettings(connect_timeout={self.connect_timeout!r}, "
+            f"read_timeout={self.read_timeout!r}, deadline={self.deadline!r}, "
+            f"proxy_url={_without_userinfo(self.proxy_url)!r}, "
+            f"ca_certs={self.ca_certs!r}, pool_size={self.pool_size!r})"
+        )
+
+    __str__ = __repr__
+
+
+def _without_userinfo(url: str | None) -> str | None:
+    """``scheme://<redacted>@host:port`` for a URL with userinfo; fails closed.
+
+    Everything up to the last '@' goes, so a password holding '/', '?' or '@'
+    cannot escape; only a plain scheme is kept from it.
+    """
+    if not isinstance(url, str) or "@" not in url:
+        return url
+    head, _, tail = url.rpartition("@")
+    scheme = head.split("://", 1)[0] if "://" in head else ""
+    prefix = f"{scheme}://" if _SCHEME.fullmatch(scheme) else ""
+    return f"{prefix}{REDACTED}@{tail}"
 
 
 def _split(url: str) -> Result[SplitResult, TransportFailure]:

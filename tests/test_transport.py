@@ -289,3 +289,32 @@ def test_https_uses_only_https_proxy_and_only_as_a_connect_tunnel(
     assert len(seen) == 1
     assert seen[0].startswith(b"CONNECT api.box.com:443 HTTP/1.")
     assert b"s3cr3t" not in seen[0]
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    [
+        "http://user:s3cretpass@proxy.example:3128",
+        "https://s3cretpass@proxy.example",
+        "http://user:s3cret/pass@proxy.example:3128",
+        "http://user:s3cret@pass@proxy.example:3128",
+    ],
+)
+def test_proxy_credentials_never_appear_in_repr(proxy: str) -> None:
+    settings = TransportSettings(proxy_url=proxy)
+    texts = [repr(settings), str(settings)]
+    try:
+        texts.append(repr(Urllib3Transport(settings)))
+    except BoxConfigError as exc:  # a '/' in the password makes it an invalid URL
+        texts.append(str(exc))
+    for text in texts:
+        assert "s3cret" not in text
+    assert all("<redacted>@proxy.example" in text for text in texts[:2])
+
+
+def test_repr_without_a_proxy_shows_every_setting() -> None:
+    text = repr(TransportSettings())
+    assert text == (
+        "TransportSettings(connect_timeout=5.0, read_timeout=15.0, deadline=30.0, "
+        "proxy_url=None, ca_certs=None, pool_size=8)"
+    )
