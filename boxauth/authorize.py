@@ -44,36 +44,70 @@ class Redirect(Redacted):
     error_description: str | None = None
 
 
+def _text(value: object, name: str) -> Result[str, InvalidInput]:
+    """A str with a UTF-8 form; anything else (bytes, int, None...) is a Failure."""
+    if not isinstance(value, str):
+        return Failure(InvalidInput(name, f"must be a string, not {type(value).__name__}"))
+    if not is_unicode_text(value):
+        return Failure(InvalidInput(name, "has text with a lone surrogate"))
+    return Success(value)
+
+
+def _checked_request(request: AuthorizeRequest) -> Result[AuthorizeRequest, InvalidInput]:
+    """Type and content checks for every field; never raises on wrongly typed fields."""
+    if request.response_type != "code":
+        return Failure(InvalidInput("response_type", "Box supports only 'code'"))
+    for value, name in ((request.client_id, "client_id"), (request.state, "state")):
+        checked = _text(value, name)
+        if not isinstance(checked, Success):
+            return Failure(checked.failure())
+    if not request.client_id:
+        return Failure(InvalidInput("client_id", "is empty"))
+    if not request.state:
+        return Failure(InvalidInput("state", "is empty; it is the CSRF defence"))
+    if request.redirect_uri is not None:
+        uri = _text(request.redirect_uri, "redirect_uri").bind(
+            lambda u: check_secure_url(u, "redirect_uri")
+        )
+        if not isinstance(uri, Success):
+            return Failure(uri.failure())
+    if not isinstance(request.scopes, tuple | list):
+        return Failure(InvalidInput("scope", "must be a list of scope names"))
+    for scope in request.scopes:
+        checked = _text(scope, "scope")
+        if not isinstance(checked, Success):
+            return Failure(checked.failure())
+        if not scope or " " in scope:
+            return Failure(InvalidInput("scope", "each scope must be a non-empty word"))
+    return Success(request)
+
+
 def authorize_url(urls: BaseUrls, request: AuthorizeRequest) -> Result[str, InvalidInput]:
     """``{oauth_2_url}/authorize?response_type=code&client_id=..&redirect_uri=..&state=..&scope=..``.
 
     Box accepts only ``response_type=code``. ``scope`` is space-joined; the
     query is form-encoded (spaces as ``+``, everything else percent-encoded).
     """
-    if request.response_type != "code":
-        return Failure(InvalidInput("response_type", "Box supports only 'code'"))
-    if not request.client_id:
-        return Failure(InvalidInput("client_id", "is empty"))
-    if not request.state:
-        return Failure(InvalidInput("state", "is empty; it is the CSRF defence"))
-    if not all(is_unicode_text(v) for v in (request.client_id, request.state, *request.scopes)):
-        return Failure(InvalidInput("authorize request", "has text with a lone surrogate"))
+    if not isinstance(urls, BaseUrls):
+        return Failure(InvalidInput("base_urls", "must be a BaseUrls"))
+    if not isinstance(request, AuthorizeRequest):
+        return Failure(InvalidInput("authorize request", "must be an AuthorizeRequest"))
+    checked = _checked_request(request)
+    if not isinstance(checked, Success):
+        return Failure(checked.failure())
     params = [("response_type", "code"), ("client_id", request.client_id)]
     if request.redirect_uri is not None:
-        checked = check_secure_url(request.redirect_uri, "redirect_uri")
-        if not isinstance(checked, Success):
-            return checked
         params.append(("redirect_uri", request.redirect_uri))
     params.append(("state", request.state))
     if request.scopes:
-        if any(not s or " " in s for s in request.scopes):
-            return Failure(InvalidInput("scope", "each scope must be a non-empty word"))
         params.append(("scope", " ".join(request.scopes)))
     return Success(f"{authorize_endpoint(urls)}?{urlencode(params)}")
 
 
-def state_matches(expected: str, received: str | None) -> bool:
-    """Constant-time equality; a missing or empty state never matches."""
+def state_matches(expected: object, received: object) -> bool:
+    """Constant-time equality; a missing, empty or non-str state never matches."""
+    if not isinstance(expected, str) or not isinstance(received, str):
+        return False
     if not expected or not received:
         return False
     # surrogatepass: a one-to-one encoding even for lone surrogates, so it cannot raise.

@@ -20,6 +20,9 @@ from boxauth.redaction import Redacted, secret_field
 # Box's console config is a couple of KiB; refuse anything far larger unread.
 MAX_CONFIG_TEXT = 64 * 1024
 MAX_FIELD = 16 * 1024
+# A Box id has at most 32 digits; 10**32 - 1 needs 107 bits.
+MAX_ID_DIGITS = 32
+MAX_ID_BITS = (10**MAX_ID_DIGITS - 1).bit_length()
 
 
 class SubjectKind(enum.Enum):
@@ -119,10 +122,14 @@ def id_field(value: object, name: str) -> Result[str | None, InvalidInput]:
         return Success(None)
     if isinstance(value, bool) or not isinstance(value, int | str):
         return Failure(InvalidInput(name, "must be a string or an integer"))
-    text = str(value).strip() if isinstance(value, str) else str(value)
+    # Before str(): an int of more than 4300 digits makes str() raise ValueError,
+    # and a huge one is slow to convert. 32 digits fit in 107 bits.
+    if isinstance(value, int) and (value < 0 or value.bit_length() > MAX_ID_BITS):
+        return Failure(InvalidInput(name, "must be a Box id (digits only)"))
+    text = value.strip() if isinstance(value, str) else str(value)
     if not text:
         return Failure(InvalidInput(name, "is empty"))
-    if not text.isascii() or not text.isdigit() or len(text) > 32:
+    if not text.isascii() or not text.isdigit() or len(text) > MAX_ID_DIGITS:
         return Failure(InvalidInput(name, "must be a Box id (digits only)"))
     return Success(text)
 

@@ -66,6 +66,9 @@ STANDARD_SCOPES = frozenset(
 )
 KNOWN_SCOPES = DOWNSCOPE_SCOPES | STANDARD_SCOPES
 MAX_SCOPES = 64
+# Items read from the caller's iterable, duplicates included: an endless
+# iterable must end in a Failure, not a hang.
+MAX_SCOPES_READ = 256
 
 _RESOURCE_PATH = re.compile(r"/2\.0/(files|folders)/[0-9]{1,32}")
 _SHARED_PATH = re.compile(r"/(s|v)/[A-Za-z0-9_.\-]{1,256}")
@@ -84,8 +87,15 @@ def validate_scopes(scopes: object) -> Result[tuple[str, ...], InvalidInput]:
     """Non-empty, each known; duplicates dropped, first occurrence's order kept."""
     if isinstance(scopes, str) or not isinstance(scopes, Iterable):
         return Failure(InvalidInput("scopes", "must be a list of scope names"))
+    try:
+        items = iter(scopes)
+    except TypeError:  # an __iter__ that returns no iterator
+        return Failure(InvalidInput("scopes", "must be a list of scope names"))
     seen: dict[str, None] = {}
-    for scope in scopes:
+    for read, scope in enumerate(items, 1):
+        if read > MAX_SCOPES_READ:
+            # Counting only distinct scopes would never stop on itertools.repeat(...).
+            return Failure(InvalidInput("scopes", "too many scopes"))
         if not isinstance(scope, str):
             return Failure(InvalidInput("scopes", "every scope must be a string"))
         if scope not in KNOWN_SCOPES:

@@ -37,7 +37,17 @@ MIN_JTI, MAX_JTI = 16, 128
 # A correction larger than a day is not clock skew; refuse it rather than sign junk.
 MAX_SKEW = 86_400.0
 
+# Unix times past 2**53 are not exact as floats and are no real "now".
+MAX_NOW = float(2**53)
+
 Signer = Callable[[bytes], Result[bytes, AuthError]]
+
+
+def _real(value: object) -> bool:
+    """An int or a finite float; never a bool, a str or anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +98,11 @@ def build_claims(
         return Failure(InvalidInput("jti", "must be 16 to 128 characters (Box's rule)"))
     if not jti.isascii() or not jti.isprintable():
         return Failure(InvalidInput("jti", "must be printable ASCII"))
-    if not math.isfinite(now) or now < 0:
+    if not isinstance(settings, JWTSettings):
+        return Failure(InvalidInput("settings", "must be JWTSettings"))
+    if not _real(now) or not 0 <= now <= MAX_NOW:
         return Failure(InvalidInput("now", "must be a finite, non-negative Unix time"))
-    if not math.isfinite(skew) or abs(skew) > MAX_SKEW:
+    if not _real(skew) or abs(skew) > MAX_SKEW:
         return Failure(InvalidInput("skew", "must be a finite correction of at most a day"))
     issued = math.floor(now + skew)
     header = JWTHeader(alg=settings.algorithm, kid=settings.jwt_key_id)

@@ -96,7 +96,7 @@ def parse_http_date(value: str | None) -> float | None:
     Our own parser rather than ``email.utils``: that module pulls in socket and
     random, which the pure core must not load.
     """
-    if not value or len(value) > 64:
+    if not isinstance(value, str) or not value or len(value) > 64:
         return None
     fields = _date_fields(value.strip())
     if fields is None:
@@ -111,9 +111,10 @@ def parse_http_date(value: str | None) -> float | None:
 def parse_retry_after(value: str | None, now: float) -> float | None:
     """Retry-After as seconds from ``now``: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
 
-    Bounded to [0, 1 day]; unparseable gives None (the caller backs off instead).
+    Bounded to [0, 1 day]; unparseable (or not a str) gives None (the caller
+    backs off instead). A ``now`` that is not a finite number gives no date delay.
     """
-    if value is None:
+    if not isinstance(value, str):
         return None
     text = value.strip()
     if len(text) > 64:
@@ -121,7 +122,11 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if text.isascii() and text.isdigit():
         return min(float(int(text)), MAX_RETRY_AFTER)  # at most 64 digits
     moment = parse_http_date(text)
-    if moment is None or not math.isfinite(now):
+    if moment is None or isinstance(now, bool) or not isinstance(now, int | float):
+        return None
+    if isinstance(now, float) and not math.isfinite(now):
+        return None
+    if isinstance(now, int) and abs(now) > 2**53:
         return None
     return min(max(moment - now, 0.0), MAX_RETRY_AFTER)
 

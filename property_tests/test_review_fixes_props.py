@@ -7,6 +7,7 @@ wrongly typed input gives a Failure (or False / None), never an exception.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -17,10 +18,13 @@ from hypothesis import strategies as st
 from returns.result import Failure, Success
 from strategies import ANY_CHAR
 
-from boxauth import access_token
+from boxauth import access_token, config, downscope
 from boxauth.access_token import MAX_TOKEN, AccessToken, check_token, check_token_text
+from boxauth.authorize import MIN_STATE, AuthorizeRequest, authorize_url, state_matches
 from boxauth.errors import ErrorKind, InvalidInput
-from boxauth.responses import parse_token_body, parse_token_response, response
+from boxauth.jwt import build_claims
+from boxauth.responses import parse_retry_after, parse_token_body, parse_token_response, response
+from boxauth.urls import BaseUrls
 
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 TOKEN_CHARS = "ABCXYZabcxyz0189-._~+/"
@@ -179,3 +183,104 @@ def test_stored_huge_number_is_a_failure_not_a_raise(digits: int) -> None:
 @given(wrong_types)
 def test_token_from_json_never_raises_on_wrong_type(value: Any) -> None:
     assert isinstance(access_token.token_from_json(value), Success | Failure)
+
+
+# -- Finding 11: wrongly typed or absurd input gives a Failure, never a raise ---------
+
+
+@given(st.integers(min_value=10**32) | st.sampled_from([10**4300, 10**5000, -(10**5000), -1]))
+def test_huge_or_negative_int_ids_fail_before_str(value: int) -> None:
+    assert isinstance(config.id_field(value, "enterprise_id"), Failure)
+    result = config.ccg_settings(client_id="id", client_secret="s", enterprise_id=value)
+    assert isinstance(result, Failure)
+    assert result.failure().field == "enterprise_id"
+
+
+@given(st.integers(0, 10**32 - 1))
+def test_int_ids_up_to_32_digits_are_kept(value: int) -> None:
+    assert config.id_field(value, "user_id") == Success(str(value))
+
+
+@st.composite
+def authorize_requests(draw: st.DrawFn) -> AuthorizeRequest:
+    """A valid request with one field (or one scope) replaced by a wrongly typed value."""
+    fields: dict[str, Any] = {
+        "client_id": "client",
+        "redirect_uri": None,
+        "state": "s" * MIN_STATE,
+        "scopes": ("root_readonly",),
+    }
+    name = draw(st.sampled_from(["client_id", "redirect_uri", "state", "scopes", "scope"]))
+    # (An empty list is a valid ``scopes``; every other value here is not.)
+    bad = draw(non_str.filter(lambda v: v is not None and v != []))
+    if name == "scope":
+        fields["scopes"] = ("root_readonly", bad)
+    else:
+        fields[name] = bad
+    return AuthorizeRequest(**fields)
+
+
+@given(authorize_requests())
+def test_authorize_url_never_raises_on_wrong_types(request: AuthorizeRequest) -> None:
+    assert isinstance(authorize_url(BaseUrls(), request), Failure)
+
+
+@given(wrong_types)
+def test_authorize_url_refuses_non_requests(value: Any) -> None:
+    assert isinstance(authorize_url(BaseUrls(), value), Failure)
+    good = AuthorizeRequest("client", None, "s" * MIN_STATE)
+    assert isinstance(authorize_url(value, good), Failure)
+
+
+non_numbers: st.SearchStrategy[Any] = wrong_types.filter(
+    lambda v: isinstance(v, bool) or not isinstance(v, int | float)
+) | st.sampled_from(["1", "1000.0", 10**400, -(10**400), 2**60, math.nan, math.inf, True])
+
+
+@given(st.sampled_from(["now", "skew"]), non_numbers)
+def test_build_claims_refuses_non_numbers(name: str, value: Any) -> None:
+    settings = config.jwt_settings(
+        client_id="c",
+        client_secret="s",
+        jwt_key_id="k",
+        private_key="p",
+        private_key_passphrase=None,
+        enterprise_id="1",
+    ).unwrap()
+    kwargs: dict[str, Any] = {"now": 1000.0, "skew": 0.0, name: value}
+    result = build_claims(settings, jti="j" * 16, **kwargs)
+    assert isinstance(result, Failure)
+    assert result.failure().field == name
+
+
+@given(wrong_types | st.text(max_size=5), wrong_types | st.text(max_size=5))
+def test_state_matches_is_false_for_non_str(expected: Any, received: Any) -> None:
+    matched = state_matches(expected, received)
+    assert isinstance(matched, bool)
+    if not isinstance(expected, str) or not isinstance(received, str):
+        assert matched is False
+
+
+@given(non_str, st.floats(allow_nan=True) | st.integers())
+def test_parse_retry_after_is_none_for_non_str(value: Any, now: float) -> None:
+    assert parse_retry_after(value, now) is None
+
+
+@given(wrong_types | st.sampled_from(["1000", 10**400]))
+def test_parse_retry_after_date_with_a_bad_clock_is_none(now: Any) -> None:
+    result = parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now)
+    assert result is None or isinstance(now, int | float)
+
+
+@given(st.sampled_from(sorted(downscope.KNOWN_SCOPES)), st.integers(1, 3))
+def test_validate_scopes_ends_on_an_endless_iterable(scope: str, variety: int) -> None:
+    known = sorted(downscope.KNOWN_SCOPES)[:variety]
+    for endless in (itertools.repeat(scope), itertools.cycle([scope, *known])):
+        result = downscope.validate_scopes(endless)
+        assert isinstance(result, Failure)
+        assert "too many" in result.failure().problem
+
+
+@given(st.lists(st.sampled_from(sorted(downscope.KNOWN_SCOPES)), min_size=1, max_size=256))
+def test_validate_scopes_accepts_repeats_up_to_the_bound(scopes: list[str]) -> None:
+    assert downscope.validate_scopes(scopes) == Success(tuple(dict.fromkeys(scopes)))
