@@ -22,6 +22,8 @@ from boxauth.redaction import Redacted, secret_field
 from boxauth.urls import BaseUrls, authorize_endpoint, check_secure_url
 
 MAX_QUERY = 8 * 1024
+# A whole redirect URL: the query plus a generous scheme, host and path.
+MAX_REDIRECT = 2 * MAX_QUERY
 MIN_STATE = 16
 
 
@@ -114,6 +116,27 @@ def state_matches(expected: object, received: object) -> bool:
     return hmac.compare_digest(
         expected.encode("utf-8", "surrogatepass"), received.encode("utf-8", "surrogatepass")
     )
+
+
+def query_of_redirect(redirect: object) -> Result[str, InvalidInput]:
+    """The query of a redirect, given as a full URL, a path with a query, or a bare query.
+
+    ``https://app/cb?code=a&state=b#frag``, ``/cb?code=a&state=b``,
+    ``?code=a&state=b`` and ``code=a&state=b`` all give ``code=a&state=b``. The
+    fragment is never part of the query. A URL or path without ``?`` has an
+    empty query. Plain string operations, not ``urlsplit``: a malformed host
+    such as ``https://[x/?code=a`` must not raise.
+    """
+    if not isinstance(redirect, str):
+        return Failure(InvalidInput("redirect", "must be a string"))
+    if len(redirect) > MAX_REDIRECT:
+        return Failure(InvalidInput("redirect", "is too long"))
+    before_fragment = redirect.partition("#")[0]
+    if "?" in before_fragment:
+        return Success(before_fragment.partition("?")[2])
+    if "://" in before_fragment or before_fragment.startswith("/"):
+        return Success("")
+    return Success(before_fragment)
 
 
 def parse_redirect_query(query: str) -> Result[Redirect, InvalidInput]:

@@ -20,7 +20,13 @@ from strategies import ANY_CHAR
 
 from boxauth import access_token, config, downscope
 from boxauth.access_token import MAX_TOKEN, AccessToken, check_token, check_token_text
-from boxauth.authorize import MIN_STATE, AuthorizeRequest, authorize_url, state_matches
+from boxauth.authorize import (
+    MIN_STATE,
+    AuthorizeRequest,
+    authorize_url,
+    query_of_redirect,
+    state_matches,
+)
 from boxauth.errors import ErrorKind, InvalidInput
 from boxauth.jwt import build_claims
 from boxauth.responses import parse_retry_after, parse_token_body, parse_token_response, response
@@ -284,3 +290,49 @@ def test_validate_scopes_ends_on_an_endless_iterable(scope: str, variety: int) -
 @given(st.lists(st.sampled_from(sorted(downscope.KNOWN_SCOPES)), min_size=1, max_size=256))
 def test_validate_scopes_accepts_repeats_up_to_the_bound(scopes: list[str]) -> None:
     assert downscope.validate_scopes(scopes) == Success(tuple(dict.fromkeys(scopes)))
+
+
+# -- Review item 3: redirect URLs are read in the core ---------------------------------
+
+query_text = st.text(ANY_CHAR.filter(lambda c: c not in "#"), max_size=40)
+prefixes = st.sampled_from(
+    [
+        "https://app.example.test/cb?",
+        "http://127.0.0.1:8765/callback?",
+        "https://[x/?",  # urlsplit raises "Invalid IPv6 URL" on this one
+        "/callback?",
+        "?",
+        "",
+    ]
+)
+
+
+@given(prefixes, query_text, st.none() | st.text(ANY_CHAR, max_size=10))
+def test_query_of_redirect_finds_the_query(prefix: str, query: str, fragment: str | None) -> None:
+    if prefix == "":  # a bare query: it must not look like a URL or a path itself
+        query = query.replace("?", "").replace("://", "")
+        if query.startswith("/"):
+            query = query[1:]
+    redirect = prefix + query + ("" if fragment is None else "#" + fragment)
+    assert query_of_redirect(redirect) == Success(query)
+
+
+@given(st.text(ANY_CHAR, max_size=60))
+def test_query_of_redirect_never_raises_and_never_keeps_a_fragment(text: str) -> None:
+    query = query_of_redirect(text).unwrap()
+    assert "#" not in query
+    assert query in text
+
+
+@given(wrong_types)
+def test_query_of_redirect_refuses_non_str(value: Any) -> None:
+    assert isinstance(query_of_redirect(value), Failure)
+
+
+def test_query_of_redirect_examples() -> None:
+    assert query_of_redirect("https://[x/?code=a&state=b") == Success("code=a&state=b")
+    assert query_of_redirect("https://app/cb#frag?code=a") == Success("")
+    assert query_of_redirect("https://app/cb") == Success("")
+    assert query_of_redirect("/cb") == Success("")
+    assert query_of_redirect("code=a&state=b#x") == Success("code=a&state=b")
+    assert isinstance(query_of_redirect("?" + "a" * 20_000), Failure)
