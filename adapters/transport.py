@@ -292,7 +292,13 @@ class Urllib3Transport:
             connect=min(self.settings.connect_timeout, budget),
             read=min(self.settings.read_timeout, budget),
         )
-        all_headers = {"User-Agent": USER_AGENT, **headers}
+        # identity only: a compressed body could inflate past the 1 MiB cap
+        # (urllib3 < 2.6 decompresses before counting; see SECURITY.md).
+        all_headers = {
+            "User-Agent": USER_AGENT,
+            **{k: v for k, v in headers.items() if str(k).lower() != "accept-encoding"},
+            "Accept-Encoding": "identity",
+        }
         bad_header = _header_problem(all_headers, host)
         if bad_header is not None:
             return Failure(bad_header)
@@ -306,6 +312,7 @@ class Urllib3Transport:
                 retries=False,
                 redirect=False,
                 preload_content=False,
+                decode_content=False,
             )
         except _caught() as exc:
             # Headers were checked above, so a ValueError/HTTPException here is
@@ -328,13 +335,23 @@ class Urllib3Transport:
                     True,
                 )
             )
+        encoding = raw.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            # We asked for identity; a compressed body is refused unread.
+            return Failure(
+                TransportFailure(
+                    TransportFailureKind.PROTOCOL,
+                    f"{host} sent an unexpected Content-Encoding",
+                    True,
+                )
+            )
         declared = raw.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
             return Failure(
                 TransportFailure(TransportFailureKind.TOO_LARGE, f"{host} sent over 1 MiB", True)
             )
         try:
-            data = raw.read(MAX_BODY + 1)
+            data = raw.read(MAX_BODY + 1, decode_content=False)
         except _caught() as exc:
             return self._map(exc, host)
         if len(data) > MAX_BODY:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.server
 import os
 import socket
@@ -34,6 +35,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
         elif route == "/huge":
             body = b"x" * (1024 * 1024 + 10)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif route == "/gzip":
+            body = gzip.compress(b"{}")
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif route == "/echo-encoding":
+            body = self.headers.get("Accept-Encoding", "").encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -318,3 +332,19 @@ def test_repr_without_a_proxy_shows_every_setting() -> None:
         "TransportSettings(connect_timeout=5.0, read_timeout=15.0, deadline=30.0, "
         "proxy_url=None, ca_certs=None, pool_size=8)"
     )
+
+
+def test_identity_encoding_is_asked_for_whatever_the_caller_says(server: str) -> None:
+    result = Urllib3Transport().send(
+        "POST", f"{server}/echo-encoding", headers={"accept-encoding": "gzip, br"}, body=b""
+    )
+    assert isinstance(result, Success)
+    assert result.unwrap().body == b"identity"
+
+
+def test_a_compressed_answer_is_refused(server: str) -> None:
+    result = post(Urllib3Transport(), f"{server}/gzip")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.PROTOCOL
+    assert "Content-Encoding" in result.failure().detail
+    assert result.failure().maybe_sent is True
