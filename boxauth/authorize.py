@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text, is_unicode_text
+from boxauth.errors import BoxRefused, InvalidInput, clean_text, is_unicode_text, kind_of
 from boxauth.redaction import Redacted, secret_field
 from boxauth.urls import BaseUrls, authorize_endpoint, check_secure_url
 
@@ -67,6 +67,9 @@ def _checked_request(request: AuthorizeRequest) -> Result[AuthorizeRequest, Inva
         return Failure(InvalidInput("client_id", "is empty"))
     if not request.state:
         return Failure(InvalidInput("state", "is empty; it is the CSRF defence"))
+    if len(request.state) < MIN_STATE:
+        why = f"is shorter than {MIN_STATE} characters: too weak a CSRF defence"
+        return Failure(InvalidInput("state", why))
     if request.redirect_uri is not None:
         uri = _text(request.redirect_uri, "redirect_uri").bind(
             lambda u: check_secure_url(u, "redirect_uri")
@@ -89,6 +92,8 @@ def authorize_url(urls: BaseUrls, request: AuthorizeRequest) -> Result[str, Inva
 
     Box accepts only ``response_type=code``. ``scope`` is space-joined; the
     query is form-encoded (spaces as ``+``, everything else percent-encoded).
+    A caller-supplied ``state`` must have at least ``MIN_STATE`` characters:
+    a short one is guessable, and it is the only CSRF defence.
     """
     if not isinstance(urls, BaseUrls):
         return Failure(InvalidInput("base_urls", "must be a BaseUrls"))
@@ -172,11 +177,10 @@ def code_from_redirect(query: str, expected_state: str) -> Result[str, InvalidIn
     if not state_matches(expected_state, redirect.state):
         return Failure(InvalidInput("state", "does not match the one sent (possible CSRF)"))
     if redirect.error is not None:
-        kinds = {k.value: k for k in ErrorKind}
         error = clean_text(redirect.error, 64)
         return Failure(
             BoxRefused(
-                kind=kinds.get(error, ErrorKind.UNRECOGNIZED),
+                kind=kind_of(error),
                 status=302,
                 error=error,
                 description=clean_text(redirect.error_description or ""),

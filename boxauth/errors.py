@@ -59,6 +59,16 @@ class ErrorKind(enum.Enum):
         return f"ErrorKind.{self.name}"
 
 
+_KINDS = {k.value: k for k in ErrorKind}
+
+
+def kind_of(code: object) -> ErrorKind:
+    """The ErrorKind for an ``error`` code Box sent; UNRECOGNIZED for anything else."""
+    if not isinstance(code, str):
+        return ErrorKind.UNRECOGNIZED
+    return _KINDS.get(code, ErrorKind.UNRECOGNIZED)
+
+
 @dataclass(frozen=True, slots=True)
 class InvalidInput:
     """Something we were given is wrong. ``field`` names it; ``problem`` says how."""

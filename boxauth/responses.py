@@ -27,7 +27,7 @@ from typing import Any
 from returns.result import Failure, Result, Success
 
 from boxauth.access_token import AccessToken, RestrictedTo, check_token_text
-from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text, malformed
+from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text, kind_of, malformed
 
 MAX_BODY = 1024 * 1024  # token responses are < 2 KiB; 1 MiB is generous
 MAX_EXPIRES_IN = 366 * 86_400
@@ -155,7 +155,6 @@ def _malformed(resp: HttpResponse, why: str) -> BoxRefused:
 
 
 _SKEW_TEXT = re.compile(r"'(exp|jti)'")
-_KINDS = {k.value: k for k in ErrorKind}
 
 
 def parse_error(resp: HttpResponse, now: float) -> BoxRefused:
@@ -173,7 +172,7 @@ def parse_error(resp: HttpResponse, now: float) -> BoxRefused:
     elif len(resp.body) > MAX_BODY:
         return _malformed(resp, "error body larger than 1 MiB")
     else:
-        kind = _KINDS.get(error, ErrorKind.UNRECOGNIZED)
+        kind = kind_of(error)
         if kind in (ErrorKind.MALFORMED_RESPONSE, ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR):
             kind = ErrorKind.UNRECOGNIZED  # those three are ours to assign, not the body's
     clock_skew = kind is ErrorKind.INVALID_GRANT and bool(_SKEW_TEXT.search(text))

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,12 +25,19 @@ from boxauth.authorize import (
     MIN_STATE,
     AuthorizeRequest,
     authorize_url,
+    code_from_redirect,
     query_of_redirect,
     state_matches,
 )
-from boxauth.errors import ErrorKind, InvalidInput
+from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text, kind_of
 from boxauth.jwt import build_claims
-from boxauth.responses import parse_retry_after, parse_token_body, parse_token_response, response
+from boxauth.responses import (
+    parse_error,
+    parse_retry_after,
+    parse_token_body,
+    parse_token_response,
+    response,
+)
 from boxauth.urls import BaseUrls
 
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -336,3 +344,44 @@ def test_query_of_redirect_examples() -> None:
     assert query_of_redirect("/cb") == Success("")
     assert query_of_redirect("code=a&state=b#x") == Success("code=a&state=b")
     assert isinstance(query_of_redirect("?" + "a" * 20_000), Failure)
+
+
+# -- Review item 4: one error-code table; caller states of at least MIN_STATE --------
+
+
+@given(st.sampled_from(ErrorKind))
+def test_kind_of_knows_every_kind(kind: ErrorKind) -> None:
+    assert kind_of(kind.value) is kind
+
+
+@given(st.text(ANY_CHAR, max_size=20) | wrong_types)
+def test_kind_of_anything_else_is_unrecognized(code: Any) -> None:
+    if not isinstance(code, str) or code not in {k.value for k in ErrorKind}:
+        assert kind_of(code) is ErrorKind.UNRECOGNIZED
+
+
+@given(st.sampled_from([k.value for k in ErrorKind]) | st.text(max_size=12))
+def test_redirect_and_response_errors_share_the_table(code: str) -> None:
+    state = "s" * MIN_STATE
+    query = urlencode({"state": state, "error": code})
+    refused = code_from_redirect(query, state).failure()
+    assert isinstance(refused, BoxRefused)
+    assert refused.kind is kind_of(clean_text(code, 64))
+    body = json.dumps({"error": code}).encode()
+    from_body = parse_error(response(400, (), body), 0.0).kind
+    ours = (ErrorKind.MALFORMED_RESPONSE, ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR)
+    expected = kind_of(clean_text(code, 64))
+    assert from_body is (ErrorKind.UNRECOGNIZED if expected in ours else expected)
+
+
+@given(st.text(ANY_CHAR.filter(str.isprintable), min_size=1, max_size=MIN_STATE - 1))
+def test_short_caller_state_is_refused(state: str) -> None:
+    result = authorize_url(BaseUrls(), AuthorizeRequest("client", None, state))
+    assert isinstance(result, Failure)
+    assert result.failure().field == "state"
+
+
+@given(st.text(min_size=MIN_STATE, max_size=64))
+def test_long_enough_state_is_accepted(state: str) -> None:
+    url = authorize_url(BaseUrls(), AuthorizeRequest("client", None, state)).unwrap()
+    assert ("state", state) in parse_qsl(urlsplit(url).query, keep_blank_values=True)
