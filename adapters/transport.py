@@ -2,7 +2,9 @@
 
 What this adapter guarantees (engineering notes, "urllib3 facts"):
 - Connect and read timeouts are always set (urllib3 has none by default), and
-  never exceed what is left of the caller's deadline.
+  never exceed what is left of the caller's deadline. The body is read in
+  chunks against the absolute deadline (past it: ``DEADLINE``, connection
+  closed), since a socket timeout restarts on every byte.
 - TLS verification is always on. There is no switch to turn it off, and no
   environment variable is read for it. ``ca_certs`` may name a CA bundle (for
   TLS-inspecting proxies); it adds trust, it cannot remove verification.
@@ -26,6 +28,7 @@ assertion, which only the caller can make.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
 
 USER_AGENT = "boxauth/0.1.0"
 MAX_TIMEOUT = 86400.0
+CHUNK = 64 * 1024
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _BAD_URL_CHAR = re.compile(r"[^\x21-\x7e]")  # spaces, controls, non-ASCII
 
@@ -142,6 +146,12 @@ def _env_proxy(host: str) -> str | None:
     if urllib.request.proxy_bypass(host):
         return None
     return urllib.request.getproxies_environment().get("https")
+
+
+def _past_deadline(host: str) -> TransportFailure:
+    return TransportFailure(
+        TransportFailureKind.DEADLINE, f"deadline passed while reading from {host}", True
+    )
 
 
 def _failure(
@@ -283,6 +293,7 @@ class Urllib3Transport:
 
             pool = self._routes.setdefault(route, routed.unwrap())
         host = parts.hostname or "?"
+        started = time.monotonic()
         budget = self.settings.deadline if remaining is None else remaining
         if not budget > 0:  # also NaN
             return Failure(
@@ -319,15 +330,26 @@ class Urllib3Transport:
             # unexpected: we cannot tell how far it got, so it counts as sent.
             return self._map(exc, host)
         try:
-            return self._read(raw, host)
+            result = self._read(raw, host, started + budget)
+            if not isinstance(result, Success):
+                # Unread or half read: closed, never drained (draining is
+                # unbounded in time and size). The closed connection goes back
+                # only as a free slot; urllib3 opens a new socket for it.
+                raw.close()
         finally:
             raw.release_conn()
+        return result
 
     def _read(
-        self, raw: urllib3.BaseHTTPResponse, host: str
+        self, raw: urllib3.BaseHTTPResponse, host: str, deadline_at: float
     ) -> Result[HttpResponse, TransportFailure]:
+        """The body, in chunks, each read bounded by what is left of the deadline.
+
+        Socket timeouts restart on every byte, so a server dripping a byte
+        just under the read timeout would otherwise hold the call (and the
+        auth object's locks) for as long as it likes.
+        """
         if 300 <= raw.status < 400:
-            raw.drain_conn()
             return Failure(
                 TransportFailure(
                     TransportFailureKind.REDIRECT_REFUSED,
@@ -350,16 +372,32 @@ class Urllib3Transport:
             return Failure(
                 TransportFailure(TransportFailureKind.TOO_LARGE, f"{host} sent over 1 MiB", True)
             )
+        sock = getattr(raw.connection, "sock", None)
+        chunks: list[bytes] = []
+        size = 0
         try:
-            data = raw.read(MAX_BODY + 1, decode_content=False)
+            while size <= MAX_BODY:
+                left = deadline_at - time.monotonic()
+                if left <= 0:
+                    return Failure(_past_deadline(host))
+                if sock is not None:
+                    sock.settimeout(min(self.settings.read_timeout, left))
+                # read1: at most one recv, so the timeout above bounds it.
+                chunk = raw.read1(CHUNK, decode_content=False)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
         except _caught() as exc:
+            if time.monotonic() >= deadline_at:
+                return Failure(_past_deadline(host))
             return self._map(exc, host)
-        if len(data) > MAX_BODY:
+        if size > MAX_BODY:
             return Failure(
                 TransportFailure(TransportFailureKind.TOO_LARGE, f"{host} sent over 1 MiB", True)
             )
         headers = tuple((k, v) for k, v in raw.headers.items())
-        return Success(HttpResponse(raw.status, headers, data))
+        return Success(HttpResponse(raw.status, headers, b"".join(chunks)))
 
     @staticmethod
     def _map(exc: BaseException, host: str) -> Result[HttpResponse, TransportFailure]:

@@ -348,3 +348,63 @@ def test_a_compressed_answer_is_refused(server: str) -> None:
     assert result.failure().kind is TransportFailureKind.PROTOCOL
     assert "Content-Encoding" in result.failure().detail
     assert result.failure().maybe_sent is True
+
+
+def drip_server(head: bytes, body: bytes, every: float) -> tuple[str, threading.Event]:
+    """One connection: ``head`` at once, then ``body`` a byte every ``every`` s."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    done = threading.Event()
+
+    def run() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        try:
+            conn.sendall(head)
+            for byte in body:
+                if done.wait(every):
+                    break
+                conn.sendall(bytes([byte]))
+        except OSError:
+            pass
+        finally:
+            conn.close()
+            listener.close()
+
+    threading.Thread(target=run, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", done
+
+
+def test_a_body_dripped_under_the_read_timeout_stops_at_the_deadline() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"
+    url, done = drip_server(head, b"x" * 40, every=0.3)
+    transport = Urllib3Transport(TransportSettings(read_timeout=0.5, deadline=1.0))
+    started = time.monotonic()
+    result = transport.send("POST", f"{url}/oauth2/token", headers={}, body=b"x", remaining=1.0)
+    took = time.monotonic() - started
+    done.set()
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.DEADLINE
+    assert result.failure().maybe_sent is True
+    assert took < 1.0 + 0.25
+
+
+def test_a_redirect_body_is_not_drained() -> None:
+    head = b"HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 100000\r\n\r\n"
+    url, done = drip_server(head, b"x" * 100000, every=0.2)
+    started = time.monotonic()
+    result = post(Urllib3Transport(TransportSettings(read_timeout=0.5)), f"{url}/oauth2/token")
+    done.set()
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.REDIRECT_REFUSED
+    assert time.monotonic() - started < 0.5
+
+
+def test_the_connection_is_usable_after_a_refused_answer(server: str) -> None:
+    transport = Urllib3Transport()
+    for route in ("/huge", "/gzip", "/redirect", "/ok", "/ok"):
+        post(transport, f"{server}{route}")
+    result = post(transport, f"{server}/ok")
+    assert isinstance(result, Success)
+    assert result.unwrap().body == b"{}"
