@@ -12,7 +12,6 @@ with an old expiry (google-auth's two-assignment race).
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import InvalidInput
+from boxauth.errors import InvalidInput, is_real_number
 from boxauth.redaction import Redacted, secret_field
 
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # nosec B105
@@ -135,8 +134,7 @@ def check_time(value: object, field: str) -> Result[float | int | None, InvalidI
         return Success(None)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Failure(InvalidInput(field, "must be a number or null"))
-    # Compare before math.isfinite: that converts an int to float and overflows.
-    if isinstance(value, float) and not math.isfinite(value):
+    if not is_real_number(value):
         return Failure(InvalidInput(field, "must be a finite number"))
     if not -MAX_TIME <= value <= MAX_TIME:
         return Failure(InvalidInput(field, "is out of range"))

@@ -17,6 +17,7 @@ bounded length and stripped of control characters before they are kept.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 # Box's own descriptions are one short sentence; anything longer is not Box.
@@ -36,6 +37,17 @@ def is_unicode_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def is_real_number(value: object) -> bool:
+    """An int or a finite float, never a bool.
+
+    Callers compare it with bounds rather than call ``math.isfinite`` or
+    ``float`` on it: those raise OverflowError on an int past 1.8e308.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 class ErrorKind(enum.Enum):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from returns.result import Failure, Result, Success
 
 from boxauth.config import Algorithm, JWTSettings
-from boxauth.errors import AuthError, InvalidInput
+from boxauth.errors import AuthError, InvalidInput, is_real_number
 from boxauth.redaction import Redacted, secret_field
 
 AUDIENCE = "https://api.box.com/oauth2/token"
@@ -41,13 +41,6 @@ MAX_SKEW = 86_400.0
 MAX_NOW = float(2**53)
 
 Signer = Callable[[bytes], Result[bytes, AuthError]]
-
-
-def _real(value: object) -> bool:
-    """An int or a finite float; never a bool, a str or anything else."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return not isinstance(value, float) or math.isfinite(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +93,9 @@ def build_claims(
         return Failure(InvalidInput("jti", "must be printable ASCII"))
     if not isinstance(settings, JWTSettings):
         return Failure(InvalidInput("settings", "must be JWTSettings"))
-    if not _real(now) or not 0 <= now <= MAX_NOW:
+    if not is_real_number(now) or not 0 <= now <= MAX_NOW:
         return Failure(InvalidInput("now", "must be a finite, non-negative Unix time"))
-    if not _real(skew) or abs(skew) > MAX_SKEW:
+    if not is_real_number(skew) or abs(skew) > MAX_SKEW:
         return Failure(InvalidInput("skew", "must be a finite correction of at most a day"))
     issued = math.floor(now + skew)
     header = JWTHeader(alg=settings.algorithm, kid=settings.jwt_key_id)

@@ -17,7 +17,6 @@ Errors (§2, §9): ``{error, error_description}`` (OAuth2Error) or
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,13 +26,23 @@ from typing import Any
 from returns.result import Failure, Result, Success
 
 from boxauth.access_token import AccessToken, RestrictedTo, check_token_text
-from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text, kind_of, malformed
+from boxauth.errors import (
+    BoxRefused,
+    ErrorKind,
+    InvalidInput,
+    clean_text,
+    is_real_number,
+    kind_of,
+    malformed,
+)
 
 MAX_BODY = 1024 * 1024  # token responses are < 2 KiB; 1 MiB is generous
 MAX_EXPIRES_IN = 366 * 86_400
 MAX_RETRY_AFTER = 86_400.0
 MAX_SKEW = 86_400.0
 MAX_HEADER = 4096
+# A clock reading past 2**53 s is not a real time (and float(int) could overflow).
+MAX_CLOCK = 2**53
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +131,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if text.isascii() and text.isdigit():
         return min(float(int(text)), MAX_RETRY_AFTER)  # at most 64 digits
     moment = parse_http_date(text)
-    if moment is None or isinstance(now, bool) or not isinstance(now, int | float):
-        return None
-    if isinstance(now, float) and not math.isfinite(now):
-        return None
-    if isinstance(now, int) and abs(now) > 2**53:
+    if moment is None or not is_real_number(now) or abs(now) > MAX_CLOCK:
         return None
     return min(max(moment - now, 0.0), MAX_RETRY_AFTER)
 
@@ -134,7 +139,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 def server_skew(resp: HttpResponse, received_at: float) -> float | None:
     """Box's clock minus ours, from the Date header; None if absent or absurd."""
     server = parse_http_date(resp.header("date"))
-    if server is None or not math.isfinite(received_at):
+    if server is None or not is_real_number(received_at) or abs(received_at) > MAX_CLOCK:
         return None
     skew = server - received_at
     return skew if abs(skew) <= MAX_SKEW else None
@@ -223,7 +228,8 @@ def _expires_in(value: object) -> Result[int, str]:
     if isinstance(value, float) and not value.is_integer():
         # int(0.5) would be 0: a "positive" lifetime that is already over.
         return Failure("'expires_in' is not a whole number of seconds")
-    if not math.isfinite(value) or not 0 < value <= MAX_EXPIRES_IN:
+    # A range check, not math.isfinite: that overflows on a 400-digit JSON integer.
+    if not is_real_number(value) or not 0 < value <= MAX_EXPIRES_IN:
         return Failure("'expires_in' is out of range")
     return Success(int(value))
 

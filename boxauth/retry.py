@@ -17,7 +17,7 @@ The jitter is an input (a float in [0, 1)), so this module has no randomness.
 
 from __future__ import annotations
 
-import math
+import sys
 from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
@@ -28,10 +28,13 @@ from boxauth.errors import (
     InvalidInput,
     TransportFailure,
     TransportFailureKind,
+    is_real_number,
 )
 from boxauth.token_requests import Grant
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The largest float: a bigger int makes base_delay * 2.0**n raise OverflowError.
+MAX_POLICY_DELAY = sys.float_info.max
 _RETRYABLE_TRANSPORT = frozenset(
     {TransportFailureKind.CONNECT, TransportFailureKind.TIMEOUT, TransportFailureKind.PROTOCOL}
 )
@@ -56,11 +59,15 @@ class GiveUp:
 
 
 def check_policy(policy: RetryPolicy) -> Result[RetryPolicy, InvalidInput]:
-    if isinstance(policy.max_attempts, bool) or not 1 <= policy.max_attempts <= 20:
-        return Failure(InvalidInput("max_attempts", "must be between 1 and 20"))
+    """Attempts an int in [1, 20]; each delay a finite number >= 0. Never raises."""
+    if not isinstance(policy, RetryPolicy):
+        return Failure(InvalidInput("retry_policy", "must be a RetryPolicy"))
+    attempts = policy.max_attempts
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 20:
+        return Failure(InvalidInput("max_attempts", "must be an integer between 1 and 20"))
     for name in ("base_delay", "max_delay", "max_retry_after"):
         value = getattr(policy, name)
-        if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        if not is_real_number(value) or not 0 <= value <= MAX_POLICY_DELAY:
             return Failure(InvalidInput(name, "must be a finite, non-negative number"))
     return Success(policy)
 

@@ -7,6 +7,7 @@ wrongly typed input gives a Failure (or False / None), never an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -29,7 +30,14 @@ from boxauth.authorize import (
     query_of_redirect,
     state_matches,
 )
-from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, clean_text, kind_of
+from boxauth.errors import (
+    BoxRefused,
+    ErrorKind,
+    InvalidInput,
+    clean_text,
+    is_real_number,
+    kind_of,
+)
 from boxauth.jwt import build_claims
 from boxauth.responses import (
     parse_error,
@@ -37,7 +45,9 @@ from boxauth.responses import (
     parse_token_body,
     parse_token_response,
     response,
+    server_skew,
 )
+from boxauth.retry import RetryPolicy, check_policy
 from boxauth.urls import BaseUrls
 
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -385,3 +395,53 @@ def test_short_caller_state_is_refused(state: str) -> None:
 def test_long_enough_state_is_accepted(state: str) -> None:
     url = authorize_url(BaseUrls(), AuthorizeRequest("client", None, state)).unwrap()
     assert ("state", state) in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+
+
+# -- Numbers: a huge int is refused by comparison, never passed to math.isfinite -------
+
+huge_ints = st.integers(400, 4000).map(lambda digits: 10**digits) | st.just(-(10**400))
+
+
+@given(huge_ints)
+def test_token_body_with_a_huge_integer_lifetime_is_malformed(value: int) -> None:
+    body = ('{"access_token": "tok", "expires_in": ' + str(value) + "}").encode()
+    result = parse_token_response(response(200, (), body), sent_at=0.0, received_at=0.0)
+    assert isinstance(result, Failure)
+    assert result.failure().kind is ErrorKind.MALFORMED_RESPONSE
+
+
+@given(huge_ints | wrong_types)
+def test_a_bad_clock_gives_no_skew_and_no_date_delay(now: Any) -> None:
+    date = (("date", "Sun, 06 Nov 1994 08:49:37 GMT"),)
+    assert server_skew(response(200, date, b""), now) is None
+    assert parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now) is None or (
+        is_real_number(now) and abs(now) <= 2**53
+    )
+
+
+@given(
+    st.sampled_from(["max_attempts", "base_delay", "max_delay", "max_retry_after"]),
+    huge_ints
+    | wrong_types.filter(lambda v: not is_real_number(v))
+    | st.sampled_from(["3", -1, -0.5, math.nan, math.inf]),
+)
+def test_retry_policy_check_never_raises(name: str, value: Any) -> None:
+    policy = dataclasses.replace(RetryPolicy(), **{name: value})
+    result = check_policy(policy)
+    assert isinstance(result, Failure)
+    assert result.failure().field == name
+
+
+@given(wrong_types)
+def test_retry_policy_check_refuses_non_policies(value: Any) -> None:
+    assert isinstance(check_policy(value), Failure)
+
+
+@given(wrong_types | huge_ints | st.floats(allow_nan=True, allow_infinity=True))
+def test_is_real_number(value: Any) -> None:
+    expected = (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and (isinstance(value, int) or math.isfinite(value))
+    )
+    assert is_real_number(value) is expected
