@@ -188,6 +188,14 @@ def _caught() -> tuple[type[BaseException], ...]:
     return (HTTPError, OSError, ValueError, http.client.HTTPException)
 
 
+def _certificate_refused(exc: BaseException) -> bool:
+    """The server's certificate was refused: the handshake failed, nothing was sent."""
+    import ssl  # noqa: PLC0415 - lazy, see above
+
+    causes = (exc, exc.__cause__, exc.__context__, *exc.args)
+    return any(isinstance(c, ssl.SSLCertVerificationError) for c in causes)
+
+
 @cache
 def _exceptions() -> tuple[tuple[type[BaseException], TransportFailureKind, bool], ...]:
     """Which urllib3 exception means what, and whether the request may have been sent.
@@ -200,7 +208,10 @@ def _exceptions() -> tuple[tuple[type[BaseException], TransportFailureKind, bool
         (u3.NewConnectionError, TransportFailureKind.CONNECT, False),
         (u3.ConnectTimeoutError, TransportFailureKind.TIMEOUT, False),
         (u3.ProxyError, TransportFailureKind.CONNECT, False),
-        (u3.SSLError, TransportFailureKind.TLS, False),
+        # urllib3 raises SSLError both for the handshake and for a TLS failure
+        # while reading the answer (request sent); only a refused certificate
+        # proves nothing was sent (see _certificate_refused).
+        (u3.SSLError, TransportFailureKind.TLS, True),
         (u3.ReadTimeoutError, TransportFailureKind.TIMEOUT, True),
         (u3.ProtocolError, TransportFailureKind.PROTOCOL, True),
         (u3.HTTPError, TransportFailureKind.PROTOCOL, True),
@@ -391,7 +402,7 @@ class Urllib3Transport:
         except _caught() as exc:
             if time.monotonic() >= deadline_at:
                 return Failure(_past_deadline(host))
-            return self._map(exc, host)
+            return self._map(exc, host, reading=True)
         if size > MAX_BODY:
             return Failure(
                 TransportFailure(TransportFailureKind.TOO_LARGE, f"{host} sent over 1 MiB", True)
@@ -400,10 +411,15 @@ class Urllib3Transport:
         return Success(HttpResponse(raw.status, headers, b"".join(chunks)))
 
     @staticmethod
-    def _map(exc: BaseException, host: str) -> Result[HttpResponse, TransportFailure]:
+    def _map(
+        exc: BaseException, host: str, *, reading: bool = False
+    ) -> Result[HttpResponse, TransportFailure]:
+        """``reading``: raised while reading the body, so the request was sent."""
         for kind_of, kind, sent in _exceptions():
             if isinstance(exc, kind_of):
-                return _failure(kind, exc, host, sent)
+                return _failure(
+                    kind, exc, host, reading or (sent and not _certificate_refused(exc))
+                )
         # A bare OSError mid-exchange (e.g. a reset): it may have been sent.
         return _failure(TransportFailureKind.PROTOCOL, exc, host, True)
 

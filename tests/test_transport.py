@@ -408,3 +408,99 @@ def test_the_connection_is_usable_after_a_refused_answer(server: str) -> None:
     result = post(transport, f"{server}/ok")
     assert isinstance(result, Success)
     assert result.unwrap().body == b"{}"
+
+
+@pytest.fixture(scope="module")
+def cert_files(tmp_path_factory: Any) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (cert file, key file)."""
+    import datetime
+    import ipaddress
+
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_file), str(key_file)
+
+
+def tls_server(cert_files: tuple[str, str], then: bytes) -> str:
+    """One TLS connection: read the request, then write ``then`` *outside* TLS."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*cert_files)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def run() -> None:
+        conn, _ = listener.accept()
+        try:
+            tls = context.wrap_socket(conn, server_side=True)
+            tls.recv(65536)
+            plain = socket.socket(fileno=os.dup(tls.fileno()))
+            plain.sendall(then)
+            time.sleep(0.3)
+            plain.close()
+            tls.close()
+        except OSError:
+            conn.close()
+        finally:
+            listener.close()
+
+    threading.Thread(target=run, daemon=True).start()
+    return f"https://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_a_refused_certificate_was_not_sent(cert_files: tuple[str, str]) -> None:
+    url = tls_server(cert_files, b"")
+    result = post(Urllib3Transport(TransportSettings(read_timeout=1)), f"{url}/oauth2/token")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.TLS
+    assert result.failure().maybe_sent is False
+
+
+def test_a_tls_failure_after_the_request_may_have_been_sent(cert_files: tuple[str, str]) -> None:
+    url = tls_server(cert_files, b"not a TLS record at all, just bytes" * 4)
+    settings = TransportSettings(read_timeout=1, ca_certs=cert_files[0])
+    result = post(Urllib3Transport(settings), f"{url}/oauth2/token")
+    assert isinstance(result, Failure)
+    assert result.failure().kind is TransportFailureKind.TLS
+    assert result.failure().maybe_sent is True
+
+
+def test_any_failure_while_reading_the_body_may_have_been_sent() -> None:
+    from urllib3.exceptions import SSLError
+
+    error = SSLError("read failed")
+    assert Urllib3Transport._map(error, "h", reading=True).failure().maybe_sent is True
+    assert Urllib3Transport._map(OSError(), "h", reading=True).failure().maybe_sent is True
