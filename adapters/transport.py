@@ -4,7 +4,9 @@ What this adapter guarantees (engineering notes, "urllib3 facts"):
 - Connect and read timeouts are always set (urllib3 has none by default), and
   never exceed what is left of the caller's deadline. The body is read in
   chunks against the absolute deadline (past it: ``DEADLINE``, connection
-  closed), since a socket timeout restarts on every byte.
+  closed), since a socket timeout restarts on every byte. (Not yet for the
+  status line and headers, which http.client reads under the per-recv
+  timeout: a server dripping its headers can still overrun the deadline.)
 - TLS verification is always on. There is no switch to turn it off, and no
   environment variable is read for it. ``ca_certs`` may name a CA bundle (for
   TLS-inspecting proxies); it adds trust, it cannot remove verification.
@@ -14,6 +16,11 @@ What this adapter guarantees (engineering notes, "urllib3 facts"):
   the client secret to wherever the redirect points (box_sdk_gen does this).
   A 3xx is returned as ``REDIRECT_REFUSED``.
 - Bodies are read up to 1 MiB; a larger body is ``TOO_LARGE``, unread.
+  ``Accept-Encoding: identity`` is always sent and any other Content-Encoding
+  is refused unread: a few KiB of gzip could otherwise inflate past the cap.
+- ``send`` never raises for what urllib3 or http.client raise (ValueError and
+  HTTPException included); headers http.client would refuse are refused
+  first, without quoting them (a header value is usually a token).
 - Proxies: an explicit ``proxy_url``, else HTTPS_PROXY / https_proxy
   (respecting NO_PROXY), for https targets only and only as a CONNECT tunnel.
   Plain http (loopback) always goes direct; HTTP_PROXY is never read.
@@ -175,7 +182,7 @@ def _header_problem(headers: Mapping[str, str], host: str) -> TransportFailure |
 
 @cache
 def _caught() -> tuple[type[BaseException], ...]:
-    """Everything urllib3 and http.client raise, so send() never raises.
+    """What urllib3 and http.client raise; all of it is caught so send() never raises.
 
     Besides urllib3's HTTPError and OSError, http.client raises ValueError
     (UnicodeError is one) and HTTPException while building a request; their
