@@ -22,6 +22,7 @@ from boxauth.authorize import (
     authorize_url,
     code_from_redirect,
     parse_redirect_query,
+    query_of_redirect,
     state_matches,
 )
 from boxauth.errors import AuthError, InvalidInput
@@ -126,8 +127,10 @@ class BoxOAuth(BaseAuth):
         return unwrap(self.get_tokens_authorization_code_grant_result(authorization_code))
 
     def get_tokens_from_redirect_result(self, redirect: str) -> Result[AccessToken, AuthError]:
-        # A full URL, a path with a query, or a bare query: the query is after "?".
-        query = redirect.split("#", 1)[0].split("?", 1)[1] if "?" in redirect else redirect
+        found = query_of_redirect(redirect)
+        if not isinstance(found, Success):
+            return Failure(found.failure())
+        query = found.unwrap()
         parsed = parse_redirect_query(query)
         if not isinstance(parsed, Success):
             return Failure(parsed.failure())
