@@ -398,7 +398,9 @@ class Urllib3Transport:
                 left = deadline_at - time.monotonic()
                 if left <= 0:
                     return Failure(_past_deadline(host))
-                if sock is not None:
+                if sock is not None and sock.fileno() != -1:
+                    # Closed already (e.g. "Connection: close" on an empty body):
+                    # nothing left to bound; read1 below just returns b"".
                     sock.settimeout(min(self.settings.read_timeout, left))
                 # read1: at most one recv, so the timeout above bounds it.
                 chunk = raw.read1(CHUNK, decode_content=False)

@@ -36,13 +36,12 @@ Rules (Box: protocol notes §5; ours where Box is silent):
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass, replace
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken
-from boxauth.errors import AuthError, InvalidInput, ReauthRequired, malformed
+from boxauth.access_token import MAX_TIME, AccessToken
+from boxauth.errors import AuthError, InvalidInput, ReauthRequired, is_real_number, malformed
 
 DEFAULT_MARGIN = 60.0
 
@@ -123,8 +122,9 @@ def renewal_of(kind: AuthKind, token: AccessToken | None) -> Renewal:
     return Renewal.NONE
 
 
-def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _time_ok(value: object) -> bool:
+    """A usable time or duration: a real number within ±2**53 (no overflow in arithmetic)."""
+    return is_real_number(value) and abs(value) <= MAX_TIME  # type: ignore[arg-type]
 
 
 def renew_at(token: AccessToken, margin: float) -> float | None:
@@ -132,7 +132,7 @@ def renew_at(token: AccessToken, margin: float) -> float | None:
     if token.expires_at is None:
         return None
     early = margin
-    if _finite(token.expires_in) and token.expires_in is not None and token.expires_in > 0:
+    if _time_ok(token.expires_in) and token.expires_in is not None and token.expires_in > 0:
         early = min(margin, token.expires_in / 2)
     return token.expires_at - early
 
@@ -143,7 +143,7 @@ def freshness(token: AccessToken | None, now: float, margin: float) -> Freshness
         return Freshness.ABSENT
     if token.expires_at is None:
         return Freshness.UNKNOWN
-    if not _finite(token.expires_at) or not _finite(now) or now >= token.expires_at:
+    if not _time_ok(token.expires_at) or not _time_ok(now) or now >= token.expires_at:
         # Fail closed: an expiry that is NaN, infinite or not a number (a user's
         # storage can return anything) never makes a token usable.
         return Freshness.EXPIRED
@@ -197,7 +197,7 @@ def tokens_to_revoke(*held: AccessToken | None) -> tuple[str, ...]:
 def check_margin(margin: object) -> Result[float, InvalidInput]:
     if isinstance(margin, bool) or not isinstance(margin, int | float):
         return Failure(InvalidInput("refresh_margin", "must be a number of seconds"))
-    if not math.isfinite(margin) or not 0 <= margin <= 86_400:
+    if not is_real_number(margin) or not 0 <= margin <= 86_400:
         return Failure(InvalidInput("refresh_margin", "must be between 0 and 86400 seconds"))
     return Success(float(margin))
 

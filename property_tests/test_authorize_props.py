@@ -10,6 +10,7 @@ from returns.result import Failure, Success
 from strategies import ANY_CHAR, any_text
 
 from boxauth.authorize import (
+    MIN_STATE,
     AuthorizeRequest,
     authorize_url,
     code_from_redirect,
@@ -20,6 +21,8 @@ from boxauth.errors import BoxRefused, ErrorKind, InvalidInput
 from boxauth.urls import BaseUrls
 
 nonempty = st.text(min_size=1, max_size=30)
+# authorize_url refuses a caller state shorter than MIN_STATE (review finding 15).
+states = st.text(min_size=MIN_STATE, max_size=40)
 words = st.text(min_size=1, max_size=12).filter(lambda s: " " not in s)
 redirects = st.none() | st.sampled_from(
     ["https://app.example.test/cb?x=1", "http://127.0.0.1:8765/callback", "http://localhost/cb"]
@@ -29,7 +32,7 @@ bases = st.sampled_from(
 )
 
 
-@given(bases, nonempty, redirects, nonempty, st.lists(words, max_size=4))
+@given(bases, nonempty, redirects, states, st.lists(words, max_size=4))
 def test_query_parses_back_exactly(
     urls: BaseUrls, client_id: str, redirect: str | None, state: str, scopes: list[str]
 ) -> None:

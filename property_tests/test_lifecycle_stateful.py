@@ -47,6 +47,7 @@ from boxauth.lifecycle import (
     Phase,
     Refresh,
     Revoked,
+    StoreAndFail,
     StoreAndUse,
     Succeeded,
     Use,
@@ -221,6 +222,12 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert action == StoreAndUse(token)
             m.stored = token
             self.last_use = (token, m.now)
+        elif token.refresh_token:
+            # Dead on arrival, but its refresh token is the live credential: kept.
+            assert action == StoreAndFail(token, action.error)
+            assert isinstance(action.error, BoxRefused)
+            assert action.error.kind is ErrorKind.MALFORMED_RESPONSE
+            m.stored = token
         else:
             assert isinstance(action, Fail)
             assert action.error.kind is ErrorKind.MALFORMED_RESPONSE

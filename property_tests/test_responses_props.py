@@ -58,14 +58,16 @@ def test_never_raises_on_anything(
         assert isinstance(parse_www_authenticate(value), Success | Failure)
 
 
+# RFC 6750 b64token: what parse_token_body accepts as a token (review finding 1).
+bearer_tokens = st.from_regex(r"[A-Za-z0-9\-._~+/]{1,40}=*", fullmatch=True)
 valid_token_bodies = st.fixed_dictionaries(
     {
-        "access_token": st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != ""),
+        "access_token": bearer_tokens,
         "expires_in": st.integers(1, MAX_EXPIRES_IN),
     },
     optional={
         "token_type": st.none() | st.text(max_size=10),
-        "refresh_token": st.none() | st.text(min_size=1, max_size=20).filter(str.strip),
+        "refresh_token": st.none() | bearer_tokens,
         "issued_token_type": st.none() | st.text(max_size=10),
         "restricted_to": st.lists(
             st.fixed_dictionaries(
