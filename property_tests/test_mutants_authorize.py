@@ -136,3 +136,19 @@ def test_code_from_redirect() -> None:
         "e" * 61 + "...", "a b", ErrorKind.UNRECOGNIZED)
     assert code_from_redirect("code=a&code=b", STATE) == _bad(
         "redirect code", "appears more than once")
+
+
+def test_field_names_in_type_refusals() -> None:
+    assert authorize_url(URLS, AuthorizeRequest("cid", None, 5)) == _bad(  # type: ignore[arg-type]
+        "state", "must be a string, not int")
+    assert authorize_url(URLS, AuthorizeRequest("cid", b"x", STATE)) == _bad(  # type: ignore[arg-type]
+        "redirect_uri", "must be a string, not bytes")
+
+
+def test_query_is_everything_after_the_first_question_mark() -> None:
+    assert query_of_redirect("https://a/cb?code=a&state=b?c") == Success("code=a&state=b?c")
+
+
+def test_only_exact_parameter_names_are_taken() -> None:
+    assert parse_redirect_query("Xcode=c&xstate=s") == Success(Redirect())
+    assert parse_redirect_query("??code=c") == Success(Redirect(code="c"))

@@ -105,3 +105,19 @@ def test_validate_downscope() -> None:
     assert validate_downscope([], FILE) == _bad("scopes", "must name at least one scope")
     assert validate_downscope(["item_preview"], "x").failure().field == "resource"
     assert validate_downscope(["item_preview"], shared_link="x").failure().field == "shared_link"
+
+
+def test_an_iterable_whose_iter_is_broken_is_refused() -> None:
+    class Broken:
+        def __iter__(self) -> int:  # type: ignore[misc]
+            return 5
+
+    assert validate_scopes(Broken()) == _bad("scopes", "must be a list of scope names")
+
+
+def test_read_limit_counts_every_item_read() -> None:
+    from boxauth.downscope import MAX_SCOPES_READ
+
+    assert validate_scopes(["item_preview"] * MAX_SCOPES_READ) == Success(("item_preview",))
+    assert validate_scopes(["item_preview"] * (MAX_SCOPES_READ + 1)) == _bad(
+        "scopes", "too many scopes")

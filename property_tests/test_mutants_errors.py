@@ -100,3 +100,11 @@ def test_kind_of() -> None:
     assert kind_of(None) is ErrorKind.UNRECOGNIZED
     for tkind in TransportFailureKind:
         assert repr(tkind) == f"TransportFailureKind.{tkind.name}"
+
+
+def test_only_a_final_period_is_ignored_when_matching_a_hint() -> None:
+    for tail in ("X", "!", " x", ".."):
+        text = "Grant credentials are invalid" + tail
+        got = BoxRefused(ErrorKind.INVALID_GRANT, 400, "invalid_grant", text).message()
+        has_hint = "Check the client id" in got
+        assert has_hint is (tail == "..")

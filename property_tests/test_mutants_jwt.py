@@ -91,3 +91,10 @@ def test_default_skew_is_zero() -> None:
     assert a.exp == 1000 + 30
     b = make_assertion(SETTINGS, signer, now=1000.5, jti=JTI, skew=1.0).unwrap()
     assert b.exp == 1001 + 30
+
+
+def test_settings_type_and_largest_now() -> None:
+    assert build_claims(None, now=1000.0, jti=JTI) == _bad(  # type: ignore[arg-type]
+        "settings", "must be JWTSettings")
+    _header, claims = build_claims(SETTINGS, now=2.0**53, jti=JTI).unwrap()
+    assert claims.iat == 2**53

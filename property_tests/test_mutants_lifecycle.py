@@ -139,3 +139,13 @@ def test_a_dead_on_arrival_token_without_refresh_token_fails() -> None:
     assert step(started, Succeeded(1, dead, T0)) == Success((
         Machine(AuthKind.JWT, ticket=1),
         Fail(malformed_error("the new token was already expired when it arrived"))))
+
+
+def test_largest_expiry_is_usable() -> None:
+    assert freshness(_tok(expires_at=2.0**53), 0.0, 60.0) is Freshness.FRESH
+
+
+def test_fresh_until_needs_an_access_token() -> None:
+    only_refresh = AccessToken(refresh_token="R", expires_at=T0 + 3600, expires_in=3600)
+    for kind in AuthKind:
+        assert fresh_until(kind, only_refresh, 60.0) is None

@@ -293,3 +293,21 @@ def test_www_authenticate() -> None:
 def test_refresh_may_help(status: int, header: str | None, body: bytes, expected: bool) -> None:
     headers = [("WWW-Authenticate", header)] if header else []
     assert refresh_may_help(response(status, headers, body)) is expected
+
+
+def test_non_str_dates_and_the_largest_clock() -> None:
+    assert parse_http_date(5) is None  # type: ignore[arg-type]
+    assert parse_retry_after(IMF, 2.0**53) == 0.0
+
+
+def test_a_huge_5xx_body_is_not_read() -> None:
+    body = json.dumps({"error": "invalid_grant", "error_description": "d",
+                       "pad": "x" * MAX_BODY}).encode()
+    got = parse_error(response(503, [], body), T0)
+    assert (got.kind, got.error, got.description) == (ErrorKind.SERVER_ERROR, "http_503", "")
+
+
+def test_non_str_object_fields_are_dropped() -> None:
+    body = _ok_body(restricted_to=[{"scope": "s", "object": {"type": 1, "id": [], "name": 5}}])
+    got = parse_token_response(response(200, [], body), sent_at=T0, received_at=T0)
+    assert got.unwrap().restricted_to == (RestrictedTo("s"),)

@@ -79,3 +79,12 @@ def test_resign_for_skew() -> None:
     assert not resign_for_skew(skewed, already_resigned=False, skew=None)
     assert not resign_for_skew(_refused(400), already_resigned=False, skew=5.0)
     assert not resign_for_skew(ReauthRequired("x"), already_resigned=False, skew=5.0)
+
+
+def test_policy_type_and_largest_delay() -> None:
+    import sys
+
+    assert check_policy(None) == Failure(  # type: ignore[arg-type]
+        InvalidInput("retry_policy", "must be a RetryPolicy"))
+    biggest = RetryPolicy(max_delay=sys.float_info.max)
+    assert check_policy(biggest) == Success(biggest)

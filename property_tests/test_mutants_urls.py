@@ -91,3 +91,10 @@ def test_builders() -> None:
     assert authorize_endpoint(urls) == "https://o.example/oauth2/authorize"
     assert api_url(urls, "//users/me/") == "https://a.example/2.0/users/me/"
     assert api_url(urls, "files/1") == "https://a.example/2.0/files/1"
+
+
+def test_only_slashes_are_trimmed() -> None:
+    urls = BaseUrls("https://a.example/apiX/", "https://u.example/X", "https://o.example/oX//")
+    assert validate_base_urls(urls) == Success(
+        BaseUrls("https://a.example/apiX", "https://u.example/X", "https://o.example/oX"))
+    assert api_url(BaseUrls(), "/Xfiles/1") == "https://api.box.com/2.0/Xfiles/1"
