@@ -158,7 +158,7 @@ def test_bad_field_fails_naming_it(
         holder.pop(leaf, None)
     elif name == "enterpriseID":
         data.pop("userID", None)
-        holder[leaf] = bad if not isinstance(bad, int) or isinstance(bad, bool) else -1 - bad
+        holder[leaf] = bad if not isinstance(bad, int) or isinstance(bad, bool) else -(abs(bad) + 1)
     else:
         holder[leaf] = bad
     result = config.parse_app_config(json.dumps(data))

@@ -30,8 +30,9 @@ from boxauth.errors import InvalidInput
 B64 = "ABCabcxyz0189-._~+/"
 bearer = st.text(B64, min_size=1, max_size=24)
 opt_text = st.none() | st.text("abcdef", min_size=1, max_size=6)
-restricted = st.builds(RestrictedTo, st.text("abc", min_size=1, max_size=5), opt_text, opt_text,
-                       opt_text)
+restricted = st.builds(
+    RestrictedTo, st.text("abc", min_size=1, max_size=5), opt_text, opt_text, opt_text
+)
 times = st.none() | st.integers(-(2**53), 2**53) | st.floats(-1e15, 1e15, allow_nan=False)
 tokens = st.builds(
     AccessToken,
@@ -44,8 +45,13 @@ tokens = st.builds(
     expires_at=times,
 )
 STORED_KEYS = {
-    "access_token", "expires_in", "token_type", "restricted_to", "refresh_token",
-    "issued_token_type", "expires_at",
+    "access_token",
+    "expires_in",
+    "token_type",
+    "restricted_to",
+    "refresh_token",
+    "issued_token_type",
+    "expires_at",
 }
 
 
@@ -63,24 +69,47 @@ def test_storage_form_is_sorted_json_with_the_documented_keys(token: AccessToken
     assert data["refresh_token"] == token.refresh_token
     assert data["expires_at"] == token.expires_at
     assert data["restricted_to"] == [
-        {"scope": r.scope, "object_type": r.object_type, "object_id": r.object_id,
-         "object_name": r.object_name}
+        {
+            "scope": r.scope,
+            "object_type": r.object_type,
+            "object_id": r.object_id,
+            "object_name": r.object_name,
+        }
         for r in token.restricted_to
     ]
 
 
 def test_a_hand_written_stored_token_parses_field_by_field() -> None:
-    text = json.dumps({
-        "access_token": "AT1", "refresh_token": "RT2", "expires_in": 3600,
-        "token_type": "bearer", "issued_token_type": "urn:x", "expires_at": 12.5,
-        "restricted_to": [{"scope": "item_preview", "object_type": "file",
-                           "object_id": "42", "object_name": "a.txt"}, {"scope": "s2"}],
-    })
-    assert token_from_json(text) == Success(AccessToken(
-        access_token="AT1", refresh_token="RT2", expires_in=3600, token_type="bearer",
-        issued_token_type="urn:x", expires_at=12.5,
-        restricted_to=(RestrictedTo("item_preview", "file", "42", "a.txt"), RestrictedTo("s2")),
-    ))
+    text = json.dumps(
+        {
+            "access_token": "AT1",
+            "refresh_token": "RT2",
+            "expires_in": 3600,
+            "token_type": "bearer",
+            "issued_token_type": "urn:x",
+            "expires_at": 12.5,
+            "restricted_to": [
+                {
+                    "scope": "item_preview",
+                    "object_type": "file",
+                    "object_id": "42",
+                    "object_name": "a.txt",
+                },
+                {"scope": "s2"},
+            ],
+        }
+    )
+    assert token_from_json(text) == Success(
+        AccessToken(
+            access_token="AT1",
+            refresh_token="RT2",
+            expires_in=3600,
+            token_type="bearer",
+            issued_token_type="urn:x",
+            expires_at=12.5,
+            restricted_to=(RestrictedTo("item_preview", "file", "42", "a.txt"), RestrictedTo("s2")),
+        )
+    )
 
 
 def _bad(field: str, problem: str) -> Failure[InvalidInput]:
@@ -103,9 +132,13 @@ RESTRICTED_BAD = _bad(f"{ST}: restricted_to", "has a malformed entry")
         ('{"expires_in": "1"}', _bad(f"{ST}: expires_in", "must be int or null")),
         ('{"expires_in": true}', _bad(f"{ST}: expires_in", "must be int or null")),
         ('{"access_token": ""}', _bad(f"{ST}: access_token", "is empty")),
-        ('{"refresh_token": "a b"}', _bad(
-            f"{ST}: refresh_token",
-            "is not a bearer token (RFC 6750: A-Z a-z 0-9 - . _ ~ + / =)")),
+        (
+            '{"refresh_token": "a b"}',
+            _bad(
+                f"{ST}: refresh_token",
+                "is not a bearer token (RFC 6750: A-Z a-z 0-9 - . _ ~ + / =)",
+            ),
+        ),
         ('{"access_token": 5}', _bad(f"{ST}: access_token", "must be a string")),
         ('{"expires_at": "1"}', _bad(f"{ST}: expires_at", "must be a number or null")),
         ('{"expires_at": false}', _bad(f"{ST}: expires_at", "must be a number or null")),
@@ -152,12 +185,23 @@ def test_non_text_is_refused() -> None:
 @given(bearer, st.lists(restricted, max_size=3))
 def test_camel_case_constructor_matches_snake_case(text: str, rs: list[RestrictedTo]) -> None:
     camel: dict[str, Any] = {
-        "accessToken": text, "refreshToken": text, "expiresIn": 5, "tokenType": "bearer",
-        "issuedTokenType": "t", "expiresAt": 7.0, "restrictedTo": rs,
+        "accessToken": text,
+        "refreshToken": text,
+        "expiresIn": 5,
+        "tokenType": "bearer",
+        "issuedTokenType": "t",
+        "expiresAt": 7.0,
+        "restrictedTo": rs,
     }
-    snake = AccessToken(access_token=text, refresh_token=text, expires_in=5,
-                        token_type="bearer", issued_token_type="t", expires_at=7.0,
-                        restricted_to=tuple(rs))
+    snake = AccessToken(
+        access_token=text,
+        refresh_token=text,
+        expires_in=5,
+        token_type="bearer",
+        issued_token_type="t",
+        expires_at=7.0,
+        restricted_to=tuple(rs),
+    )
     made = AccessToken(**camel)
     assert made == snake
     assert isinstance(made.restricted_to, tuple)
@@ -176,7 +220,8 @@ def test_camel_case_constructor_refuses_unknown_names() -> None:
 def test_check_token_text_limits() -> None:
     assert check_token_text("a" * MAX_TOKEN, "f") == Success("a" * MAX_TOKEN)
     assert check_token_text("a" * (MAX_TOKEN + 1), "f") == _bad(
-        "f", f"is longer than {MAX_TOKEN} characters")
+        "f", f"is longer than {MAX_TOKEN} characters"
+    )
     assert check_token_text("abc==", "f") == Success("abc==")
     assert check_token_text("abc\n", "f").failure().field == "f"
 
@@ -190,11 +235,20 @@ def test_check_token_refusals_name_the_field() -> None:
     assert check_token("x") == _bad("token", "must be an AccessToken")
     assert check_token(AccessToken(refresh_token=""), "t") == _bad("t: refresh_token", "is empty")
     assert check_token(AccessToken(expires_at=float("inf")), "t") == _bad(
-        "t: expires_at", "must be a finite number")
+        "t: expires_at", "must be a finite number"
+    )
     assert check_token(AccessToken(token_type=1), "t") == _bad(  # type: ignore[arg-type]
-        "t: token_type", "must be a string or null")
+        "t: token_type", "must be a string or null"
+    )
     assert check_token(AccessToken(restricted_to=["s"]), "t") == _bad(  # type: ignore[list-item]
-        "t: restricted_to", "has a malformed entry")
-    good = AccessToken(access_token="A", refresh_token="R", expires_in=1, expires_at=2.0,
-                       token_type="bearer", restricted_to=(RestrictedTo("s"),))
+        "t: restricted_to", "has a malformed entry"
+    )
+    good = AccessToken(
+        access_token="A",
+        refresh_token="R",
+        expires_in=1,
+        expires_at=2.0,
+        token_type="bearer",
+        restricted_to=(RestrictedTo("s"),),
+    )
     assert check_token(good) == Success(good)

@@ -42,8 +42,10 @@ def _bad(field: str, problem: str) -> Failure[InvalidInput]:
         ({"client_id": 5}, _bad("client_id", "must be a string, not int")),
         ({"client_id": "a\ud800"}, _bad("client_id", "has text with a lone surrogate")),
         ({"state": ""}, _bad("state", "is empty; it is the CSRF defence")),
-        ({"state": "s" * 15}, _bad(
-            "state", "is shorter than 16 characters: too weak a CSRF defence")),
+        (
+            {"state": "s" * 15},
+            _bad("state", "is shorter than 16 characters: too weak a CSRF defence"),
+        ),
         ({"redirect_uri": "http://example.com/cb"}, None),
         ({"scopes": ("a b",)}, _bad("scope", "each scope must be a non-empty word")),
         ({"scopes": ("",)}, _bad("scope", "each scope must be a non-empty word")),
@@ -54,8 +56,9 @@ def _bad(field: str, problem: str) -> Failure[InvalidInput]:
 def test_each_bad_authorize_request_is_refused_with_its_reason(
     fields: dict[str, Any], expected: Failure[InvalidInput] | None
 ) -> None:
-    request = AuthorizeRequest(**{"client_id": "cid", "redirect_uri": None, "state": STATE,
-                                  **fields})
+    request = AuthorizeRequest(
+        **{"client_id": "cid", "redirect_uri": None, "state": STATE, **fields}
+    )
     got = authorize_url(URLS, request)
     if expected is None:
         assert got.failure().field == "redirect_uri"
@@ -67,14 +70,18 @@ def test_authorize_url_shape() -> None:
     request = AuthorizeRequest("cid", "https://app.example/cb", STATE, ("a", "b_c"))
     assert authorize_url(URLS, request) == Success(
         "https://account.box.com/api/oauth2/authorize?response_type=code&client_id=cid"
-        "&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=" + STATE + "&scope=a+b_c")
+        "&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=" + STATE + "&scope=a+b_c"
+    )
     assert authorize_url(URLS, AuthorizeRequest("cid", None, STATE)) == Success(
         "https://account.box.com/api/oauth2/authorize?response_type=code&client_id=cid"
-        "&state=" + STATE)
+        "&state=" + STATE
+    )
     assert authorize_url(None, request) == _bad(  # type: ignore[arg-type]
-        "base_urls", "must be a BaseUrls")
+        "base_urls", "must be a BaseUrls"
+    )
     assert authorize_url(URLS, None) == _bad(  # type: ignore[arg-type]
-        "authorize request", "must be an AuthorizeRequest")
+        "authorize request", "must be an AuthorizeRequest"
+    )
 
 
 @given(st.text(min_size=1, max_size=20))
@@ -106,7 +113,8 @@ def test_parse_redirect_query() -> None:
     assert got == Success(Redirect(code="c", state="s", error="e", error_description="d x"))
     assert parse_redirect_query("code=&state=s") == Success(Redirect(code="", state="s"))
     assert parse_redirect_query(None) == _bad(  # type: ignore[arg-type]
-        "redirect query", "must be a string")
+        "redirect query", "must be a string"
+    )
     assert parse_redirect_query("code=a&code=b") == _bad("redirect code", "appears more than once")
     assert parse_redirect_query("a" * MAX_QUERY) == Success(Redirect())
     assert parse_redirect_query("a" * (MAX_QUERY + 1)) == _bad("redirect query", "is too long")
@@ -121,28 +129,38 @@ def test_code_from_redirect() -> None:
     assert code_from_redirect("code=c", STATE) == missing
     assert code_from_redirect("code=c&state=", STATE) == missing
     assert code_from_redirect("code=c&state=x", STATE) == _bad(
-        "state", "does not match the one sent (possible CSRF)")
+        "state", "does not match the one sent (possible CSRF)"
+    )
     assert code_from_redirect(f"state={STATE}", STATE) == _bad(
-        "code", "is missing from the redirect")
+        "code", "is missing from the redirect"
+    )
     assert code_from_redirect(f"code=&state={STATE}", STATE) == _bad(
-        "code", "is missing from the redirect")
+        "code", "is missing from the redirect"
+    )
     assert code_from_redirect(f"code=c&state={STATE}&error=access_denied", STATE) == Failure(
-        BoxRefused(kind=ErrorKind.ACCESS_DENIED, status=302, error="access_denied",
-                   description=""))
+        BoxRefused(kind=ErrorKind.ACCESS_DENIED, status=302, error="access_denied", description="")
+    )
     long_error = "e" * 100
     got = code_from_redirect(
-        f"state={STATE}&error={long_error}&error_description=a%0Ab", STATE).failure()
+        f"state={STATE}&error={long_error}&error_description=a%0Ab", STATE
+    ).failure()
     assert (got.error, got.description, got.kind) == (
-        "e" * 61 + "...", "a b", ErrorKind.UNRECOGNIZED)
+        "e" * 61 + "...",
+        "a b",
+        ErrorKind.UNRECOGNIZED,
+    )
     assert code_from_redirect("code=a&code=b", STATE) == _bad(
-        "redirect code", "appears more than once")
+        "redirect code", "appears more than once"
+    )
 
 
 def test_field_names_in_type_refusals() -> None:
     assert authorize_url(URLS, AuthorizeRequest("cid", None, 5)) == _bad(  # type: ignore[arg-type]
-        "state", "must be a string, not int")
+        "state", "must be a string, not int"
+    )
     assert authorize_url(URLS, AuthorizeRequest("cid", b"x", STATE)) == _bad(  # type: ignore[arg-type]
-        "redirect_uri", "must be a string, not bytes")
+        "redirect_uri", "must be a string, not bytes"
+    )
 
 
 def test_query_is_everything_after_the_first_question_mark() -> None:

@@ -91,7 +91,8 @@ def test_subject_of() -> None:
     assert subject_of(None, 2) == Success(Subject(SubjectKind.USER, "2"))
     assert subject_of("1", "2") == _bad("enterprise_id/user_id", "give exactly one, not both")
     assert subject_of(None, None) == _bad(
-        "enterprise_id/user_id", "give exactly one; neither was given")
+        "enterprise_id/user_id", "give exactly one; neither was given"
+    )
     assert subject_of("x", None) == _bad("enterprise_id", "must be a Box id (digits only)")
     assert subject_of(None, "x") == _bad("user_id", "must be a Box id (digits only)")
 
@@ -106,41 +107,60 @@ def test_algorithm_of() -> None:
 
 
 JWT_ARGS: dict[str, Any] = {
-    "client_id": "cid", "client_secret": "SEC", "jwt_key_id": "kid", "private_key": "PEM",
-    "private_key_passphrase": "PASS", "enterprise_id": "7",
+    "client_id": "cid",
+    "client_secret": "SEC",
+    "jwt_key_id": "kid",
+    "private_key": "PEM",
+    "private_key_passphrase": "PASS",
+    "enterprise_id": "7",
 }
 
 
 def test_jwt_settings_fields_and_refusals() -> None:
-    assert jwt_settings(**JWT_ARGS, algorithm="RS512") == Success(JWTSettings(
-        client_id="cid", client_secret="SEC", jwt_key_id="kid", private_key="PEM",
-        private_key_passphrase="PASS", subject=Subject(SubjectKind.ENTERPRISE, "7"),
-        algorithm=Algorithm.RS512))
-    assert jwt_settings(**{**JWT_ARGS, "private_key_passphrase": None}).unwrap() \
-        .private_key_passphrase is None
+    assert jwt_settings(**JWT_ARGS, algorithm="RS512") == Success(
+        JWTSettings(
+            client_id="cid",
+            client_secret="SEC",
+            jwt_key_id="kid",
+            private_key="PEM",
+            private_key_passphrase="PASS",
+            subject=Subject(SubjectKind.ENTERPRISE, "7"),
+            algorithm=Algorithm.RS512,
+        )
+    )
+    assert (
+        jwt_settings(**{**JWT_ARGS, "private_key_passphrase": None}).unwrap().private_key_passphrase
+        is None
+    )
     for name in ("client_id", "client_secret", "jwt_key_id", "private_key"):
         assert jwt_settings(**{**JWT_ARGS, name: None}) == _bad(name, "is missing")
     assert jwt_settings(**{**JWT_ARGS, "private_key_passphrase": ""}) == _bad(
-        "private_key_passphrase", "is empty")
+        "private_key_passphrase", "is empty"
+    )
     assert jwt_settings(**JWT_ARGS, algorithm="HS256") == _bad(
-        "algorithm", "must be RS256, RS384 or RS512")
+        "algorithm", "must be RS256, RS384 or RS512"
+    )
 
 
 def test_ccg_oauth_developer_settings() -> None:
     assert ccg_settings(client_id="c", client_secret="S", user_id="5") == Success(
-        CCGSettings(client_id="c", client_secret="S", subject=Subject(SubjectKind.USER, "5")))
+        CCGSettings(client_id="c", client_secret="S", subject=Subject(SubjectKind.USER, "5"))
+    )
     assert ccg_settings(client_id=None, client_secret="S", user_id="5") == _bad(
-        "client_id", "is missing")
+        "client_id", "is missing"
+    )
     assert ccg_settings(client_id="c", client_secret=None, user_id="5") == _bad(
-        "client_secret", "is missing")
+        "client_secret", "is missing"
+    )
     assert oauth_settings(client_id="c", client_secret="S") == Success(
-        OAuthSettings(client_id="c", client_secret="S"))
-    assert oauth_settings(client_id="c", client_secret=None) == _bad(
-        "client_secret", "is missing")
+        OAuthSettings(client_id="c", client_secret="S")
+    )
+    assert oauth_settings(client_id="c", client_secret=None) == _bad("client_secret", "is missing")
     assert oauth_settings(client_id=None, client_secret="S") == _bad("client_id", "is missing")
     assert developer_token_settings() == Success(DeveloperTokenSettings())
     assert developer_token_settings(client_id="c", client_secret="S") == Success(
-        DeveloperTokenSettings("c", "S"))
+        DeveloperTokenSettings("c", "S")
+    )
     assert developer_token_settings(client_id="") == _bad("client_id", "is empty")
     assert developer_token_settings(client_secret="") == _bad("client_secret", "is empty")
 
@@ -154,8 +174,11 @@ def test_with_subject_keeps_every_other_field() -> None:
 
 
 def _config(settings: dict[str, Any] | None = None, **top: Any) -> str:
-    base = {"clientID": "cid", "clientSecret": "SEC",
-            "appAuth": {"publicKeyID": "kid", "privateKey": "PEM", "passphrase": "PASS"}}
+    base = {
+        "clientID": "cid",
+        "clientSecret": "SEC",
+        "appAuth": {"publicKeyID": "kid", "privateKey": "PEM", "passphrase": "PASS"},
+    }
     return json.dumps({"boxAppSettings": {**base, **(settings or {})}, **top})
 
 
@@ -170,16 +193,24 @@ def _config(settings: dict[str, Any] | None = None, **top: Any) -> str:
         (_config({"appAuth": "x"}), _bad("boxAppSettings.appAuth", "must be an object")),
         (_config({"clientID": None}), _bad("boxAppSettings.clientID", "is missing")),
         (_config({"clientSecret": ""}), _bad("boxAppSettings.clientSecret", "is empty")),
-        (_config({"appAuth": {"publicKeyID": 1}}), _bad(
-            "boxAppSettings.appAuth.publicKeyID", "must be a string, not int")),
-        (_config({"appAuth": {"privateKey": " "}}), _bad(
-            "boxAppSettings.appAuth.privateKey", "is empty")),
-        (_config({"appAuth": {"passphrase": 3}}), _bad(
-            "boxAppSettings.appAuth.passphrase", "must be a string, not int")),
+        (
+            _config({"appAuth": {"publicKeyID": 1}}),
+            _bad("boxAppSettings.appAuth.publicKeyID", "must be a string, not int"),
+        ),
+        (
+            _config({"appAuth": {"privateKey": " "}}),
+            _bad("boxAppSettings.appAuth.privateKey", "is empty"),
+        ),
+        (
+            _config({"appAuth": {"passphrase": 3}}),
+            _bad("boxAppSettings.appAuth.passphrase", "must be a string, not int"),
+        ),
         (_config(enterpriseID="x"), _bad("enterpriseID", "must be a Box id (digits only)")),
         (_config(userID="x"), _bad("userID", "must be a Box id (digits only)")),
-        (_config(enterpriseID="1", userID="2"), _bad(
-            "enterpriseID/userID", "give exactly one, not both")),
+        (
+            _config(enterpriseID="1", userID="2"),
+            _bad("enterpriseID/userID", "give exactly one, not both"),
+        ),
     ],
 )
 def test_parse_app_config_refusals(text: str | None, expected: object) -> None:
@@ -187,12 +218,26 @@ def test_parse_app_config_refusals(text: str | None, expected: object) -> None:
 
 
 def test_parse_app_config_fields() -> None:
-    assert parse_app_config(_config(enterpriseID=7)) == Success(AppConfig(
-        client_id="cid", client_secret="SEC", jwt_key_id="kid", private_key="PEM",
-        private_key_passphrase="PASS", enterprise_id="7"))
-    assert parse_app_config(_config(userID="8").encode()) == Success(AppConfig(
-        client_id="cid", client_secret="SEC", jwt_key_id="kid", private_key="PEM",
-        private_key_passphrase="PASS", user_id="8"))
+    assert parse_app_config(_config(enterpriseID=7)) == Success(
+        AppConfig(
+            client_id="cid",
+            client_secret="SEC",
+            jwt_key_id="kid",
+            private_key="PEM",
+            private_key_passphrase="PASS",
+            enterprise_id="7",
+        )
+    )
+    assert parse_app_config(_config(userID="8").encode()) == Success(
+        AppConfig(
+            client_id="cid",
+            client_secret="SEC",
+            jwt_key_id="kid",
+            private_key="PEM",
+            private_key_passphrase="PASS",
+            user_id="8",
+        )
+    )
     ccg = parse_app_config(_config({"appAuth": None}))
     assert ccg == Success(AppConfig(client_id="cid", client_secret="SEC"))
     no_pass = parse_app_config(_config({"appAuth": {"passphrase": ""}}))
@@ -205,16 +250,20 @@ def test_config_size_limit_is_inclusive(extra: int) -> None:
     exact = text + " " * (MAX_CONFIG_TEXT - len(text))
     assert isinstance(parse_app_config(exact), Success)
     assert parse_app_config(exact + " " * (extra + 1)) == _bad(
-        "config", "is larger than 64 KiB; not a Box app config")
+        "config", "is larger than 64 KiB; not a Box app config"
+    )
 
 
 def test_jwt_settings_from_app() -> None:
     app = parse_app_config(_config(enterpriseID="7")).unwrap()
     assert jwt_settings_from_app(app, "RS384") == jwt_settings(
-        **JWT_ARGS, algorithm=Algorithm.RS384)
+        **JWT_ARGS, algorithm=Algorithm.RS384
+    )
     assert jwt_settings_from_app(AppConfig(client_id="c", client_secret="S")) == _bad(
-        "boxAppSettings.appAuth.publicKeyID", "is missing")
-    assert jwt_settings_from_app(AppConfig(client_id="c", client_secret="S", jwt_key_id="k")) \
-        == _bad("boxAppSettings.appAuth.privateKey", "is missing")
+        "boxAppSettings.appAuth.publicKeyID", "is missing"
+    )
+    assert jwt_settings_from_app(
+        AppConfig(client_id="c", client_secret="S", jwt_key_id="k")
+    ) == _bad("boxAppSettings.appAuth.privateKey", "is missing")
     user_app = parse_app_config(_config(userID="8")).unwrap()
     assert jwt_settings_from_app(user_app).unwrap().subject == Subject(SubjectKind.USER, "8")

@@ -42,8 +42,10 @@ def _bad(field: str, problem: str) -> Failure[InvalidInput]:
         (["a" * 65], _bad("scopes", f"unknown scope '(unprintable)'; valid: {VALID}")),
         (["a b"], _bad("scopes", f"unknown scope '(unprintable)'; valid: {VALID}")),
         (itertools.repeat("item_preview"), _bad("scopes", "too many scopes")),
-        (["item_preview", "root_readonly", "item_preview"], Success(
-            ("item_preview", "root_readonly"))),
+        (
+            ["item_preview", "root_readonly", "item_preview"],
+            Success(("item_preview", "root_readonly")),
+        ),
     ],
 )
 def test_validate_scopes(scopes: object, expected: object) -> None:
@@ -67,12 +69,16 @@ def test_distinct_scope_limit(monkeypatch: pytest.MonkeyPatch) -> None:
         (FILE, Success(FILE)),
         ("https://api.box.com/2.0/folders/0", Success("https://api.box.com/2.0/folders/0")),
         (1, _bad("resource", "must be a URL string")),
-        ("http://api.box.com/2.0/files/1", _bad(
-            "resource", "http:// is allowed only for loopback hosts; use https")),
+        (
+            "http://api.box.com/2.0/files/1",
+            _bad("resource", "http:// is allowed only for loopback hosts; use https"),
+        ),
         (FILE + "?x=1", _bad("resource", "must be .../2.0/files/ID or .../2.0/folders/ID")),
         (FILE + "#x", _bad("resource", "must be .../2.0/files/ID or .../2.0/folders/ID")),
-        ("https://api.box.com/2.0/users/1", _bad(
-            "resource", "must be .../2.0/files/ID or .../2.0/folders/ID")),
+        (
+            "https://api.box.com/2.0/users/1",
+            _bad("resource", "must be .../2.0/files/ID or .../2.0/folders/ID"),
+        ),
     ],
 )
 def test_validate_resource(resource: object, expected: object) -> None:
@@ -88,7 +94,10 @@ def test_validate_resource(resource: object, expected: object) -> None:
         ("ftp://app.box.com/s/abc", _bad("shared_link", "must use https")),
         (LINK + "?a=1", _bad("shared_link", "must look like https://app.box.com/s/ID")),
         (LINK + "#a", _bad("shared_link", "must look like https://app.box.com/s/ID")),
-        ("https://app.box.com/x/abc", _bad("shared_link", "must look like https://app.box.com/s/ID")),
+        (
+            "https://app.box.com/x/abc",
+            _bad("shared_link", "must look like https://app.box.com/s/ID"),
+        ),
     ],
 )
 def test_validate_shared_link(link: object, expected: object) -> None:
@@ -97,11 +106,14 @@ def test_validate_shared_link(link: object, expected: object) -> None:
 
 def test_validate_downscope() -> None:
     assert validate_downscope(["item_preview"], FILE, LINK) == _bad(
-        "resource/shared_link", "give at most one, not both")
+        "resource/shared_link", "give at most one, not both"
+    )
     assert validate_downscope(["item_preview"], FILE) == Success(
-        DownscopeRequest(("item_preview",), FILE, None))
+        DownscopeRequest(("item_preview",), FILE, None)
+    )
     assert validate_downscope(["item_preview"], shared_link=LINK) == Success(
-        DownscopeRequest(("item_preview",), None, LINK))
+        DownscopeRequest(("item_preview",), None, LINK)
+    )
     assert validate_downscope([], FILE) == _bad("scopes", "must name at least one scope")
     assert validate_downscope(["item_preview"], "x").failure().field == "resource"
     assert validate_downscope(["item_preview"], shared_link="x").failure().field == "shared_link"
@@ -120,4 +132,5 @@ def test_read_limit_counts_every_item_read() -> None:
 
     assert validate_scopes(["item_preview"] * MAX_SCOPES_READ) == Success(("item_preview",))
     assert validate_scopes(["item_preview"] * (MAX_SCOPES_READ + 1)) == _bad(
-        "scopes", "too many scopes")
+        "scopes", "too many scopes"
+    )

@@ -57,13 +57,16 @@ def test_messages() -> None:
     assert InvalidInput("f", "is bad").message() == "f: is bad"
     assert ReauthRequired("why").message() == "re-authentication required: why"
     assert TransportFailure(TransportFailureKind.TIMEOUT, "slow", True).message() == (
-        "network failure (timeout): slow")
+        "network failure (timeout): slow"
+    )
     bare = BoxRefused(ErrorKind.INVALID_REQUEST, 400, "invalid_request", "")
     assert bare.message() == "Box refused the request (400 invalid_request)"
-    full = BoxRefused(ErrorKind.INVALID_REQUEST, 400, "invalid_request", "Bad thing",
-                      request_id="rid")
+    full = BoxRefused(
+        ErrorKind.INVALID_REQUEST, 400, "invalid_request", "Bad thing", request_id="rid"
+    )
     assert full.message() == (
-        "Box refused the request (400 invalid_request): Bad thing [box-request-id rid]")
+        "Box refused the request (400 invalid_request): Bad thing [box-request-id rid]"
+    )
 
 
 def test_hints_follow_boxs_known_texts_with_or_without_a_final_period() -> None:
@@ -71,25 +74,38 @@ def test_hints_follow_boxs_known_texts_with_or_without_a_final_period() -> None:
         got = BoxRefused(ErrorKind.INVALID_GRANT, 400, "invalid_grant", text).message()
         assert got.startswith(f"Box refused the request (400 invalid_grant): {text}. Check ")
         assert "'Generate user access tokens'" in got
-    other = BoxRefused(ErrorKind.INVALID_CLIENT, 400, "invalid_grant",
-                       "Grant credentials are invalid")
+    other = BoxRefused(
+        ErrorKind.INVALID_CLIENT, 400, "invalid_grant", "Grant credentials are invalid"
+    )
     assert other.message() == (
-        "Box refused the request (400 invalid_grant): Grant credentials are invalid")
+        "Box refused the request (400 invalid_grant): Grant credentials are invalid"
+    )
     leading = BoxRefused(ErrorKind.INVALID_GRANT, 400, "g", ".Grant credentials are invalid")
     assert "Check" not in leading.message()
-    client = BoxRefused(ErrorKind.INVALID_CLIENT, 401, "invalid_client",
-                        "The client credentials are invalid", request_id="r")
+    client = BoxRefused(
+        ErrorKind.INVALID_CLIENT,
+        401,
+        "invalid_client",
+        "The client credentials are invalid",
+        request_id="r",
+    )
     assert client.message() == (
         "Box refused the request (401 invalid_client): The client credentials are invalid. "
-        "Check the client id and client secret [box-request-id r]")
+        "Check the client id and client secret [box-request-id r]"
+    )
 
 
 def test_malformed() -> None:
     assert malformed("why") == BoxRefused(
-        kind=ErrorKind.MALFORMED_RESPONSE, status=0, error="malformed_response",
-        description="why", request_id=None)
+        kind=ErrorKind.MALFORMED_RESPONSE,
+        status=0,
+        error="malformed_response",
+        description="why",
+        request_id=None,
+    )
     assert malformed("why", 502, "rid") == BoxRefused(
-        ErrorKind.MALFORMED_RESPONSE, 502, "malformed_response", "why", "rid")
+        ErrorKind.MALFORMED_RESPONSE, 502, "malformed_response", "why", "rid"
+    )
 
 
 def test_kind_of() -> None:

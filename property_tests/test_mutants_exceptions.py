@@ -34,8 +34,10 @@ CASES: list[tuple[AuthError, type[BoxAuthError]]] = [
     (ReauthRequired("sign in"), BoxReauthRequiredError),
     (TransportFailure(TransportFailureKind.CONNECT, "refused", False), BoxNetworkError),
     (BoxRefused(ErrorKind.RATE_LIMITED, 429, "rate_limited", "", None, 7.0), BoxRateLimitedError),
-    (BoxRefused(ErrorKind.MALFORMED_RESPONSE, 200, "malformed_response", "x"),
-     BoxMalformedResponseError),
+    (
+        BoxRefused(ErrorKind.MALFORMED_RESPONSE, 200, "malformed_response", "x"),
+        BoxMalformedResponseError,
+    ),
     (REFUSED, BoxRefusedError),
 ]
 
@@ -53,12 +55,20 @@ def test_exception_for(error: AuthError, cls: type[BoxAuthError]) -> None:
 def test_properties_read_the_value() -> None:
     exc = exception_for(REFUSED)
     assert (exc.error_code, exc.description, exc.request_id, exc.status) == (
-        "invalid_grant", "d", "rid", 400)
+        "invalid_grant",
+        "d",
+        "rid",
+        400,
+    )
     config = exception_for(InvalidInput("client_id", "is empty"))
     assert isinstance(config, BoxConfigError) and isinstance(config, ValueError)
     assert config.field == "client_id"
     assert (config.error_code, config.description, config.request_id, config.status) == (
-        None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+    )
     limited = exception_for(CASES[3][0])
     assert isinstance(limited, BoxRateLimitedError) and limited.retry_after == 7.0
     net = exception_for(TransportFailure(TransportFailureKind.TIMEOUT, "t", True))

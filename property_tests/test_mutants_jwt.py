@@ -17,8 +17,13 @@ from boxauth.errors import AuthError, InvalidInput
 from boxauth.jwt import build_claims, make_assertion, signing_input
 
 SETTINGS = jwt_settings(
-    client_id="cid", client_secret="S", jwt_key_id="kid", private_key="PEM",
-    private_key_passphrase=None, enterprise_id="7", algorithm=Algorithm.RS384,
+    client_id="cid",
+    client_secret="S",
+    jwt_key_id="kid",
+    private_key="PEM",
+    private_key_passphrase=None,
+    enterprise_id="7",
+    algorithm=Algorithm.RS384,
 ).unwrap()
 JTI = "j" * 16
 
@@ -58,7 +63,8 @@ def test_signing_input_is_sorted_compact_json() -> None:
     assert _unb64(head) == b'{"alg":"RS384","kid":"kid","typ":"JWT"}'
     assert _unb64(body) == (
         b'{"aud":"https://api.box.com/oauth2/token","box_sub_type":"enterprise","exp":1060,'
-        b'"iat":1000,"iss":"cid","jti":"jjjjjjjjjjjjjjjj","sub":"7"}')
+        b'"iat":1000,"iss":"cid","jti":"jjjjjjjjjjjjjjjj","sub":"7"}'
+    )
 
 
 @given(st.binary(min_size=1, max_size=64))
@@ -80,7 +86,8 @@ def test_signer_returning_nothing_is_refused() -> None:
         return Success(b"")
 
     assert make_assertion(SETTINGS, empty, now=1000.0, jti=JTI) == _bad(
-        "signer", "returned no signature")
+        "signer", "returned no signature"
+    )
 
 
 def test_default_skew_is_zero() -> None:
@@ -95,6 +102,7 @@ def test_default_skew_is_zero() -> None:
 
 def test_settings_type_and_largest_now() -> None:
     assert build_claims(None, now=1000.0, jti=JTI) == _bad(  # type: ignore[arg-type]
-        "settings", "must be JWTSettings")
+        "settings", "must be JWTSettings"
+    )
     _header, claims = build_claims(SETTINGS, now=2.0**53, jti=JTI).unwrap()
     assert claims.iat == 2**53

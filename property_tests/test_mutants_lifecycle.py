@@ -53,8 +53,10 @@ def _tok(**kw: object) -> AccessToken:
         (0.5, Success(0.5)),
         (-0.001, Failure(InvalidInput("refresh_margin", "must be between 0 and 86400 seconds"))),
         (86_400.5, Failure(InvalidInput("refresh_margin", "must be between 0 and 86400 seconds"))),
-        (float("nan"), Failure(InvalidInput("refresh_margin",
-                                            "must be between 0 and 86400 seconds"))),
+        (
+            float("nan"),
+            Failure(InvalidInput("refresh_margin", "must be between 0 and 86400 seconds")),
+        ),
         (True, Failure(InvalidInput("refresh_margin", "must be a number of seconds"))),
         ("5", Failure(InvalidInput("refresh_margin", "must be a number of seconds"))),
     ],
@@ -76,7 +78,8 @@ def test_renew_at_uses_half_the_life_for_short_tokens() -> None:
 
 def test_no_access_token_is_absent_whatever_the_expiry() -> None:
     assert freshness(AccessToken(refresh_token="R", expires_at=T0 + 1e6), T0, 60.0) is (
-        Freshness.ABSENT)
+        Freshness.ABSENT
+    )
 
 
 @given(st.floats(1.0, 1e6))
@@ -91,16 +94,18 @@ def test_fresh_until_for_oauth_follows_the_refresh_token(life: float) -> None:
 def test_reauth_reasons() -> None:
     expired_down = _tok(expires_at=T0 - 1, restricted_to=(RestrictedTo("item_preview"),))
     for kind, reason in [
-        (AuthKind.DEVELOPER,
-         "downscoped tokens cannot be refreshed; downscope a fresh parent token"),
-        (AuthKind.OAUTH,
-         "no valid OAuth token or refresh token; the user must authorize again"),
+        (
+            AuthKind.DEVELOPER,
+            "downscoped tokens cannot be refreshed; downscope a fresh parent token",
+        ),
+        (AuthKind.OAUTH, "no valid OAuth token or refresh token; the user must authorize again"),
     ]:
         got = step(Machine(kind), Wanted(expired_down, T0))
         assert got == Success((Machine(kind), Fail(ReauthRequired(reason))))
     plain = step(Machine(AuthKind.DEVELOPER), Wanted(_tok(expires_at=T0 - 1), T0))
     assert plain.unwrap()[1] == Fail(
-        ReauthRequired("developer tokens cannot be refreshed; create a new one"))
+        ReauthRequired("developer tokens cannot be refreshed; create a new one")
+    )
 
 
 def test_illegal_events_are_named() -> None:
@@ -111,9 +116,11 @@ def test_illegal_events_are_named() -> None:
     assert act == Fetch(1)
     assert step(renewing, Wanted(None, T0)) == Failure(IllegalEvent(Phase.RENEWING, "Wanted"))
     assert step(renewing, Succeeded(0, _tok(), T0)) == Failure(
-        IllegalEvent(Phase.RENEWING, "Succeeded with a stale ticket"))
+        IllegalEvent(Phase.RENEWING, "Succeeded with a stale ticket")
+    )
     assert step(renewing, Failed(0, NET, None, T0)) == Failure(
-        IllegalEvent(Phase.RENEWING, "Failed with a stale ticket"))
+        IllegalEvent(Phase.RENEWING, "Failed with a stale ticket")
+    )
 
 
 def test_every_way_out_of_a_forced_renewal_clears_forced() -> None:
@@ -136,9 +143,12 @@ def test_every_way_out_of_a_forced_renewal_clears_forced() -> None:
 def test_a_dead_on_arrival_token_without_refresh_token_fails() -> None:
     started, _ = step(Machine(AuthKind.JWT), Wanted(None, T0)).unwrap()
     dead = _tok(expires_at=T0 - 1)
-    assert step(started, Succeeded(1, dead, T0)) == Success((
-        Machine(AuthKind.JWT, ticket=1),
-        Fail(malformed_error("the new token was already expired when it arrived"))))
+    assert step(started, Succeeded(1, dead, T0)) == Success(
+        (
+            Machine(AuthKind.JWT, ticket=1),
+            Fail(malformed_error("the new token was already expired when it arrived")),
+        )
+    )
 
 
 def test_largest_expiry_is_usable() -> None:

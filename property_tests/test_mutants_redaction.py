@@ -34,7 +34,8 @@ def test_secret_field_with_and_without_default() -> None:
     assert [is_secret(f) for f in dataclasses.fields(_Holder)] == [True, False, True]
     assert repr(held) == f"_Holder(required={REDACTED}, plain='p', optional={REDACTED})"
     assert str(_Holder("R", optional=None)) == (
-        f"_Holder(required={REDACTED}, plain='p', optional=None)")
+        f"_Holder(required={REDACTED}, plain='p', optional=None)"
+    )
 
 
 def test_pickling_names_the_class() -> None:

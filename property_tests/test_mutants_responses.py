@@ -106,8 +106,14 @@ def test_retry_after() -> None:
 
 @pytest.mark.parametrize(
     ("offset", "expected"),
-    [(10.0, 10.0), (-10.0, -10.0), (MAX_SKEW, MAX_SKEW), (-MAX_SKEW, -MAX_SKEW),
-     (MAX_SKEW + 1, None), (-MAX_SKEW - 1, None)],
+    [
+        (10.0, 10.0),
+        (-10.0, -10.0),
+        (MAX_SKEW, MAX_SKEW),
+        (-MAX_SKEW, -MAX_SKEW),
+        (MAX_SKEW + 1, None),
+        (-MAX_SKEW - 1, None),
+    ],
 )
 def test_server_skew_is_server_minus_ours(offset: float, expected: float | None) -> None:
     resp = response(200, [("Date", IMF)], b"")
@@ -121,25 +127,42 @@ def test_server_skew_needs_a_date_and_a_real_clock() -> None:
 
 
 def test_parse_error_reads_both_error_shapes_and_the_headers() -> None:
-    oauth = response(400, [("Box-Request-Id", "rid"), ("Retry-After", "5")],
-                     b'{"error": "invalid_grant", "error_description": "Bad \'exp\' claim"}')
+    oauth = response(
+        400,
+        [("Box-Request-Id", "rid"), ("Retry-After", "5")],
+        b'{"error": "invalid_grant", "error_description": "Bad \'exp\' claim"}',
+    )
     assert parse_error(oauth, T0) == BoxRefused(
-        kind=ErrorKind.INVALID_GRANT, status=400, error="invalid_grant",
-        description="Bad 'exp' claim", request_id="rid", retry_after=5.0, clock_skew=True)
+        kind=ErrorKind.INVALID_GRANT,
+        status=400,
+        error="invalid_grant",
+        description="Bad 'exp' claim",
+        request_id="rid",
+        retry_after=5.0,
+        clock_skew=True,
+    )
     client = response(403, [], b'{"code": "access_denied", "message": "no"}')
     assert parse_error(client, T0) == BoxRefused(
-        kind=ErrorKind.ACCESS_DENIED, status=403, error="access_denied", description="no")
+        kind=ErrorKind.ACCESS_DENIED, status=403, error="access_denied", description="no"
+    )
     # The OAuth fields win over the ClientError ones.
-    both = response(400, [], b'{"error": "invalid_client", "code": "x", '
-                             b'"error_description": "d", "message": "m"}')
+    both = response(
+        400,
+        [],
+        b'{"error": "invalid_client", "code": "x", "error_description": "d", "message": "m"}',
+    )
     got = parse_error(both, T0)
     assert (got.error, got.description) == ("invalid_client", "d")
     plain = parse_error(response(418, [], b"teapot"), T0)
     assert (plain.kind, plain.error, plain.description) == (ErrorKind.UNRECOGNIZED, "http_418", "")
-    assert parse_error(response(400, [], json.dumps({"error": "e" * 100}).encode()),
-                       T0).error == "e" * 61 + "..."
-    assert parse_error(response(400, [], json.dumps({"error": "e" * 64}).encode()),
-                       T0).error == "e" * 64
+    assert (
+        parse_error(response(400, [], json.dumps({"error": "e" * 100}).encode()), T0).error
+        == "e" * 61 + "..."
+    )
+    assert (
+        parse_error(response(400, [], json.dumps({"error": "e" * 64}).encode()), T0).error
+        == "e" * 64
+    )
 
 
 def test_parse_error_statuses_and_size() -> None:
@@ -167,15 +190,21 @@ H = [("box-request-id", "rid")]
         (b"{", "response body is not a JSON object"),
         (b'{"expires_in": 1}', "'access_token' is missing or empty"),
         (b'{"access_token": " ", "expires_in": 1}', "'access_token' is missing or empty"),
-        (b'{"access_token": "a b", "expires_in": 1}',
-         "'access_token' is not an RFC 6750 bearer token"),
+        (
+            b'{"access_token": "a b", "expires_in": 1}',
+            "'access_token' is not an RFC 6750 bearer token",
+        ),
         (b'{"access_token": "A"}', "'expires_in' is missing or not a number"),
         (b'{"access_token": "A", "expires_in": true}', "'expires_in' is missing or not a number"),
-        (b'{"access_token": "A", "expires_in": 0.5}',
-         "'expires_in' is not a whole number of seconds"),
+        (
+            b'{"access_token": "A", "expires_in": 0.5}',
+            "'expires_in' is not a whole number of seconds",
+        ),
         (b'{"access_token": "A", "expires_in": 0}', "'expires_in' is out of range"),
-        (json.dumps({"access_token": "A", "expires_in": MAX_EXPIRES_IN + 1}).encode(),
-         "'expires_in' is out of range"),
+        (
+            json.dumps({"access_token": "A", "expires_in": MAX_EXPIRES_IN + 1}).encode(),
+            "'expires_in' is out of range",
+        ),
         (_ok_body(token_type=1), "'token_type' is not a string"),
         (_ok_body(refresh_token=""), "'refresh_token' is empty"),
         (_ok_body(refresh_token="a\nb"), "'refresh_token' is not an RFC 6750 bearer token"),
@@ -188,43 +217,62 @@ H = [("box-request-id", "rid")]
 )
 def test_each_unusable_token_answer_is_refused_with_its_reason(body: bytes, why: str) -> None:
     assert parse_token_response(response(200, H, body), sent_at=T0, received_at=T0) == (
-        _refusal(200, why))
+        _refusal(200, why)
+    )
 
 
 def test_token_answer_fields_and_expiry_from_sent_at() -> None:
     body = _ok_body(
-        expires_in=MAX_EXPIRES_IN, token_type="bearer", refresh_token="RT",
+        expires_in=MAX_EXPIRES_IN,
+        token_type="bearer",
+        refresh_token="RT",
         issued_token_type="urn:t",
         restricted_to=[
             {"scope": "item_preview", "object": {"type": "file", "id": "42", "name": "n"}},
             {"scope": "s2", "object": {"type": 1, "id": 2, "name": None}},
             {"scope": "s3", "object": "x"},
-        ] + [{"scope": "s"}] * 997,
+        ]
+        + [{"scope": "s"}] * 997,
     )
     got = parse_token_response(response(200, H, body), sent_at=T0, received_at=T0 + 99)
-    assert got == Success(AccessToken(
-        access_token="AT", expires_in=MAX_EXPIRES_IN, token_type="bearer", refresh_token="RT",
-        issued_token_type="urn:t", expires_at=T0 + MAX_EXPIRES_IN,
-        restricted_to=(RestrictedTo("item_preview", "file", "42", "n"), RestrictedTo("s2"),
-                       RestrictedTo("s3"), *[RestrictedTo("s")] * 997),
-    ))
+    assert got == Success(
+        AccessToken(
+            access_token="AT",
+            expires_in=MAX_EXPIRES_IN,
+            token_type="bearer",
+            refresh_token="RT",
+            issued_token_type="urn:t",
+            expires_at=T0 + MAX_EXPIRES_IN,
+            restricted_to=(
+                RestrictedTo("item_preview", "file", "42", "n"),
+                RestrictedTo("s2"),
+                RestrictedTo("s3"),
+                *[RestrictedTo("s")] * 997,
+            ),
+        )
+    )
     assert parse_token_body({"access_token": "A", "expires_in": 2.0}, 1.0) == Success(
-        AccessToken(access_token="A", expires_in=2, expires_at=3.0))
-    assert isinstance(parse_token_body({"access_token": "A", "expires_in": 2.0}, 1.0)
-                      .unwrap().expires_in, int)
+        AccessToken(access_token="A", expires_in=2, expires_at=3.0)
+    )
+    assert isinstance(
+        parse_token_body({"access_token": "A", "expires_in": 2.0}, 1.0).unwrap().expires_in, int
+    )
 
 
 def test_token_answer_size_limit_is_inclusive() -> None:
     body = _ok_body()
     exact = body + b" " * (MAX_BODY - len(body))
     assert parse_token_response(response(200, H, exact), sent_at=T0, received_at=T0) == Success(
-        AccessToken(access_token="AT", expires_in=3600, expires_at=T0 + 3600))
+        AccessToken(access_token="AT", expires_in=3600, expires_at=T0 + 3600)
+    )
     over = response(200, H, exact + b" ")
     assert parse_token_response(over, sent_at=T0, received_at=T0) == _refusal(
-        200, "response body larger than 1 MiB")
+        200, "response body larger than 1 MiB"
+    )
     over_err = response(400, H, exact + b" ")
     assert parse_token_response(over_err, sent_at=T0, received_at=T0) == _refusal(
-        400, "response body larger than 1 MiB")
+        400, "response body larger than 1 MiB"
+    )
 
 
 @pytest.mark.parametrize("status", [201, 204, 299])
@@ -241,8 +289,10 @@ def test_non_2xx_token_answers_are_box_errors(status: int) -> None:
     assert got.failure().retry_after == 20.0
 
 
-@pytest.mark.parametrize(("status", "ok"), [(199, False), (200, True), (204, True),
-                                            (299, True), (300, False), (401, False)])
+@pytest.mark.parametrize(
+    ("status", "ok"),
+    [(199, False), (200, True), (204, True), (299, True), (300, False), (401, False)],
+)
 def test_revoke_accepts_any_2xx(status: int, ok: bool) -> None:
     resp = response(status, [("retry-after", IMF)], b"")
     got = parse_empty_success(resp, T0 - 3)
@@ -255,10 +305,19 @@ def _www(field_problem: str) -> Failure[InvalidInput]:
 
 def test_www_authenticate() -> None:
     got = parse_www_authenticate(
-        'Bearer realm="Service", Error="invalid_token", error_description="a \\"b\\"", x=y')
-    assert got == Success(Challenge("bearer", (
-        ("realm", "Service"), ("error", "invalid_token"), ("error_description", 'a "b"'),
-        ("x", "y"))))
+        'Bearer realm="Service", Error="invalid_token", error_description="a \\"b\\"", x=y'
+    )
+    assert got == Success(
+        Challenge(
+            "bearer",
+            (
+                ("realm", "Service"),
+                ("error", "invalid_token"),
+                ("error_description", 'a "b"'),
+                ("x", "y"),
+            ),
+        )
+    )
     assert got.unwrap().param("error") == "invalid_token"
     assert got.unwrap().param("Error") is None
     assert got.unwrap().param("nope") is None
@@ -274,8 +333,7 @@ def test_www_authenticate() -> None:
     assert parse_www_authenticate(long_ok + "b") == _www("is missing or too long")
     params = ", ".join(f"p{i}=v" for i in range(32))
     assert len(parse_www_authenticate("Bearer " + params).unwrap().params) == 32
-    assert parse_www_authenticate("Bearer " + params + ", q=v") == _www(
-        "has too many parameters")
+    assert parse_www_authenticate("Bearer " + params + ", q=v") == _www("has too many parameters")
 
 
 @pytest.mark.parametrize(
@@ -301,8 +359,9 @@ def test_non_str_dates_and_the_largest_clock() -> None:
 
 
 def test_a_huge_5xx_body_is_not_read() -> None:
-    body = json.dumps({"error": "invalid_grant", "error_description": "d",
-                       "pad": "x" * MAX_BODY}).encode()
+    body = json.dumps(
+        {"error": "invalid_grant", "error_description": "d", "pad": "x" * MAX_BODY}
+    ).encode()
     got = parse_error(response(503, [], body), T0)
     assert (got.kind, got.error, got.description) == (ErrorKind.SERVER_ERROR, "http_503", "")
 

@@ -41,25 +41,38 @@ def test_each_refusal_names_its_field() -> None:
     assert revoke_request(URLS, "c", "s", None) == _bad("token", "is missing")
     scopes = DownscopeRequest(("item_preview",))
     assert token_exchange_request(URLS, "", scopes) == _bad("subject_token", "is empty")
-    both = DownscopeRequest(("item_preview",), "https://api.box.com/2.0/files/1",
-                            "https://app.box.com/s/x")
+    both = DownscopeRequest(
+        ("item_preview",), "https://api.box.com/2.0/files/1", "https://app.box.com/s/x"
+    )
     assert token_exchange_request(URLS, "T", both) == _bad(
-        "resource/shared_link", "give at most one, not both")
+        "resource/shared_link", "give at most one, not both"
+    )
 
 
 def test_fields() -> None:
     jwt = jwt_request(URLS, "cid", "SEC", Assertion(jti="j", exp=1, token="a.b.c"))
     assert jwt.grant is Grant.JWT
-    assert jwt.fields == (("grant_type", Grant.JWT.value), ("assertion", "a.b.c"),
-                          ("client_id", "cid"), ("client_secret", "SEC"))
+    assert jwt.fields == (
+        ("grant_type", Grant.JWT.value),
+        ("assertion", "a.b.c"),
+        ("client_id", "cid"),
+        ("client_secret", "SEC"),
+    )
     down = token_exchange_request(
-        URLS, "T", DownscopeRequest(("item_preview", "item_upload"),
-                                    shared_link="https://app.box.com/s/x")).unwrap()
+        URLS,
+        "T",
+        DownscopeRequest(("item_preview", "item_upload"), shared_link="https://app.box.com/s/x"),
+    ).unwrap()
     assert down.fields == (
-        ("grant_type", Grant.TOKEN_EXCHANGE.value), ("subject_token", "T"),
+        ("grant_type", Grant.TOKEN_EXCHANGE.value),
+        ("subject_token", "T"),
         ("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
-        ("scope", "item_preview item_upload"), ("box_shared_link", "https://app.box.com/s/x"))
+        ("scope", "item_preview item_upload"),
+        ("box_shared_link", "https://app.box.com/s/x"),
+    )
     code = authorization_code_request(URLS, OAUTH, "C", "https://app.example/cb").unwrap()
     assert parse_qsl(body(code).decode("ascii")) == list(code.fields)
-    assert body(code) == (b"grant_type=authorization_code&code=C&client_id=cid&client_secret=SEC"
-                          b"&redirect_uri=https%3A%2F%2Fapp.example%2Fcb")
+    assert body(code) == (
+        b"grant_type=authorization_code&code=C&client_id=cid&client_secret=SEC"
+        b"&redirect_uri=https%3A%2F%2Fapp.example%2Fcb"
+    )

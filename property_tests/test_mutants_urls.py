@@ -58,7 +58,8 @@ def test_url_length_limit_is_inclusive(extra: int) -> None:
     exact = head + "p" * (MAX_URL - len(head))
     assert check_secure_url(exact, "u") == Success(exact)
     assert check_secure_url(exact + "p" * (extra + 1), "u") == _bad(
-        "must be a URL without spaces or control characters")
+        "must be a URL without spaces or control characters"
+    )
 
 
 def test_loopback() -> None:
@@ -80,7 +81,8 @@ def test_validate_base_urls_names_the_bad_field(field: str) -> None:
 def test_validate_base_urls_drops_trailing_slashes_and_keeps_each_field() -> None:
     urls = BaseUrls("https://a.example//", "https://u.example/api/", "http://localhost:1/o/")
     assert validate_base_urls(urls) == Success(
-        BaseUrls("https://a.example", "https://u.example/api", "http://localhost:1/o"))
+        BaseUrls("https://a.example", "https://u.example/api", "http://localhost:1/o")
+    )
     assert validate_base_urls(BaseUrls()) == Success(BaseUrls())
 
 
@@ -96,5 +98,6 @@ def test_builders() -> None:
 def test_only_slashes_are_trimmed() -> None:
     urls = BaseUrls("https://a.example/apiX/", "https://u.example/X", "https://o.example/oX//")
     assert validate_base_urls(urls) == Success(
-        BaseUrls("https://a.example/apiX", "https://u.example/X", "https://o.example/oX"))
+        BaseUrls("https://a.example/apiX", "https://u.example/X", "https://o.example/oX")
+    )
     assert api_url(BaseUrls(), "/Xfiles/1") == "https://api.box.com/2.0/Xfiles/1"

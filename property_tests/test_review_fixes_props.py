@@ -87,7 +87,8 @@ def _field_named_value_not(result: object, field: str, secret: str) -> None:
     error = result.failure()
     text = error.message() if hasattr(error, "message") else str(error)
     assert field in text
-    assert secret not in text
+    if len(secret) >= 8:  # a short value can occur in any sentence by chance
+        assert secret not in text
 
 
 # -- Finding 1: tokens are RFC 6750 b64token -----------------------------------------
@@ -109,7 +110,8 @@ def test_header_breaking_tokens_refused_without_echo(token: str) -> None:
     result = check_token_text(token, "access_token")
     assert isinstance(result, Failure)
     assert result.failure().field == "access_token"
-    assert token not in result.failure().message()
+    if len(token) >= 8:  # a short token can occur in any sentence by chance
+        assert token not in result.failure().message()
 
 
 @given(non_str)
@@ -132,7 +134,8 @@ def test_token_response_with_bad_token_is_malformed(token: str, field: str) -> N
     refused = result.failure()
     assert refused.kind is ErrorKind.MALFORMED_RESPONSE
     assert field in refused.description
-    assert token not in refused.message()
+    if len(token) >= 8:  # a short token can occur in any sentence by chance
+        assert token not in refused.message()
     assert isinstance(parse_token_body(data, 0.0), Failure)
 
 
@@ -329,8 +332,7 @@ prefixes = st.sampled_from(
 def test_query_of_redirect_finds_the_query(prefix: str, query: str, fragment: str | None) -> None:
     if prefix == "":  # a bare query: it must not look like a URL or a path itself
         query = query.replace("?", "").replace("://", "")
-        if query.startswith("/"):
-            query = query[1:]
+        query = query.lstrip("/")  # a leading "/" would make it a path
     redirect = prefix + query + ("" if fragment is None else "#" + fragment)
     assert query_of_redirect(redirect) == Success(query)
 
