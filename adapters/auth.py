@@ -296,6 +296,7 @@ class BaseAuth:
                 getattr(exc, "strerror", None) or type(exc).__name__,
             )
             self._unsaved = (token, replaced)
+            self._fresh = None  # the storage still holds the replaced token: not it
             return
         self._unsaved = None
         self._remember(token)
