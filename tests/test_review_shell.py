@@ -213,3 +213,19 @@ def test_a_developer_token_with_a_trailing_newline_works_and_a_broken_one_is_ref
     with pytest.raises(BoxConfigError) as caught:
         BoxDeveloperTokenAuth(token=token + "\r\nX-Injected: 1", base_urls=urls)
     assert token not in str(caught.value)
+
+
+def test_after_a_failed_store_the_new_token_is_served_not_the_replaced_one(
+    box: Any, urls: BaseUrls
+) -> None:
+    storage = FailingStore()
+    auth = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage),
+        base_urls=urls,
+    )
+    old = auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
+    assert auth.retrieve_token() == old  # primes the lock-free path with the old token
+    storage.failures = 1
+    new = auth.refresh_token()  # the store fails; the old token is still fresh by its clock
+    assert storage.get() == old
+    assert auth.retrieve_token() == new
