@@ -21,18 +21,18 @@ from typing import Any, ClassVar, NoReturn, Self, TypeVar
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken, check_token
-from boxauth.config import Subject, SubjectKind, id_field
-from boxauth.downscope import as_downscoped, validate_downscope
-from boxauth.errors import (
+from ..access_token import AccessToken, check_token
+from ..config import Subject, SubjectKind, id_field
+from ..downscope import as_downscoped, validate_downscope
+from ..errors import (
     AuthError,
     BoxRefused,
     InvalidInput,
     TransportFailure,
     TransportFailureKind,
 )
-from boxauth.exceptions import exception_for
-from boxauth.lifecycle import (
+from ..exceptions import exception_for
+from ..lifecycle import (
     Action,
     AuthKind,
     Clear,
@@ -53,11 +53,11 @@ from boxauth.lifecycle import (
     step,
     tokens_to_revoke,
 )
-from boxauth.responses import HttpResponse, parse_empty_success, parse_token_response
-from boxauth.retry import RetryPolicy, check_policy
-from boxauth.token_requests import Grant, TokenRequest, revoke_request, token_exchange_request
-from boxauth.urls import BaseUrls, validate_base_urls
-
+from ..responses import parse_empty_success, parse_token_response
+from ..retry import RetryPolicy, check_policy
+from ..token_requests import Grant, TokenRequest, revoke_request, token_exchange_request
+from ..urls import BaseUrls, validate_base_urls
+from ..wire import HttpResponse
 from .calls import Build, Effects, call
 from .storage import StorageLockTimeout, TokenStorage
 from .transport import Urllib3Transport

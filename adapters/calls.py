@@ -19,11 +19,11 @@ from typing import TypeVar
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import AuthError, BoxRefused
-from boxauth.responses import HttpResponse, request_id, server_skew
-from boxauth.retry import GiveUp, RetryPolicy, next_step, resign_for_skew
-from boxauth.token_requests import Grant, TokenRequest, body
-
+from ..errors import AuthError, BoxRefused
+from ..responses import request_id, server_skew
+from ..retry import GiveUp, RetryPolicy, next_step, resign_for_skew
+from ..token_requests import Grant, TokenRequest, body
+from ..wire import HttpResponse
 from . import system
 from .transport import Urllib3Transport
 

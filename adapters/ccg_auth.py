@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from returns.result import Result, Success
 
-from boxauth.errors import AuthError
-from boxauth.lifecycle import AuthKind
-from boxauth.token_requests import Grant, TokenRequest, client_credentials_request
-
+from ..errors import AuthError
+from ..lifecycle import AuthKind
+from ..token_requests import Grant, TokenRequest, client_credentials_request
 from .auth import SubjectAuth
 from .calls import Build
 from .configs import CCGConfig

@@ -37,14 +37,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO
 
-from boxauth.access_token import AccessToken
-from boxauth.exceptions import (
+from ..access_token import AccessToken
+from ..exceptions import (
     BoxAuthError,
     BoxConfigError,
     BoxNetworkError,
 )
-from boxauth.urls import DEFAULT_BASE_URL, DEFAULT_OAUTH_2_URL, BaseUrls
-
+from ..urls import DEFAULT_BASE_URL, DEFAULT_OAUTH_2_URL, BaseUrls
 from .auth import BaseAuth, SubjectAuth
 
 PROG = "boxauth"
@@ -275,9 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    import boxauth  # noqa: PLC0415 - only for --version
+    from .. import __version__  # noqa: PLC0415 - only for --version
 
-    return boxauth.__version__
+    return __version__
 
 
 def _port(text: str) -> int:

@@ -15,13 +15,13 @@ from urllib.parse import quote, urlencode
 
 from returns.result import Success
 
-from boxauth.access_token import AccessToken
-from boxauth.errors import malformed
-from boxauth.exceptions import BoxAPIError, BoxMalformedResponseError
-from boxauth.lifecycle import Renewal, renewal_of
-from boxauth.responses import HttpResponse, parse_error, refresh_may_help
-from boxauth.urls import BaseUrls, api_url, validate_base_urls
-
+from ..access_token import AccessToken
+from ..errors import malformed
+from ..exceptions import BoxAPIError, BoxMalformedResponseError
+from ..lifecycle import Renewal, renewal_of
+from ..responses import parse_error, refresh_may_help
+from ..urls import BaseUrls, api_url, validate_base_urls
+from ..wire import HttpResponse
 from .auth import BaseAuth, ok_or_raise, raise_error, unwrap
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.config import (
+from ..config import (
     Algorithm,
     CCGSettings,
     DeveloperTokenSettings,
@@ -28,8 +28,7 @@ from boxauth.config import (
     parse_app_config,
     with_subject,
 )
-from boxauth.errors import InvalidInput
-
+from ..errors import InvalidInput
 from .auth import ok_or_raise
 from .storage import InMemoryTokenStorage, TokenStorage
 

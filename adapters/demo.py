@@ -27,10 +27,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import urllib3
 
-from boxauth.access_token import AccessToken
-from boxauth.exceptions import BoxAPIError, BoxAuthError, BoxReauthRequiredError
-from boxauth.urls import BaseUrls
-
+from ..access_token import AccessToken
+from ..exceptions import BoxAPIError, BoxAuthError, BoxReauthRequiredError
+from ..urls import BaseUrls
 from .auth import BaseAuth
 from .calls import Effects
 from .ccg_auth import BoxCCGAuth

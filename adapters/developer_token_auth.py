@@ -11,10 +11,9 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken, check_token
-from boxauth.errors import AuthError, InvalidInput
-from boxauth.lifecycle import AuthKind
-
+from ..access_token import AccessToken, check_token
+from ..errors import AuthError, InvalidInput
+from ..lifecycle import AuthKind
 from .auth import BaseAuth, ok_or_raise
 from .configs import DeveloperTokenConfig
 from .storage import InMemoryTokenStorage

@@ -11,11 +11,10 @@ from typing import Any
 
 from returns.result import Result
 
-from boxauth.errors import AuthError
-from boxauth.jwt import make_assertion
-from boxauth.lifecycle import AuthKind
-from boxauth.token_requests import Grant, TokenRequest, jwt_request
-
+from ..errors import AuthError
+from ..jwt import make_assertion
+from ..lifecycle import AuthKind
+from ..token_requests import Grant, TokenRequest, jwt_request
 from .auth import SubjectAuth
 from .calls import Build
 from .configs import JWTConfig

@@ -16,8 +16,8 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken
-from boxauth.authorize import (
+from ..access_token import AccessToken
+from ..authorize import (
     AuthorizeRequest,
     authorize_url,
     code_from_redirect,
@@ -25,10 +25,9 @@ from boxauth.authorize import (
     query_of_redirect,
     state_matches,
 )
-from boxauth.errors import AuthError, InvalidInput
-from boxauth.lifecycle import AuthKind
-from boxauth.token_requests import Grant, TokenRequest, authorization_code_request, refresh_request
-
+from ..errors import AuthError, InvalidInput
+from ..lifecycle import AuthKind
+from ..token_requests import Grant, TokenRequest, authorization_code_request, refresh_request
 from .auth import BaseAuth, unwrap
 from .calls import Build
 from .configs import OAuthConfig

@@ -28,7 +28,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 
-from boxauth.access_token import MAX_SERIALIZED, AccessToken, token_from_json, token_to_json
+from ..access_token import MAX_SERIALIZED, AccessToken, token_from_json, token_to_json
 
 log = logging.getLogger("boxauth")
 

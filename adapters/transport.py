@@ -44,11 +44,12 @@ from urllib.parse import SplitResult, urlsplit
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import InvalidInput, TransportFailure, TransportFailureKind
-from boxauth.exceptions import BoxConfigError
-from boxauth.redaction import REDACTED
-from boxauth.responses import MAX_BODY, HttpResponse
-from boxauth.urls import check_secure_url
+from ..errors import InvalidInput, TransportFailure, TransportFailureKind
+from ..exceptions import BoxConfigError
+from ..redaction import REDACTED
+from ..responses import MAX_BODY
+from ..urls import check_secure_url
+from ..wire import HttpResponse
 
 if TYPE_CHECKING:
     import urllib3

@@ -19,24 +19,24 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from boxauth.access_token import AccessToken, RestrictedTo
-    from boxauth.adapters.calls import Effects
-    from boxauth.adapters.ccg_auth import BoxCCGAuth
-    from boxauth.adapters.client import BoxClient, Item, Items, User
-    from boxauth.adapters.configs import CCGConfig, DeveloperTokenConfig, JWTConfig, OAuthConfig
-    from boxauth.adapters.developer_token_auth import BoxDeveloperTokenAuth
-    from boxauth.adapters.jwt_auth import BoxJWTAuth
-    from boxauth.adapters.oauth import BoxOAuth, GetAuthorizeUrlOptions
-    from boxauth.adapters.storage import (
+    from .access_token import AccessToken, RestrictedTo
+    from .adapters.calls import Effects
+    from .adapters.ccg_auth import BoxCCGAuth
+    from .adapters.client import BoxClient, Item, Items, User
+    from .adapters.configs import CCGConfig, DeveloperTokenConfig, JWTConfig, OAuthConfig
+    from .adapters.developer_token_auth import BoxDeveloperTokenAuth
+    from .adapters.jwt_auth import BoxJWTAuth
+    from .adapters.oauth import BoxOAuth, GetAuthorizeUrlOptions
+    from .adapters.storage import (
         FileTokenStorage,
         FileWithInMemoryCacheTokenStorage,
         InMemoryTokenStorage,
         TokenStorage,
     )
-    from boxauth.adapters.transport import TransportSettings, Urllib3Transport
-    from boxauth.config import Algorithm
-    from boxauth.config import Algorithm as JwtAlgorithm
-    from boxauth.errors import (
+    from .adapters.transport import TransportSettings, Urllib3Transport
+    from .config import Algorithm
+    from .config import Algorithm as JwtAlgorithm
+    from .errors import (
         AuthError,
         BoxRefused,
         ErrorKind,
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         TransportFailure,
         TransportFailureKind,
     )
-    from boxauth.exceptions import (
+    from .exceptions import (
         BoxAPIError,
         BoxAuthError,
         BoxConfigError,
@@ -56,54 +56,55 @@ if TYPE_CHECKING:
         BoxRefusedError,
         BoxSDKError,
     )
-    from boxauth.retry import RetryPolicy
-    from boxauth.urls import BaseUrls
+    from .retry import RetryPolicy
+    from .urls import BaseUrls
 
-# Name -> module. Loaded on first use, so `import boxauth` stays cheap and the
+# Name -> module, relative to this package, so a copy vendored under another
+# package name works unchanged. Loaded on first use, so `import boxauth` stays cheap and the
 # core can be imported without urllib3, jose or cryptography (PEP 562).
 _LAZY = {
-    "AccessToken": "boxauth.access_token",
-    "RestrictedTo": "boxauth.access_token",
-    "Effects": "boxauth.adapters.calls",
-    "BoxCCGAuth": "boxauth.adapters.ccg_auth",
-    "BoxClient": "boxauth.adapters.client",
-    "Item": "boxauth.adapters.client",
-    "Items": "boxauth.adapters.client",
-    "User": "boxauth.adapters.client",
-    "CCGConfig": "boxauth.adapters.configs",
-    "DeveloperTokenConfig": "boxauth.adapters.configs",
-    "JWTConfig": "boxauth.adapters.configs",
-    "OAuthConfig": "boxauth.adapters.configs",
-    "BoxDeveloperTokenAuth": "boxauth.adapters.developer_token_auth",
-    "BoxJWTAuth": "boxauth.adapters.jwt_auth",
-    "BoxOAuth": "boxauth.adapters.oauth",
-    "GetAuthorizeUrlOptions": "boxauth.adapters.oauth",
-    "FileTokenStorage": "boxauth.adapters.storage",
-    "FileWithInMemoryCacheTokenStorage": "boxauth.adapters.storage",
-    "InMemoryTokenStorage": "boxauth.adapters.storage",
-    "TokenStorage": "boxauth.adapters.storage",
-    "TransportSettings": "boxauth.adapters.transport",
+    "AccessToken": ".access_token",
+    "RestrictedTo": ".access_token",
+    "Effects": ".adapters.calls",
+    "BoxCCGAuth": ".adapters.ccg_auth",
+    "BoxClient": ".adapters.client",
+    "Item": ".adapters.client",
+    "Items": ".adapters.client",
+    "User": ".adapters.client",
+    "CCGConfig": ".adapters.configs",
+    "DeveloperTokenConfig": ".adapters.configs",
+    "JWTConfig": ".adapters.configs",
+    "OAuthConfig": ".adapters.configs",
+    "BoxDeveloperTokenAuth": ".adapters.developer_token_auth",
+    "BoxJWTAuth": ".adapters.jwt_auth",
+    "BoxOAuth": ".adapters.oauth",
+    "GetAuthorizeUrlOptions": ".adapters.oauth",
+    "FileTokenStorage": ".adapters.storage",
+    "FileWithInMemoryCacheTokenStorage": ".adapters.storage",
+    "InMemoryTokenStorage": ".adapters.storage",
+    "TokenStorage": ".adapters.storage",
+    "TransportSettings": ".adapters.transport",
     "Urllib3Transport": "boxauth.adapters.transport",
-    "Algorithm": "boxauth.config",
-    "AuthError": "boxauth.errors",
-    "BoxRefused": "boxauth.errors",
-    "ErrorKind": "boxauth.errors",
-    "InvalidInput": "boxauth.errors",
-    "ReauthRequired": "boxauth.errors",
-    "TransportFailure": "boxauth.errors",
-    "TransportFailureKind": "boxauth.errors",
-    "BoxAPIError": "boxauth.exceptions",
-    "BoxAuthError": "boxauth.exceptions",
-    "BoxConfigError": "boxauth.exceptions",
-    "BoxMalformedResponseError": "boxauth.exceptions",
-    "BoxNetworkError": "boxauth.exceptions",
-    "BoxRateLimitedError": "boxauth.exceptions",
-    "BoxReauthRequiredError": "boxauth.exceptions",
-    "BoxRefusedError": "boxauth.exceptions",
-    "BoxSDKError": "boxauth.exceptions",
-    "RetryPolicy": "boxauth.retry",
-    "BaseUrls": "boxauth.urls",
-    "JwtAlgorithm": "boxauth.config",
+    "Algorithm": ".config",
+    "AuthError": ".errors",
+    "BoxRefused": ".errors",
+    "ErrorKind": ".errors",
+    "InvalidInput": ".errors",
+    "ReauthRequired": ".errors",
+    "TransportFailure": ".errors",
+    "TransportFailureKind": ".errors",
+    "BoxAPIError": ".exceptions",
+    "BoxAuthError": ".exceptions",
+    "BoxConfigError": ".exceptions",
+    "BoxMalformedResponseError": ".exceptions",
+    "BoxNetworkError": ".exceptions",
+    "BoxRateLimitedError": ".exceptions",
+    "BoxReauthRequiredError": ".exceptions",
+    "BoxRefusedError": ".exceptions",
+    "BoxSDKError": ".exceptions",
+    "RetryPolicy": ".retry",
+    "BaseUrls": ".urls",
+    "JwtAlgorithm": ".config",
 }
 
 __version__ = "0.1.0"
@@ -159,7 +160,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'boxauth' has no attribute {name!r}")
     attr = "Algorithm" if name == "JwtAlgorithm" else name
-    value = getattr(importlib.import_module(module), attr)
+    value = getattr(importlib.import_module(module, __name__), attr)
     globals()[name] = value
     return value
 

@@ -19,8 +19,9 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import InvalidInput, is_real_number
-from boxauth.redaction import Redacted, secret_field
+from .errors import InvalidInput, is_real_number
+from .identity import Owner, check_owner, owner_from_dict, owner_to_dict
+from .redaction import Redacted, secret_field
 
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # nosec B105
 # A stored token file bigger than this is not ours: refuse before parsing.
@@ -70,6 +71,8 @@ class AccessToken(Redacted):
     refresh_token: str | None = secret_field(default=None)
     issued_token_type: str | None = None
     expires_at: float | None = None
+    # Whose token it is (``boxauth.identity``); None for a token the user built.
+    owner: Owner | None = None
 
     def __init__(
         self,
@@ -81,6 +84,7 @@ class AccessToken(Redacted):
         refresh_token: str | None = None,
         issued_token_type: str | None = None,
         expires_at: float | None = None,
+        owner: Owner | None = None,
         **camel: Any,
     ) -> None:
         values: dict[str, Any] = {
@@ -91,6 +95,7 @@ class AccessToken(Redacted):
             "refresh_token": refresh_token,
             "issued_token_type": issued_token_type,
             "expires_at": expires_at,
+            "owner": owner,
         }
         for name, value in camel.items():
             snake = _CAMEL.get(name)
@@ -167,6 +172,9 @@ def check_token(token: object, where: str = "token") -> Result[AccessToken, Inva
             return Failure(InvalidInput(f"{where}: {name}", "must be a string or null"))
     if not all(isinstance(r, RestrictedTo) for r in token.restricted_to):
         return Failure(InvalidInput(f"{where}: restricted_to", "has a malformed entry"))
+    owner = check_owner(token.owner, f"{where}: owner")
+    if not isinstance(owner, Success):
+        return Failure(owner.failure())
     return Success(token)
 
 
@@ -189,6 +197,7 @@ def token_to_json(token: AccessToken) -> str:
             "refresh_token": token.refresh_token,
             "issued_token_type": token.issued_token_type,
             "expires_at": token.expires_at,
+            "owner": owner_to_dict(token.owner),
         },
         sort_keys=True,
     )
@@ -238,7 +247,10 @@ def token_from_json(text: str) -> Result[AccessToken, InvalidInput]:
     restricted = _restricted_from_json(data.get("restricted_to") or [])
     if not isinstance(restricted, Success):
         return Failure(restricted.failure())
-    return Success(AccessToken(restricted_to=restricted.unwrap(), **out))
+    owner = owner_from_dict(data.get("owner"), "stored token: owner")
+    if not isinstance(owner, Success):
+        return Failure(owner.failure())
+    return Success(AccessToken(restricted_to=restricted.unwrap(), owner=owner.unwrap(), **out))
 
 
 def _restricted_from_json(items: Any) -> Result[tuple[RestrictedTo, ...], InvalidInput]:

@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl, urlencode
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import BoxRefused, InvalidInput, clean_text, is_unicode_text, kind_of
-from boxauth.redaction import Redacted, secret_field
-from boxauth.urls import BaseUrls, authorize_endpoint, check_secure_url
+from .errors import BoxRefused, InvalidInput, clean_text, is_unicode_text, kind_of
+from .redaction import Redacted, secret_field
+from .urls import BaseUrls, authorize_endpoint, check_secure_url
 
 MAX_QUERY = 8 * 1024
 # A whole redirect URL: the query plus a generous scheme, host and path.

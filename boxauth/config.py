@@ -14,8 +14,8 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import InvalidInput, is_unicode_text
-from boxauth.redaction import Redacted, secret_field
+from .errors import InvalidInput, is_unicode_text
+from .redaction import Redacted, secret_field
 
 # Box's console config is a couple of KiB; refuse anything far larger unread.
 MAX_CONFIG_TEXT = 64 * 1024

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken
-from boxauth.errors import InvalidInput
-from boxauth.urls import check_secure_url
+from .access_token import AccessToken
+from .errors import InvalidInput
+from .urls import check_secure_url
 
 DOWNSCOPE_SCOPES = frozenset(
     {

@@ -9,6 +9,8 @@ whose fault it is:
   with something we cannot use.
 - ``TransportFailure``: no usable answer arrived at all (built by adapters).
 - ``ReauthRequired``: no token can be had without a person signing in again.
+- ``StorageFailure``: the token storage could not be read, written, locked or
+  cleared, or holds a file we must not trust (built by adapters).
 
 None of them ever holds a secret. Texts that come from the server are cut to a
 bounded length and stripped of control characters before they are kept.
@@ -189,4 +191,27 @@ class ReauthRequired:
         return f"re-authentication required: {self.reason}"
 
 
-AuthError = InvalidInput | BoxRefused | TransportFailure | ReauthRequired
+class StorageFailureKind(enum.Enum):
+    READ = "read"  # could not read what is stored
+    WRITE = "write"  # could not save a token
+    CLEAR = "clear"  # could not remove the stored token
+    LOCK = "lock"  # could not take the storage's lock (not a timeout: that is DEADLINE)
+    UNTRUSTED = "untrusted"  # the file is not safe to trust: another owner, wide mode, a link
+    UNEXPECTED = "unexpected"  # a custom storage raised or returned something unexpected
+
+    def __repr__(self) -> str:
+        return f"StorageFailureKind.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class StorageFailure:
+    """The token storage failed. ``detail`` may name a file, never its contents."""
+
+    kind: StorageFailureKind
+    detail: str
+
+    def message(self) -> str:
+        return f"token storage failure ({self.kind.value}): {self.detail}"
+
+
+AuthError = InvalidInput | BoxRefused | TransportFailure | ReauthRequired | StorageFailure

@@ -9,12 +9,13 @@ box_sdk_gen unchanged.
 
 from __future__ import annotations
 
-from boxauth.errors import (
+from .errors import (
     AuthError,
     BoxRefused,
     ErrorKind,
     InvalidInput,
     ReauthRequired,
+    StorageFailure,
     TransportFailure,
 )
 
@@ -79,6 +80,10 @@ class BoxReauthRequiredError(BoxAuthError):
     """No token without a person: a new developer token or a new OAuth sign-in."""
 
 
+class BoxStorageError(BoxAuthError):
+    """The token storage failed (unreadable, unwritable, untrusted, locked)."""
+
+
 BoxSDKError = BoxAuthError
 
 
@@ -89,6 +94,8 @@ def exception_for(error: AuthError) -> BoxAuthError:
             return BoxConfigError(error)
         case ReauthRequired():
             return BoxReauthRequiredError(error)
+        case StorageFailure():
+            return BoxStorageError(error)
         case TransportFailure():
             return BoxNetworkError(error)
         case BoxRefused(kind=ErrorKind.RATE_LIMITED):

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
 
-from boxauth.config import Algorithm, JWTSettings
-from boxauth.errors import AuthError, InvalidInput, is_real_number
-from boxauth.redaction import Redacted, secret_field
+from .config import Algorithm, JWTSettings
+from .errors import AuthError, InvalidInput, is_real_number
+from .redaction import Redacted, secret_field
 
 AUDIENCE = "https://api.box.com/oauth2/token"
 DEFAULT_LIFETIME = 30

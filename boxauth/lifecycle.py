@@ -40,8 +40,8 @@ from dataclasses import dataclass, replace
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import MAX_TIME, AccessToken
-from boxauth.errors import AuthError, InvalidInput, ReauthRequired, is_real_number, malformed
+from .access_token import MAX_TIME, AccessToken
+from .errors import AuthError, InvalidInput, ReauthRequired, is_real_number, malformed
 
 DEFAULT_MARGIN = 60.0
 

@@ -25,8 +25,8 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken, RestrictedTo, check_token_text
-from boxauth.errors import (
+from .access_token import AccessToken, RestrictedTo, check_token_text
+from .errors import (
     BoxRefused,
     ErrorKind,
     InvalidInput,
@@ -35,6 +35,7 @@ from boxauth.errors import (
     kind_of,
     malformed,
 )
+from .wire import HttpResponse
 
 MAX_BODY = 1024 * 1024  # token responses are < 2 KiB; 1 MiB is generous
 MAX_EXPIRES_IN = 366 * 86_400
@@ -43,28 +44,6 @@ MAX_SKEW = 86_400.0
 MAX_HEADER = 4096
 # A clock reading past 2**53 s is not a real time (and float(int) could overflow).
 MAX_CLOCK = 2**53
-
-
-@dataclass(frozen=True, slots=True)
-class HttpResponse:
-    """What came back, as data. Header names compare case-insensitively.
-
-    The body is kept out of repr: a token response body holds the token.
-    """
-
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-    def __repr__(self) -> str:
-        return f"HttpResponse(status={self.status}, body=<{len(self.body)} bytes>)"
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
 
 
 def response(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> HttpResponse:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import (
+from .errors import (
     AuthError,
     BoxRefused,
     InvalidInput,
@@ -30,7 +30,7 @@ from boxauth.errors import (
     TransportFailureKind,
     is_real_number,
 )
-from boxauth.token_requests import Grant
+from .token_requests import Grant
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The largest float: a bigger int makes base_delay * 2.0**n raise OverflowError.

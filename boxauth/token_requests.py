@@ -19,12 +19,12 @@ from urllib.parse import urlencode
 
 from returns.result import Failure, Result, Success
 
-from boxauth.config import CCGSettings, OAuthSettings, text_field
-from boxauth.downscope import DownscopeRequest
-from boxauth.errors import InvalidInput
-from boxauth.jwt import Assertion
-from boxauth.redaction import Redacted, secret_field
-from boxauth.urls import BaseUrls, revoke_url, token_url
+from .config import CCGSettings, OAuthSettings, text_field
+from .downscope import DownscopeRequest
+from .errors import InvalidInput
+from .jwt import Assertion
+from .redaction import Redacted, secret_field
+from .urls import BaseUrls, revoke_url, token_url
 
 
 class Grant(enum.Enum):

@@ -17,7 +17,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from returns.result import Failure, Result, Success
 
-from boxauth.errors import InvalidInput
+from .errors import InvalidInput
 
 DEFAULT_BASE_URL = "https://api.box.com"
 DEFAULT_UPLOAD_URL = "https://upload.box.com/api"

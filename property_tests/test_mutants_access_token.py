@@ -52,6 +52,7 @@ STORED_KEYS = {
     "refresh_token",
     "issued_token_type",
     "expires_at",
+    "owner",
 }
 
 

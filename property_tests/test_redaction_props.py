@@ -23,12 +23,14 @@ from boxauth import (
     config,
     downscope,
     errors,
+    identity,
     jwt,
     lifecycle,
     responses,
     retry,
     token_requests,
     urls,
+    wire,
 )
 from boxauth.access_token import AccessToken, RestrictedTo
 from boxauth.redaction import REDACTED, Redacted
@@ -46,6 +48,8 @@ CORE = [
     "downscope",
     "retry",
     "lifecycle",
+    "identity",
+    "wire",
 ]
 T0 = 1_700_000_000.0
 
@@ -212,7 +216,8 @@ def test_secret_fields_are_replaced_by_the_marker(one: str, two: str, cid: str) 
     token = AccessToken(access_token=one, refresh_token=two, expires_in=5)
     assert repr(token) == (
         f"AccessToken(access_token={REDACTED}, expires_in=5, token_type=None, "
-        f"restricted_to=(), refresh_token={REDACTED}, issued_token_type=None, expires_at=None)"
+        f"restricted_to=(), refresh_token={REDACTED}, issued_token_type=None, expires_at=None, "
+        "owner=None)"
     )
     no_refresh = AccessToken(access_token=one)
     assert "refresh_token=None" in repr(no_refresh)
@@ -254,6 +259,9 @@ INSTANCES: dict[type, object] = {
         errors.TransportFailureKind.CONNECT, "d", False
     ),
     errors.ReauthRequired: errors.ReauthRequired("r"),
+    errors.StorageFailure: errors.StorageFailure(errors.StorageFailureKind.READ, "d"),
+    identity.Owner: identity.Owner("c", "user", "1"),
+    wire.HttpRequest: wire.HttpRequest("POST", "https://x", (), b""),
     RestrictedTo: RestrictedTo("item_preview"),
     AccessToken: _TOKEN,
     config.Subject: _SUBJECT,
@@ -278,7 +286,7 @@ INSTANCES: dict[type, object] = {
     ),
     authorize.AuthorizeRequest: authorize.AuthorizeRequest("c", None, "s"),
     authorize.Redirect: authorize.Redirect(code="c"),
-    responses.HttpResponse: responses.HttpResponse(200, (), b""),
+    wire.HttpResponse: wire.HttpResponse(200, (), b""),
     responses.Challenge: responses.Challenge("bearer", ()),
     downscope.DownscopeRequest: downscope.DownscopeRequest(("item_preview",)),
     retry.RetryPolicy: retry.RetryPolicy(),

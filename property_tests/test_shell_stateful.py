@@ -30,7 +30,7 @@ from boxauth import (
     TransportSettings,
 )
 from boxauth.errors import TransportFailure, TransportFailureKind
-from boxauth.responses import HttpResponse
+from boxauth.wire import HttpResponse
 
 LIFETIME = 3600
 
