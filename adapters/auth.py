@@ -1,105 +1,128 @@
-"""The stateful shell every auth class shares: decide, act, decide.
+"""The auth object's loop: take the locks, read, step, carry out, feed back.
 
-Each public call takes this object's lock (single flight within a process)
-and the storage's lock (coordination across processes, for storages that
-provide one), reads the stored token, asks the core's lifecycle machine what
-to do, does it, and feeds the outcome back. The machine's answer is carried
-out literally; no decision is made here.
+Every public call runs the same short loop over the core's machine
+(``boxauth.lifecycle``): take this object's lock (single flight within a
+process) and the storage's lock (across processes, for storages that have
+one), read the stored token, feed the machine an event, carry out the action
+it answers with, and feed back the outcome, until the action is terminal.
+Sending a token request to its answer is a second loop over the core's
+``boxauth.attempts``. Nothing here decides: each ``if`` below either carries
+out an action or turns a misbehaving plug-in (a user's storage, transport or
+signer that raises) into the value ``boxauth.unexpected`` names for it.
 
-Two APIs over the same code:
-- ``*_result()`` methods return ``Result[..., AuthError]`` for functional callers;
-- box_sdk_gen's names (``retrieve_token`` ...) return values or raise a
-  ``BoxAuthError`` subclass. ``_unwrap`` is the one place that raises.
+One deadline bounds a whole public call: both lock waits, every attempt and
+every wait between attempts. A caller that finds the locks taken (someone is
+renewing) and a still-valid token stored gets it at once (``while_busy``).
+
+Whatever ends a call early (an exception, Ctrl-C, a gevent timeout), the
+machine is told (``Abandoned``), every lock is released by its ``with``, and
+the exception goes on: the next call works, and a token that was being saved
+is kept to save again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
-from typing import Any, ClassVar, NoReturn, Self, TypeVar
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
 
 from returns.result import Failure, Result, Success
 
-from ..access_token import AccessToken, check_token
+from ..access_token import AccessToken
+from ..attempts import Again, GaveUp, GotNothing, GotToken, Next, Salvage, Wait, after, begin
 from ..config import Subject, SubjectKind, id_field
 from ..downscope import as_downscoped, validate_downscope
-from ..errors import (
-    AuthError,
-    BoxRefused,
-    InvalidInput,
-    TransportFailure,
-    TransportFailureKind,
+from ..errors import AuthError, InvalidInput, TransportFailure, TransportFailureKind
+from ..exceptions import BoxStorageError
+from ..grants import (
+    ExchangeGrant,
+    JwtGrant,
+    Plan,
+    Ready,
+    RevokeCall,
+    SignFirst,
+    http_request,
+    prepare,
+    signed,
 )
-from ..exceptions import exception_for
+from ..identity import Owner
 from ..lifecycle import (
+    Abandoned,
     Action,
     AuthKind,
     Clear,
+    Cleared,
+    ClearFailed,
+    Done,
     Event,
+    ExchangeCode,
     Fail,
     Failed,
     Fetch,
+    Level,
     Machine,
+    Note,
+    Phase,
     Refresh,
-    Revoked,
-    StoreAndFail,
-    StoreAndUse,
+    RevokeAt,
+    RevokeDone,
+    RevokeFailed,
+    RevokeWanted,
+    Salvaged,
+    Store,
+    Stored,
+    StoreFailed,
     Succeeded,
     Use,
     Wanted,
     check_margin,
-    fresh_until,
+    fast_use,
     step,
-    tokens_to_revoke,
+    while_busy,
 )
-from ..responses import parse_empty_success, parse_token_response
-from ..retry import RetryPolicy, check_policy
-from ..token_requests import Grant, TokenRequest, revoke_request, token_exchange_request
+from ..retry import RetryPolicy, check_deadline, check_policy
+from ..token_requests import TokenRequest
+from ..unexpected import Effect, unexpected, wrong_type
 from ..urls import BaseUrls, validate_base_urls
-from ..wire import HttpResponse
-from .calls import Build, Effects, call
+from ..wire import HttpRequest, HttpResponse, Transport
+from .raising import raise_error, unwrap
 from .storage import StorageLockTimeout, TokenStorage
+from .system import Effects
 from .transport import Urllib3Transport
 
 log = logging.getLogger("boxauth")
-T = TypeVar("T")
+ok_or_raise = unwrap  # constructors: bad configuration raises BoxConfigError at once
+
+_LEVELS = {Level.DEBUG: logging.DEBUG, Level.WARNING: logging.WARNING, Level.ERROR: logging.ERROR}
+Stored_ = Result[AccessToken | None, AuthError]
+Terminal = Use | Fail | Done
 
 
-def unwrap(result: Result[T, AuthError]) -> T:
-    """The one place a Result becomes a value or a typed exception."""
-    if isinstance(result, Success):
-        value: T = result.unwrap()
-        return value
-    raise_error(result.failure())
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What is left of one public call's deadline, on the monotonic clock."""
+
+    ends: float
+    seconds: float
+    monotonic: Callable[[], float]
+
+    def left(self) -> float:
+        return self.ends - self.monotonic()
+
+    def spent(self, what: str) -> Failure[TransportFailure]:
+        detail = f"deadline of {self.seconds:g} s passed while waiting for {what}"
+        return Failure(TransportFailure(TransportFailureKind.DEADLINE, detail, False))
 
 
-def raise_error(error: AuthError) -> NoReturn:
-    raise exception_for(error) from None
-
-
-def ok_or_raise(result: Result[T, InvalidInput]) -> T:
-    """For constructors: bad configuration raises BoxConfigError at once."""
-    if isinstance(result, Success):
-        value: T = result.unwrap()
-        return value
-    raise_error(result.failure())
-
-
-def interpret_token(
-    resp: HttpResponse, sent_at: float, received_at: float
-) -> Result[AccessToken, BoxRefused]:
-    return parse_token_response(resp, sent_at=sent_at, received_at=received_at)
-
-
-def interpret_empty(
-    resp: HttpResponse, _sent_at: float, received_at: float
-) -> Result[None, BoxRefused]:
-    return parse_empty_success(resp, received_at)
+def _internal(what: str) -> InvalidInput:
+    return InvalidInput("boxauth", f"internal error ({what}); please report it")
 
 
 class BaseAuth:
-    """Shared machinery. Subclasses set ``kind`` and supply ``_grant_request``."""
+    """Shared machinery. Subclasses set ``kind`` and say how to renew."""
 
     kind: ClassVar[AuthKind]
 
@@ -108,29 +131,23 @@ class BaseAuth:
         *,
         token_storage: TokenStorage,
         base_urls: BaseUrls | None = None,
-        transport: Urllib3Transport | None = None,
+        transport: Transport | None = None,
         effects: Effects | None = None,
         retry_policy: RetryPolicy | None = None,
         refresh_margin: float = 60.0,
+        deadline: float | None = None,
     ) -> None:
-        self.base_urls = ok_or_raise(validate_base_urls(base_urls or BaseUrls()))
+        self.base_urls = unwrap(validate_base_urls(base_urls or BaseUrls()))
         self.token_storage = token_storage
-        self.transport = transport or Urllib3Transport()
+        self.transport: Transport = transport if transport is not None else Urllib3Transport()
         self.effects = effects or Effects()
-        self._policy = ok_or_raise(check_policy(retry_policy or RetryPolicy()))
-        self._margin = ok_or_raise(check_margin(refresh_margin))
-        self._machine = Machine(self.kind, self._margin)
+        self._policy = unwrap(check_policy(retry_policy or RetryPolicy()))
+        settings = getattr(self.transport, "settings", None)
+        default = getattr(settings, "deadline", 30.0)
+        self._deadline = unwrap(check_deadline(default if deadline is None else deadline))
+        margin = unwrap(check_margin(refresh_margin))
+        self._machine = Machine(self.kind, margin, owner=self._owner())
         self._lock = threading.Lock()
-        self._skew = 0.0
-        # (token, until): the last token handed out and until when the core
-        # says it stays usable. Replaced as one tuple, never edited.
-        self._fresh: tuple[AccessToken, float] | None = None
-        # A renewed token the storage failed to save. Kept so it is not lost
-        # (its refresh token may be the only live one), and saved again on the
-        # next call. Only touched under self._lock.
-        self._unsaved: tuple[AccessToken, AccessToken | None] | None = None
-        # Access tokens revoked at Box whose record the storage failed to clear.
-        self._revoked: set[str | None] = set()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_urls.base_url!r})"
@@ -139,303 +156,314 @@ class BaseAuth:
         raise TypeError(f"{type(self).__name__} holds secrets and cannot be pickled")
 
     def _shell_kwargs(self) -> dict[str, Any]:
-        """Everything a ``with_*`` copy must keep."""
+        """Everything a ``with_*`` copy must keep (it shares the transport)."""
         return {
             "base_urls": self.base_urls,
             "transport": self.transport,
             "effects": self.effects,
             "retry_policy": self._policy,
-            "refresh_margin": self._margin,
+            "refresh_margin": self._machine.margin,
+            "deadline": self._deadline,
         }
 
-    # -- what a subclass supplies -------------------------------------------------
+    # -- what a subclass supplies -----------------------------------------------------
 
-    def _grant_request(self) -> tuple[Grant, Build]:
-        """The request that gets a brand-new token (JWT, CCG)."""
-        raise NotImplementedError
+    def _owner(self) -> Owner | None:
+        return None
 
-    def _refresh_request(self, token: AccessToken) -> Build:
-        """The request that spends ``token``'s refresh token (OAuth)."""
-        raise NotImplementedError
+    def _grant(self) -> Result[Plan, AuthError]:
+        return Failure(_internal("this auth object has no grant"))
+
+    def _refresh(self, refresh_token: str) -> Result[Plan, AuthError]:
+        return Failure(_internal("this auth object cannot refresh"))
+
+    def _sign(self, message: bytes) -> object:
+        return Failure(_internal("this auth object cannot sign"))
 
     def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
         """client_id and client_secret, for revoking (JWT, CCG and OAuth configs)."""
         settings = self.config.settings  # type: ignore[attr-defined]
         return Success((settings.client_id, settings.client_secret))
 
-    # -- plumbing ---------------------------------------------------------------
+    @property
+    def unsaved(self) -> bool:
+        """A renewed token the storage refused is held in memory (saved again next call)."""
+        return self._machine.unsaved is not None
+
+    # -- effects: each returns a value, whatever the plug-in does -----------------------
+
+    def _budget(self) -> Budget:
+        start = self.effects.monotonic()
+        return Budget(start + self._deadline, self._deadline, self.effects.monotonic)
+
+    def _read(self) -> Stored_:
+        try:
+            return Success(self.token_storage.get())
+        except BoxStorageError as exc:
+            return Failure(exc.error)
+        except Exception as exc:  # a user's storage: any failure becomes a value
+            return Failure(unexpected(Effect.READ, type(exc).__name__))
+
+    def _save(self, token: AccessToken) -> Event:
+        try:
+            self.token_storage.store(token)
+        except BoxStorageError as exc:
+            return StoreFailed(exc.error)
+        except Exception as exc:  # a user's storage: any failure becomes a value
+            return StoreFailed(unexpected(Effect.STORE, type(exc).__name__))
+        return Stored()
+
+    def _clear(self) -> Event:
+        try:
+            self.token_storage.clear()
+        except BoxStorageError as exc:
+            return ClearFailed(exc.error)
+        except Exception as exc:  # a user's storage: any failure becomes a value
+            return ClearFailed(unexpected(Effect.CLEAR, type(exc).__name__))
+        return Cleared()
+
+    def _send(self, request: HttpRequest, budget: Budget) -> Result[HttpResponse, AuthError]:
+        try:
+            sent = self.transport.send(request, timeout=budget.left())
+        except Exception as exc:  # a user's transport: any failure becomes a value
+            return Failure(unexpected(Effect.SEND, type(exc).__name__))
+        if isinstance(sent, Success) and isinstance(sent.unwrap(), HttpResponse):
+            return sent
+        if isinstance(sent, Failure) and isinstance(sent.failure(), TransportFailure):
+            return sent
+        return Failure(wrong_type(Effect.SEND))
+
+    def _signature(self, message: bytes) -> Result[bytes, AuthError]:
+        try:
+            signed_ = self._sign(message)
+        except Exception as exc:  # a user's signer: any failure becomes a value
+            return Failure(unexpected(Effect.SIGN, type(exc).__name__))
+        if isinstance(signed_, Success | Failure):
+            return signed_
+        return Failure(wrong_type(Effect.SIGN))
+
+    def _attempt(
+        self, plan: Plan, skew: float, budget: Budget
+    ) -> tuple[Result[HttpResponse, AuthError], float, float]:
+        """Prepare and send one attempt: (outcome, sent at, received at)."""
+        prepared = prepare(plan, now=self.effects.clock(), skew=skew, jti=self.effects.new_jti())
+        ready = prepared.bind(lambda p: self._signed(plan, p))
+        sent_at = self.effects.clock()
+        outcome = ready.bind(lambda request: self._send(http_request(request), budget))
+        return outcome, sent_at, self.effects.clock()
+
+    def _signed(self, plan: Plan, prepared: Ready | SignFirst) -> Result[TokenRequest, AuthError]:
+        if isinstance(prepared, Ready):
+            return Success(prepared.request)
+        if not isinstance(plan, JwtGrant):
+            return Failure(_internal("only a JWT grant is signed"))
+        return self._signature(prepared.message).bind(lambda sig: signed(plan, prepared, sig))
+
+    def _carry(
+        self, plan: Result[Plan, AuthError], skew: float, budget: Budget
+    ) -> tuple[Next, float]:
+        """One request to its answer, by the core's retry rules."""
+        if not isinstance(plan, Success):
+            return GaveUp(plan.failure()), skew
+        state = begin(plan.unwrap(), skew)
+        while True:
+            outcome, sent_at, received_at = self._attempt(plan.unwrap(), state.skew, budget)
+            log.debug("%s attempt %d answered", state.grant.value, state.attempt + 1)
+            state, following = after(
+                state,
+                outcome,
+                policy=self._policy,
+                sent_at=sent_at,
+                received_at=received_at,
+                left=budget.left(),
+                jitter=self.effects.jitter(),
+            )
+            match following:
+                case Again():
+                    continue
+                case Wait(delay=delay):
+                    self.effects.sleep(delay)
+                case _:
+                    return following, state.skew
+
+    # -- the loop ------------------------------------------------------------------------
 
     def _step(self, event: Event) -> Action:
         stepped = step(self._machine, event)
-        if not isinstance(stepped, Success):
-            # Only a bug in this shell can feed an illegal event: the lock is held.
-            raise RuntimeError(f"lifecycle machine refused {stepped.failure()}")
+        if not isinstance(stepped, Success):  # only a bug here can feed an illegal event
+            return Fail(_internal(f"the lifecycle machine refused {stepped.failure()}"))
         machine: Machine
         action: Action
         machine, action = stepped.unwrap()
         self._machine = machine
         return action
 
-    def _call(self, grant: Grant, build: Build) -> Result[AccessToken, AuthError]:
-        result, skew = call(
-            self.transport,
-            self.effects,
-            self._policy,
-            grant=grant,
-            build=build,
-            interpret=interpret_token,
-            skew=self._skew,
+    def _renewed(
+        self, ticket: int, plan: Result[Plan, AuthError], skew: float, budget: Budget
+    ) -> Event:
+        answer, learned = self._carry(plan, skew, budget)
+        now = self.effects.clock()
+        match answer:
+            case GotToken(token=token):
+                return Succeeded(ticket, token, now, learned)
+            case Salvage(token=token, error=error):
+                return Salvaged(ticket, token, error, learned)
+            case GaveUp(error=error):
+                return Failed(ticket, error, now, learned)
+        return Failed(ticket, _internal("a token request answered nothing"), now, learned)
+
+    def _revoke_one(self, credential: str, budget: Budget) -> Event:
+        plan = self._client_credentials().map(
+            lambda c: RevokeCall(self.base_urls, c[0], c[1], credential)
         )
-        if grant is Grant.JWT:  # only JWT grants learn Box's clock, and only under the lock
-            self._skew = skew
-        return result
+        answer, _ = self._carry(plan, 0.0, budget)
+        match answer:
+            case GotNothing():
+                return RevokeDone()
+            case GaveUp(error=error):
+                return RevokeFailed(error)
+        return RevokeFailed(_internal("a revoke answered a token"))
 
-    def _renew(self, action: Fetch | Refresh) -> Result[AccessToken, AuthError]:
-        """Carry out a renewal. Never raises: the machine must always hear back,
-        or it would stay RENEWING and refuse every later call."""
-        try:
-            if isinstance(action, Fetch):
-                grant, build = self._grant_request()
-                log.debug("fetching a new token (%s)", grant.value)
-                return self._call(grant, build)
-            log.debug("refreshing the token with its refresh token")
-            return self._call(Grant.REFRESH_TOKEN, self._refresh_request(action.token))
-        except Exception as exc:  # any bug or plug-in failure becomes a value
-            log.error("token renewal failed unexpectedly: %s", type(exc).__name__)
-            return Failure(
-                TransportFailure(
-                    TransportFailureKind.PROTOCOL,
-                    f"unexpected {type(exc).__name__} during token renewal",
-                    True,
+    def _carry_out(self, action: Action, budget: Budget, code: Plan | None) -> Event:
+        _log(getattr(action, "notes", ()))
+        match action:
+            case Fetch(ticket=ticket, skew=skew):
+                return self._renewed(ticket, self._grant(), skew, budget)
+            case Refresh(ticket=ticket, refresh_token=token):
+                return self._renewed(ticket, self._refresh(token), 0.0, budget)
+            case ExchangeCode(ticket=ticket):
+                plan: Result[Plan, AuthError] = (
+                    Failure(_internal("no code")) if code is None else Success(code)
                 )
-            )
+                return self._renewed(ticket, plan, 0.0, budget)
+            case Store(token=token):
+                return self._save(token)
+            case RevokeAt(credential=credential):
+                return self._revoke_one(credential, budget)
+            case Clear():
+                return self._clear()
+        return Abandoned()
 
-    def _locked(self, body: Any) -> Any:
-        """Run ``body()`` under this object's lock and the storage's lock.
+    def _locked(
+        self, held: ExitStack, budget: Budget, early: Callable[[], AccessToken | None]
+    ) -> Result[AccessToken | None, AuthError]:
+        """Take both locks (Success(None)); or answer early while someone else holds them."""
+        if not self._lock.acquire(blocking=False):
+            now = early()
+            if now is not None:
+                return Success(now)
+            if not self._lock.acquire(timeout=max(budget.left(), 0.0)):
+                return budget.spent("this auth object")
+        held.callback(self._lock.release)
+        for wait in (0.0, None):
+            try:
+                held.enter_context(self.token_storage.lock(budget.left() if wait is None else wait))
+                return Success(None)
+            except StorageLockTimeout:
+                now = early() if wait == 0.0 else None
+                if now is not None:
+                    return Success(now)
+            except BoxStorageError as exc:
+                return Failure(exc.error)
+            except Exception as exc:  # a user's storage: any failure becomes a value
+                return Failure(unexpected(Effect.LOCK, type(exc).__name__))
+        return budget.spent("the token storage")
 
-        Both waits are bounded by the transport's deadline; a timeout is a
-        DEADLINE failure, never an endless wait behind a stuck call.
-        """
-        deadline = self.transport.settings.deadline
-        if not self._lock.acquire(timeout=deadline):
-            return _lock_timeout("this auth object")
-        try:
-            with self.token_storage.lock(deadline):
-                return body()
-        except StorageLockTimeout:
-            return _lock_timeout("the token storage")
-        finally:
-            self._lock.release()
-
-    def _stored(self) -> AccessToken | None:
-        """What the storage holds, if it is a well-formed token we did not revoke.
-
-        A user's storage can return anything; a malformed record (bad token
-        characters, a NaN expiry) is treated as no token, with a warning.
-        """
-        token = self.token_storage.get()
-        if token is None or token.access_token in self._revoked:
-            return None
-        checked = check_token(token)
-        if not isinstance(checked, Success):
-            log.warning("ignoring a malformed token from storage: %s", checked.failure().message())
-            return None
-        return token
-
-    def _fast(self) -> AccessToken | None:
-        """Lock-free path: the stored token is the one the core already judged
-        fresh, and its fresh-until time has not come. Renewals always take the
-        locks, so single flight is kept."""
-        cached = self._fresh
-        if (
-            cached is not None
-            and self.token_storage.get() is cached[0]
-            and self.effects.clock() < cached[1]
-        ):
-            return cached[0]
-        return None
-
-    def _remember(self, token: AccessToken) -> None:
-        until = fresh_until(self.kind, token, self._margin)
-        self._fresh = None if until is None else (token, until)
+    def _run(
+        self,
+        first: Callable[[Stored_], Event],
+        budget: Budget,
+        *,
+        early: Callable[[], AccessToken | None] = lambda: None,
+        code: Plan | None = None,
+    ) -> Terminal:
+        """Run one public call to its terminal action."""
+        with ExitStack() as held:
+            locked = self._locked(held, budget, early)
+            if not isinstance(locked, Success):
+                return Fail(locked.failure())
+            answered = locked.unwrap()
+            if answered is not None:
+                return Use(answered)
+            try:
+                action = self._step(first(self._read()))
+                while not isinstance(action, Use | Fail | Done):
+                    action = self._step(self._carry_out(action, budget, code))
+            except BaseException:
+                if self._machine.phase is not Phase.IDLE:
+                    self._step(Abandoned())
+                raise
+        _log(action.notes)
+        return action
 
     def _obtain(
-        self, forced: bool, replacing: AccessToken | None = None
+        self, budget: Budget, forced: bool, replacing: object = None
     ) -> Result[AccessToken, AuthError]:
         if not forced:
             fast = self._fast()
             if fast is not None:
                 return Success(fast)
 
-        def body() -> Result[AccessToken, AuthError]:
-            previous = self._save_unsaved() or self._stored()
-            action = self._step(Wanted(previous, self.effects.clock(), forced, replacing))
-            if isinstance(action, Fetch | Refresh):
-                renewed = self._renew(action)
-                now = self.effects.clock()
-                if isinstance(renewed, Success):
-                    action = self._step(Succeeded(action.ticket, renewed.unwrap(), now))
-                else:
-                    action = self._step(Failed(action.ticket, renewed.failure(), previous, now))
-            return self._finish(action, previous)
+        def wanted(stored: Stored_) -> Wanted:
+            return Wanted(stored, self.effects.clock(), forced, replacing)  # type: ignore[arg-type]
 
-        result: Result[AccessToken, AuthError] = self._locked(body)
-        return result
+        def early() -> AccessToken | None:
+            return while_busy(self._machine, wanted(self._read()))
 
-    def _store(self, token: AccessToken, replaced: AccessToken | None) -> None:
-        """Save a renewed token. If the storage fails (disk full, a Redis outage,
-        a bug in a custom storage), keep the token in memory and use it, rather
-        than lose it: its refresh token may be the only live one."""
-        try:
-            self.token_storage.store(token)
-        except Exception as exc:  # any storage failure is survivable here
-            log.error(
-                "could not save the new token to %r (%s); keeping it in memory and "
-                "saving again on the next call",
-                self.token_storage,
-                getattr(exc, "strerror", None) or type(exc).__name__,
-            )
-            self._unsaved = (token, replaced)
-            self._fresh = None  # the storage still holds the replaced token: not it
-            return
-        self._unsaved = None
-        self._remember(token)
+        return _token(self._run(wanted, budget, early=early))
 
-    def _save_unsaved(self) -> AccessToken | None:
-        """Try again to save a token the storage refused; return it if still unsaved.
-
-        If the storage meanwhile holds something other than what our token
-        replaced, someone else (another process) wrote a newer record: theirs wins.
-        """
-        if self._unsaved is None:
-            return None
-        token, replaced = self._unsaved
+    def _fast(self) -> AccessToken | None:
         try:
             current = self.token_storage.get()
-        except Exception:  # still failing: keep using ours
-            return token
-        if current is not None and current != replaced:
-            log.warning("storage now holds a newer token than the unsaved one; using it")
-            self._unsaved = None
+        except Exception:  # the locked path will report it
             return None
-        self._store(token, replaced)
-        return token if self._unsaved is not None else None
+        return fast_use(self._machine, current, self.effects.clock())
 
-    def _finish(
-        self, action: Action, previous: AccessToken | None
-    ) -> Result[AccessToken, AuthError]:
-        match action:
-            case Use(token=token, renewal_error=None):
-                self._remember(token)
-                return Success(token)
-            case Use(token=token, renewal_error=error):
-                log.warning(
-                    "early token renewal failed; using the still-valid token: %s",
-                    error.message() if error else "",
-                )
-                return Success(token)
-            case StoreAndUse(token=token):
-                self._store(token, previous)
-                return Success(token)
-            case StoreAndFail(token=token, error=error):
-                self._store(token, previous)
-                self._fresh = None
-                return Failure(error)
-            case Fail(error=error):
-                return Failure(error)
-            case _:
-                raise RuntimeError(f"unexpected lifecycle action {type(action).__name__}")
-
-    # -- Result API ---------------------------------------------------------------
+    # -- Result API --------------------------------------------------------------------
 
     def retrieve_token_result(self) -> Result[AccessToken, AuthError]:
         """The current token, renewed first if the lifecycle rules say so."""
-        return self._obtain(forced=False)
+        return _total(lambda: self._obtain(self._budget(), forced=False))
 
     def refresh_token_result(
         self, *, replacing: AccessToken | None = None
     ) -> Result[AccessToken, AuthError]:
-        """A new token now, whatever the stored one's age.
-
-        With ``replacing``: only if the storage still holds that token (it was
-        just rejected by the API); if another thread already replaced it, the
-        replacement is returned instead of renewing again.
-        """
-        return self._obtain(forced=True, replacing=replacing)
+        """A new token now. With ``replacing``: only if the storage still holds it."""
+        return _total(lambda: self._obtain(self._budget(), forced=True, replacing=replacing))
 
     def revoke_token_result(self) -> Result[None, AuthError]:
-        """Revoke every token this object holds at Box, then clear the storage.
+        """Revoke what this object holds at Box, then clear the storage."""
 
-        If Box cannot be reached or refuses, the storage is left as it was, so
-        nothing is lost and the caller may try again. If Box revoked but the
-        storage cannot be cleared, the revoked token is never handed out again
-        and the failure is reported.
-        """
+        def revoke() -> Result[None, AuthError]:
+            budget = self._budget()
+            done = self._run(lambda stored: RevokeWanted(stored, self.effects.clock()), budget)
+            return Failure(done.error) if isinstance(done, Fail) else Success(None)
 
-        def body() -> Result[None, AuthError]:
-            unsaved = self._unsaved[0] if self._unsaved else None
-            secrets = tokens_to_revoke(unsaved, self.token_storage.get())
-            if secrets:
-                creds = self._client_credentials()
-                if not isinstance(creds, Success):
-                    return Failure(creds.failure())
-                client_id, client_secret = creds.unwrap()
-                for secret in secrets:
-                    revoked = self._revoke_one(client_id, client_secret, secret)
-                    if not isinstance(revoked, Success):
-                        return revoked
-                    self._revoked.add(secret)
-            self._fresh = None
-            self._unsaved = None
-            if not isinstance(self._step(Revoked()), Clear):
-                raise RuntimeError("lifecycle machine did not clear on revoke")
-            try:
-                self.token_storage.clear()
-            except Exception as exc:  # reported as a value below
-                why = getattr(exc, "strerror", None) or type(exc).__name__
-                return Failure(
-                    InvalidInput("token_storage", f"revoked at Box, but clearing failed ({why})")
-                )
-            log.debug("token revoked and storage cleared")
-            return Success(None)
-
-        result: Result[None, AuthError] = self._locked(body)
-        return result
-
-    def _revoke_one(
-        self, client_id: str, client_secret: str, secret: str
-    ) -> Result[None, AuthError]:
-        def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
-            return revoke_request(self.base_urls, client_id, client_secret, secret)
-
-        result, _ = call(
-            self.transport,
-            self.effects,
-            self._policy,
-            grant=Grant.REVOKE,
-            build=build,
-            interpret=interpret_empty,
-        )
-        return result
+        return _total(revoke)
 
     def downscope_token_result(
         self, scopes: Iterable[str], *, resource: str | None = None, shared_link: str | None = None
     ) -> Result[AccessToken, AuthError]:
         """Exchange the current token for a narrower one. Nothing is stored."""
-        wanted = validate_downscope(scopes, resource, shared_link)
-        if not isinstance(wanted, Success):
-            return Failure(wanted.failure())
-        parent = self.retrieve_token_result()
-        if not isinstance(parent, Success):
-            return parent
-        subject = parent.unwrap().access_token
 
-        def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
-            return token_exchange_request(self.base_urls, subject, wanted.unwrap())
+        def downscope() -> Result[AccessToken, AuthError]:
+            budget = self._budget()
+            wanted = validate_downscope(scopes, resource, shared_link)
+            if not isinstance(wanted, Success):
+                return Failure(wanted.failure())
+            parent = self._obtain(budget, forced=False)
+            plan: Result[Plan, AuthError] = parent.map(
+                lambda p: ExchangeGrant(self.base_urls, wanted.unwrap(), p.access_token or "")
+            )
+            answer, _ = self._carry(plan, 0.0, budget)
+            if isinstance(answer, GotToken):
+                return Success(as_downscoped(answer.token))
+            failed = answer.error if isinstance(answer, GaveUp) else _internal("downscope")
+            return Failure(failed)
 
-        return self._call(Grant.TOKEN_EXCHANGE, build).map(as_downscoped)
+        return _total(downscope)
 
-    # -- box_sdk_gen's raising API ------------------------------------------------
+    # -- box_sdk_gen's raising API --------------------------------------------------------
 
     def retrieve_token(self, network_session: object = None) -> AccessToken:
         fast = self._fast()  # the common case, without building a Result
@@ -463,18 +491,54 @@ class BaseAuth:
         return f"Bearer {self.retrieve_token().access_token}"
 
 
+def _log(notes: tuple[Note, ...]) -> None:
+    for note in notes:
+        log.log(_LEVELS[note.level], "%s", note.text)
+
+
+def _token(done: Terminal) -> Result[AccessToken, AuthError]:
+    if isinstance(done, Use):
+        return Success(done.token)
+    return Failure(done.error) if isinstance(done, Fail) else Failure(_internal("no token"))
+
+
+def _total(call: Callable[[], Result[Any, AuthError]]) -> Result[Any, AuthError]:
+    """The Result API never raises (an interrupt still propagates, after cleanup)."""
+    try:
+        return call()
+    except Exception as exc:  # a bug here or in a plug-in: still a value
+        log.error("unexpected %s in boxauth; please report it", type(exc).__name__)
+        return Failure(_internal(type(exc).__name__))
+
+
 class SubjectAuth(BaseAuth):
     """JWT and CCG: the same app can act as the Service Account or as a user."""
 
-    config: Any  # a config with ``with_subject`` and ``token_storage``
+    config: Any  # a config with ``settings``, ``with_subject`` and ``token_storage``
 
     def __init__(self, config: Any, **shell: Any) -> None:
         self.config = config
         super().__init__(token_storage=config.token_storage, **shell)
 
+    def _owner(self) -> Owner:
+        subject: Subject = self.config.settings.subject
+        return Owner(self.config.settings.client_id, subject.kind.value, subject.id)
+
+    @property
+    def subject_type(self) -> str:
+        """``enterprise`` or ``user`` (box_sdk_gen's attribute)."""
+        kind: SubjectKind = self.config.settings.subject.kind
+        return kind.value
+
+    @property
+    def subject_id(self) -> str:
+        """The enterprise or user id this object acts as (box_sdk_gen's attribute)."""
+        ident: str = self.config.settings.subject.id
+        return ident
+
     def _with(self, kind: SubjectKind, ident: object, storage: TokenStorage | None) -> Self:
         field = "user_id" if kind is SubjectKind.USER else "enterprise_id"
-        checked = ok_or_raise(id_field(ident, field))
+        checked = unwrap(id_field(ident, field))
         if checked is None:
             raise_error(InvalidInput(field, "is missing"))
         config = self.config.with_subject(Subject(kind, checked), storage)
@@ -493,9 +557,3 @@ class SubjectAuth(BaseAuth):
     ) -> Self:
         """A new auth object acting as the enterprise's Service Account."""
         return self._with(SubjectKind.ENTERPRISE, enterprise_id, token_storage)
-
-
-def _lock_timeout(what: str) -> Failure[TransportFailure]:
-    return Failure(
-        TransportFailure(TransportFailureKind.DEADLINE, f"timed out waiting for {what}", False)
-    )

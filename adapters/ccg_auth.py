@@ -1,14 +1,16 @@
-"""Client Credentials Grant: ``BoxCCGAuth`` (box_sdk_gen's name; protocol notes §1)."""
+"""Client Credentials Grant: ``BoxCCGAuth`` (box_sdk_gen's name).
+
+https://developer.box.com/guides/authentication/client-credentials/
+"""
 
 from __future__ import annotations
 
 from returns.result import Result, Success
 
 from ..errors import AuthError
+from ..grants import CcgGrant, Plan
 from ..lifecycle import AuthKind
-from ..token_requests import Grant, TokenRequest, client_credentials_request
 from .auth import SubjectAuth
-from .calls import Build
 from .configs import CCGConfig
 
 
@@ -18,10 +20,5 @@ class BoxCCGAuth(SubjectAuth):
     kind = AuthKind.CCG
     config: CCGConfig
 
-    def _grant_request(self) -> tuple[Grant, Build]:
-        settings = self.config.settings
-
-        def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
-            return Success(client_credentials_request(self.base_urls, settings))
-
-        return Grant.CLIENT_CREDENTIALS, build
+    def _grant(self) -> Result[Plan, AuthError]:
+        return Success(CcgGrant(self.base_urls, self.config.settings))

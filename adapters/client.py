@@ -1,9 +1,11 @@
 """A small authenticated Box client: enough for the guide's snippets.
 
-It sends ``Authorization: Bearer``. On a 401 that a new token could fix
-(empty body or ``error="invalid_token"``; protocol notes §10) it refreshes
-once and retries once, except for developer and downscoped tokens, which
-cannot be refreshed. A second 401 is reported, not retried again.
+For the whole Box API, use box_sdk_gen's own ``BoxClient`` with our auth
+through ``boxauth.adapters.box_sdk_gen_bridge``. This one sends ``Authorization:
+Bearer`` and follows the core's rule for a 401 (``boxauth.api_calls``): renew
+once, if a new token could help and the rejected one is still stored, and retry
+once. One deadline bounds the whole call: the token, the request, the renewal
+and the retry.
 """
 
 from __future__ import annotations
@@ -11,18 +13,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
 
-from returns.result import Success
+from returns.result import Failure, Result, Success
 
-from ..access_token import AccessToken
-from ..errors import malformed
+from ..api_calls import Accept, Reject, RenewAndRetry, after_answer, api_request, item_path
+from ..errors import AuthError, BoxRefused, malformed
 from ..exceptions import BoxAPIError, BoxMalformedResponseError
-from ..lifecycle import Renewal, renewal_of
-from ..responses import parse_error, refresh_may_help
-from ..urls import BaseUrls, api_url, validate_base_urls
+from ..urls import BaseUrls, validate_base_urls
 from ..wire import HttpResponse
-from .auth import BaseAuth, ok_or_raise, raise_error, unwrap
+from .auth import BaseAuth, _total
+from .raising import unwrap
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ class FoldersManager:
 
     def get_folder_items(self, folder_id: str, *, limit: int = 100, offset: int = 0) -> Items:
         """GET /2.0/folders/{id}/items (one page)."""
-        path = f"folders/{quote(str(folder_id), safe='')}/items"
+        path = f"{item_path('folders', folder_id)}/items"
         data = self._client.request_json("GET", path, params={"limit": limit, "offset": offset})
         raw = data.get("entries")
         if not isinstance(raw, list):
@@ -91,26 +91,55 @@ class BoxClient:
 
     def __init__(self, auth: BaseAuth, *, base_urls: BaseUrls | None = None) -> None:
         self.auth = auth
-        self.base_urls = ok_or_raise(validate_base_urls(base_urls)) if base_urls else auth.base_urls
+        self.base_urls = unwrap(validate_base_urls(base_urls)) if base_urls else auth.base_urls
         self.users = UsersManager(self)
         self.folders = FoldersManager(self)
 
     def __repr__(self) -> str:
         return f"BoxClient(auth={self.auth!r})"
 
-    def _send(
-        self, method: str, url: str, body: bytes | None, headers: dict[str, str], token: AccessToken
-    ) -> HttpResponse:
-        sent = self.auth.transport.send(
-            method,
-            url,
-            headers={**headers, "Authorization": f"Bearer {token.access_token}"},
-            body=body,
-        )
-        if not isinstance(sent, Success):
-            raise_error(sent.failure())
-        resp: HttpResponse = sent.unwrap()
-        return resp
+    def request_result(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Result[HttpResponse, AuthError]:
+        """``{base_url}/2.0/{path}``: the answer, or why not (a 4xx/5xx is a BoxRefused)."""
+        auth = self.auth
+        budget = auth._budget()
+
+        def attempt(
+            token_result: Result[Any, AuthError], retried: bool
+        ) -> Result[HttpResponse, AuthError]:
+            if not isinstance(token_result, Success):
+                return Failure(token_result.failure())
+            token = token_result.unwrap()
+            request = api_request(
+                self.base_urls, method, path, token, params=params, headers=headers, body=body
+            )
+            if not isinstance(request, Success):
+                return Failure(request.failure())
+            sent = auth._send(request.unwrap(), budget)
+            if not isinstance(sent, Success):
+                return sent
+            resp = sent.unwrap()
+            verdict = after_answer(
+                resp, token, auth.kind, retried=retried, now=auth.effects.clock()
+            )
+            match verdict:
+                case Accept():
+                    return Success(resp)
+                case RenewAndRetry(rejected=rejected):
+                    renewed = auth._obtain(budget, forced=True, replacing=rejected)
+                    return attempt(renewed, True)
+                case Reject(error=error):
+                    return Failure(error)
+            return Failure(malformed("no verdict"))
+
+        return _total(lambda: attempt(auth._obtain(budget, forced=False), False))
 
     def request(
         self,
@@ -122,19 +151,10 @@ class BoxClient:
         body: bytes | None = None,
     ) -> HttpResponse:
         """Call ``{base_url}/2.0/{path}``. Raises BoxAPIError on a non-2xx answer."""
-        url = api_url(self.base_urls, path)
-        if params:
-            url = f"{url}?{urlencode(params)}"
-        extra = {"Accept": "application/json", **(headers or {})}
-        token = self.auth.retrieve_token()
-        resp = self._send(method, url, body, extra, token)
-        if refresh_may_help(resp) and renewal_of(self.auth.kind, token) is not Renewal.NONE:
-            # Renew only if no other thread already replaced the rejected token.
-            fresh = unwrap(self.auth.refresh_token_result(replacing=token))
-            resp = self._send(method, url, body, extra, fresh)
-        if not 200 <= resp.status < 300:
-            raise BoxAPIError(parse_error(resp, self.auth.effects.clock()))
-        return resp
+        result = self.request_result(method, path, params=params, headers=headers, body=body)
+        if isinstance(result, Failure) and _is_api_refusal(result.failure()):
+            raise BoxAPIError(result.failure()) from None
+        return unwrap(result)
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         resp = self.request(method, path, **kwargs)
@@ -147,3 +167,7 @@ class BoxClient:
                 malformed("API answer is not a JSON object", resp.status)
             )
         return data
+
+
+def _is_api_refusal(error: AuthError) -> bool:
+    return isinstance(error, BoxRefused) and error.status >= 400

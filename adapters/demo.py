@@ -31,7 +31,6 @@ from ..access_token import AccessToken
 from ..exceptions import BoxAPIError, BoxAuthError, BoxReauthRequiredError
 from ..urls import BaseUrls
 from .auth import BaseAuth
-from .calls import Effects
 from .ccg_auth import BoxCCGAuth
 from .cli import iso
 from .client import BoxClient
@@ -40,6 +39,7 @@ from .developer_token_auth import BoxDeveloperTokenAuth
 from .jwt_auth import BoxJWTAuth
 from .oauth import BoxOAuth, GetAuthorizeUrlOptions
 from .storage import FileTokenStorage
+from .system import Effects
 
 REDACTED = "<redacted>"
 _SECRET_PARAMS = frozenset({"code", "state"})

@@ -14,8 +14,9 @@ from returns.result import Failure, Result, Success
 from ..access_token import AccessToken, check_token
 from ..errors import AuthError, InvalidInput
 from ..lifecycle import AuthKind
-from .auth import BaseAuth, ok_or_raise
+from .auth import BaseAuth
 from .configs import DeveloperTokenConfig
+from .raising import unwrap
 from .storage import InMemoryTokenStorage
 
 
@@ -35,11 +36,17 @@ class BoxDeveloperTokenAuth(BaseAuth):
             # A token pasted from a file or terminal often ends in a newline;
             # outer whitespace is never part of a token, anything else is checked.
             token = AccessToken(access_token=token.strip())
-        record = ok_or_raise(check_token(token, "token"))
+        record = unwrap(check_token(token, "token"))
         self.config = config
+        self._token = record
         storage = InMemoryTokenStorage()
         storage.store(record)
         super().__init__(token_storage=storage, **shell)
+
+    @property
+    def token(self) -> str | None:
+        """The token this object was given (box_sdk_gen's attribute)."""
+        return self._token.access_token
 
     def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
         settings = self.config.settings if self.config is not None else None

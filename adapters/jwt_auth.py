@@ -9,35 +9,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from returns.result import Result
+from returns.result import Result, Success
 
 from ..errors import AuthError
-from ..jwt import make_assertion
+from ..grants import JwtGrant, Plan
 from ..lifecycle import AuthKind
-from ..token_requests import Grant, TokenRequest, jwt_request
 from .auth import SubjectAuth
-from .calls import Build
 from .configs import JWTConfig
 
 
 class BoxJWTAuth(SubjectAuth):
-    """Tokens for a Service Account or a user, by signed JWT assertion (§3)."""
+    """Tokens for a Service Account or a user, by signed JWT assertion.
+
+    https://developer.box.com/guides/authentication/jwt/without-sdk/
+    """
 
     kind = AuthKind.JWT
     config: JWTConfig
 
     def __init__(self, config: JWTConfig, **shell: Any) -> None:
         super().__init__(config, **shell)
-        self._sign = config.signer()
+        self._signer = config.signer()
 
-    def _grant_request(self) -> tuple[Grant, Build]:
-        settings = self.config.settings
+    def _grant(self) -> Result[Plan, AuthError]:
+        return Success(JwtGrant(self.base_urls, self.config.settings))
 
-        def build(now: float, skew: float) -> Result[TokenRequest, AuthError]:
-            jti = self.effects.new_jti()
-            assertion = make_assertion(settings, self._sign, now=now, jti=jti, skew=skew)
-            return assertion.map(
-                lambda a: jwt_request(self.base_urls, settings.client_id, settings.client_secret, a)
-            )
-
-        return Grant.JWT, build
+    def _sign(self, message: bytes) -> object:
+        return self._signer(message)

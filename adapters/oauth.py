@@ -9,6 +9,7 @@ user.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,11 +27,12 @@ from ..authorize import (
     state_matches,
 )
 from ..errors import AuthError, InvalidInput
-from ..lifecycle import AuthKind
-from ..token_requests import Grant, TokenRequest, authorization_code_request, refresh_request
-from .auth import BaseAuth, unwrap
-from .calls import Build
+from ..grants import CodeGrant, Plan, RefreshGrant
+from ..identity import Owner
+from ..lifecycle import AuthKind, SignInWanted
+from .auth import BaseAuth, _token, _total
 from .configs import OAuthConfig
+from .raising import unwrap
 
 # Authorize requests whose redirect has not come back yet, newest last.
 MAX_PENDING = 64
@@ -64,6 +66,8 @@ class BoxOAuth(BaseAuth):
         self.config = config
         super().__init__(token_storage=config.token_storage, **shell)
         self._pending: OrderedDict[str, str | None] = OrderedDict()
+        # Its own lock: a state lookup must never wait behind a renewal.
+        self._states_lock = threading.Lock()
 
     # -- authorize ---------------------------------------------------------------
 
@@ -81,7 +85,7 @@ class BoxOAuth(BaseAuth):
         )
         url = authorize_url(self.base_urls, request)
         if isinstance(url, Success):
-            with self._lock:
+            with self._states_lock:
                 self._pending[state] = opts.redirect_uri
                 while len(self._pending) > MAX_PENDING:
                     self._pending.popitem(last=False)
@@ -96,24 +100,17 @@ class BoxOAuth(BaseAuth):
     # -- code exchange -------------------------------------------------------------
 
     def _exchange(self, code: str, redirect_uri: str | None) -> Result[AccessToken, AuthError]:
-        settings = self.config.settings
-
-        def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
-            return authorization_code_request(self.base_urls, settings, code, redirect_uri)
-
-        def body() -> Result[AccessToken, AuthError]:
-            result = self._call(Grant.AUTHORIZATION_CODE, build)
-            if isinstance(result, Success):
-                self._store(result.unwrap(), None)
-            return result
-
-        result: Result[AccessToken, AuthError] = self._locked(body)
-        return result
+        """Exchange the code under the locks; a failed save is reported (the tokens are kept)."""
+        plan = CodeGrant(self.base_urls, self.config.settings, redirect_uri, code)
+        done = self._run(
+            lambda stored: SignInWanted(stored, self.effects.clock()), self._budget(), code=plan
+        )
+        return _token(done)
 
     def get_tokens_authorization_code_grant_result(
         self, authorization_code: str
     ) -> Result[AccessToken, AuthError]:
-        return self._exchange(authorization_code, None)
+        return _total(lambda: self._exchange(authorization_code, None))
 
     def get_tokens_authorization_code_grant(
         self, authorization_code: str, network_session: object = None
@@ -134,7 +131,7 @@ class BoxOAuth(BaseAuth):
         if not isinstance(parsed, Success):
             return Failure(parsed.failure())
         received = parsed.unwrap().state
-        with self._lock:
+        with self._states_lock:
             expected = next((s for s in self._pending if state_matches(s, received)), None)
             if expected is not None:
                 redirect_uri = self._pending.pop(expected)
@@ -157,11 +154,10 @@ class BoxOAuth(BaseAuth):
 
     # -- renewal -----------------------------------------------------------------
 
-    def _refresh_request(self, token: AccessToken) -> Build:
-        settings = self.config.settings
-        refresh_token = token.refresh_token
+    def _owner(self) -> Owner:
+        # The user is not known until someone asks Box (users/me); None matches
+        # any user of this app (boxauth.identity).
+        return Owner(self.config.settings.client_id, "oauth_user", None)
 
-        def build(_now: float, _skew: float) -> Result[TokenRequest, AuthError]:
-            return refresh_request(self.base_urls, settings, refresh_token)
-
-        return build
+    def _refresh(self, refresh_token: str) -> Result[Plan, AuthError]:
+        return Success(RefreshGrant(self.base_urls, self.config.settings, refresh_token))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 _system_random = secrets.SystemRandom()
 
@@ -39,3 +41,15 @@ def new_state() -> str:
 def jitter() -> float:
     """Uniform in [0, 1), for full-jitter backoff; not guessable by a peer."""
     return _system_random.random()
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    """The outside world, injectable for tests: clocks, sleep and randomness."""
+
+    clock: Callable[[], float] = now
+    monotonic: Callable[[], float] = monotonic
+    sleep: Callable[[float], None] = sleep
+    jitter: Callable[[], float] = jitter
+    new_jti: Callable[[], str] = new_jti
+    new_state: Callable[[], str] = new_state

@@ -49,7 +49,7 @@ from ..exceptions import BoxConfigError
 from ..redaction import REDACTED
 from ..responses import MAX_BODY
 from ..urls import check_secure_url
-from ..wire import HttpResponse
+from ..wire import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
     import urllib3
@@ -286,6 +286,18 @@ class Urllib3Transport:
             return _failure(TransportFailureKind.CONNECT, exc, host, False)
 
     def send(
+        self, request: HttpRequest, *, timeout: float
+    ) -> Result[HttpResponse, TransportFailure]:
+        """One request, one answer within ``timeout`` seconds (boxauth.wire.Transport)."""
+        return self._send(
+            request.method,
+            request.url,
+            headers=dict(request.headers),
+            body=request.body,
+            remaining=timeout,
+        )
+
+    def _send(
         self,
         method: str,
         url: str,

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .access_token import AccessToken, RestrictedTo
-    from .adapters.calls import Effects
     from .adapters.ccg_auth import BoxCCGAuth
     from .adapters.client import BoxClient, Item, Items, User
     from .adapters.configs import CCGConfig, DeveloperTokenConfig, JWTConfig, OAuthConfig
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
         InMemoryTokenStorage,
         TokenStorage,
     )
+    from .adapters.system import Effects
     from .adapters.transport import TransportSettings, Urllib3Transport
     from .config import Algorithm
     from .config import Algorithm as JwtAlgorithm
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "AccessToken": ".access_token",
     "RestrictedTo": ".access_token",
-    "Effects": ".adapters.calls",
+    "Effects": ".adapters.system",
     "BoxCCGAuth": ".adapters.ccg_auth",
     "BoxClient": ".adapters.client",
     "Item": ".adapters.client",

@@ -1,47 +1,89 @@
-"""When to use the stored token, fetch a new one, refresh, or give up.
+"""Every decision about an auth object's token, as two literal tables.
 
 Theory of operation
 -------------------
-The shell (an auth object in ``boxauth.adapters``) owns the storage, the clock,
-the lock and the network. This module owns every *decision*, as two literal
-tables, in the manner of h11's ``_state.py``:
+An auth object (``boxauth.adapters.auth``) owns the storage, the clock, the
+locks and the network. This module owns every *decision*, in the manner of
+h11's ``_state.py``. The auth object runs one short loop per public call:
 
-1. ``ACTIONS[(renewal, freshness)]``: given what the storage holds *now*, what
-   to do. ``freshness`` comes from the clock and the refresh margin;
-   ``renewal`` is how this kind of auth can get a replacement:
-   a new grant (JWT, CCG), the stored refresh token (OAuth), or not at all
-   (developer tokens, downscoped tokens, OAuth with no refresh token).
+    take the locks; read the storage; feed an event; carry out the action;
+    feed back its outcome as the next event; ... until the action is terminal
+    (``Use``, ``Fail`` or ``Done``).
 
-2. ``TRANSITIONS[phase][event]``: the shell's loop. It feeds ``Wanted`` (a
-   token is needed), and when that starts a renewal, exactly one of
-   ``Succeeded`` / ``Failed`` carrying the renewal's ticket. ``Revoked`` may
-   come at any time. An event that is illegal in the current phase (a second
-   ``Wanted`` mid-renewal, a result with a stale ticket) is refused and the
-   machine is left unchanged, so an old renewal's answer can never overwrite a
-   newer token.
+Everything the auth object remembers between calls lives in one immutable
+``Machine`` value, swapped whole: the phase, the renewal ticket, a renewed
+token the storage failed to save, the credentials revoked at Box that the
+storage failed to forget, the clock skew Box taught us, and the lock-free
+fast path (``fresh``). Nothing else carries state, so nothing else decides.
 
-Rules (Box: protocol notes §5; ours where Box is silent):
-- A token is renewed ``margin`` seconds before it expires (default 60 s,
-  JAVALEG's figure), but never earlier than half-way through its life, so a
-  short-lived token does not trigger a renewal on every call.
-- A token is *never* handed out at or after ``expires_at``.
-- A token with unknown expiry (built by the user, e.g. the guide's
-  ``AccessToken(accessToken=..., refreshToken=...)``) is used as is; the API's
-  401 is then the signal, and the client refreshes once.
+Two tables:
+
+1. ``ACTIONS[(renewal, freshness)]``: what to do for "a token is wanted",
+   given what the storage holds now. ``freshness`` comes from the clock and
+   the refresh margin; ``renewal`` is how this kind of auth gets a
+   replacement: a new grant (JWT, CCG), the stored refresh token (OAuth), or
+   not at all (developer and downscoped tokens, OAuth with no refresh token).
+
+2. ``TRANSITIONS[(phase, event)]``: rows ``(guard, next phase, do)``, tried in
+   order; the first row whose guard holds is taken. Guards (``Guard``) and
+   what each ``Do`` builds are small named functions below the table. A pair
+   with no row is illegal (h11's rule): ``step`` refuses it and leaves the
+   machine unchanged. So does a renewal result whose ticket is not the
+   current one, so an old renewal's answer can never overwrite a newer token.
+
+Rules (Box's where Box has one; ours, defensive, where Box is silent):
+- A token is renewed ``margin`` seconds before it expires (default 60 s), but
+  never earlier than half-way through its life. A token is *never* handed out
+  at or after its expiry. A token with no recorded expiry (built by the user)
+  is used until the API answers 401.
+- A token is used only by the identity that owns it (``boxauth.identity``);
+  another identity's token reads as no token, and replacing it logs a warning.
 - If an early renewal fails while the old token is still valid, the old token
-  is used (the failure is reported to the shell for logging); a renewal the
-  caller forced (``refresh_token()``) reports the failure instead.
+  is used and the failure becomes a warning; a renewal the caller forced
+  (``refresh_token()``) reports the failure. A forced renewal for a token that
+  someone already replaced is no longer forced: the replacement is used.
+- A renewed token is handed out only after the storage took it, or, if the
+  storage refused it, kept in memory as ``unsaved``, used, and saved again on
+  the next call. If by then the storage holds something other than what the
+  unsaved token replaced, another process wrote a newer record: theirs wins.
+  A sign-in (code exchange) whose save failed is reported as failed, and its
+  tokens are still kept and saved again.
+- Box may answer a refresh with a usable refresh token and an unusable rest
+  (``Salvaged``): the old refresh token is spent, so the new one is stored
+  (without an access token) and the answer is reported as malformed.
+- Revoking revokes every refresh token held, and each access token while it
+  is unexpired (Box revokes a pair from either half, https://developer.box.com/
+  guides/authentication/tokens/revoke/; that the other half dies too is
+  UNCONFIRMED, so we send both). Credentials revoked at Box are never handed
+  out again, even if the storage fails to forget them.
+- Whatever ends a call (an exception, Ctrl-C, a gevent timeout), the auth
+  object feeds ``Abandoned``: the machine returns to idle, a token that was
+  being saved is kept as unsaved, and the renewal's answer, if it ever comes,
+  is refused (stale ticket).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from .access_token import MAX_TIME, AccessToken
-from .errors import AuthError, InvalidInput, ReauthRequired, is_real_number, malformed
+from .access_token import MAX_TIME, AccessToken, check_token
+from .errors import (
+    AuthError,
+    BoxRefused,
+    InvalidInput,
+    ReauthRequired,
+    StorageFailure,
+    StorageFailureKind,
+    is_real_number,
+    malformed,
+)
+from .identity import Owner, owns
+from .redaction import Redacted, secret_field
 
 DEFAULT_MARGIN = 60.0
 
@@ -86,13 +128,16 @@ class Act(enum.Enum):
         return f"Act.{self.name}"
 
 
+# Table 1: what "a token is wanted" means, by how a replacement can be had
+# and how fresh the stored token is.
 ACTIONS: dict[tuple[Renewal, Freshness], Act] = {
     (Renewal.GRANT, Freshness.ABSENT): Act.FETCH,
     (Renewal.GRANT, Freshness.FRESH): Act.USE,
     (Renewal.GRANT, Freshness.STALE): Act.FETCH,
     (Renewal.GRANT, Freshness.EXPIRED): Act.FETCH,
     (Renewal.GRANT, Freshness.UNKNOWN): Act.USE,
-    # A stored refresh token with no access token (restored by the user): refresh.
+    # A stored refresh token with no access token (restored by the user, or
+    # salvaged from a malformed answer): refresh.
     (Renewal.REFRESH_TOKEN, Freshness.ABSENT): Act.REFRESH,
     (Renewal.REFRESH_TOKEN, Freshness.FRESH): Act.USE,
     (Renewal.REFRESH_TOKEN, Freshness.STALE): Act.REFRESH,
@@ -166,9 +211,8 @@ def decide(kind: AuthKind, token: AccessToken | None, now: float, margin: float)
 def fresh_until(kind: AuthKind, token: AccessToken | None, margin: float) -> float | None:
     """Until when (exclusive) ``decide`` keeps answering USE for this token.
 
-    Lets a shell skip its locks while the answer cannot change: for every
-    ``now < fresh_until(...)``, ``decide(kind, token, now, margin) is Act.USE``.
-    None means "ask ``decide`` every time" (no token, or no expiry recorded).
+    For every ``now < fresh_until(...)``, ``decide(kind, token, now, margin) is
+    Act.USE``. None means "ask ``decide`` every time" (no token, or no expiry).
     """
     if token is None or not token.access_token or token.expires_at is None:
         return None
@@ -177,20 +221,21 @@ def fresh_until(kind: AuthKind, token: AccessToken | None, margin: float) -> flo
     return renew_at(token, margin)
 
 
-def tokens_to_revoke(*held: AccessToken | None) -> tuple[str, ...]:
-    """Every distinct credential to revoke, in order (protocol notes §6).
+def tokens_to_revoke(now: float, *held: AccessToken | None) -> tuple[str, ...]:
+    """Every credential to revoke at Box, refresh tokens first, without repeats.
 
-    Box revokes a pair from either half, so one per record: its access token,
-    else its refresh token. The shell passes every record it holds (the stored
-    one and one the storage failed to save), so no live pair survives a revoke.
+    The refresh token is the long-lived credential, so it always goes; an
+    access token goes too while it is unexpired (after expiry it is dead
+    anyway, and revoking only it could leave its refresh token live).
     """
     out: list[str] = []
     for token in held:
-        if token is None:
-            continue
-        secret = token.access_token or token.refresh_token
-        if secret and secret not in out:
-            out.append(secret)
+        if token is not None and token.refresh_token and token.refresh_token not in out:
+            out.append(token.refresh_token)
+    for token in held:
+        access = token.access_token if token is not None else None
+        if access and usable(token, now) and access not in out:
+            out.append(access)
     return tuple(out)
 
 
@@ -203,26 +248,123 @@ def check_margin(margin: object) -> Result[float, InvalidInput]:
 
 
 # ---------------------------------------------------------------------------
-# The event machine the shell drives.
+# The machine.
 
 
 class Phase(enum.Enum):
     IDLE = "idle"
-    RENEWING = "renewing"
+    RENEWING = "renewing"  # a grant, refresh or code exchange is in flight
+    STORING = "storing"  # a token is being saved
+    REVOKING = "revoking"  # credentials are being revoked at Box, one by one
+    CLEARING = "clearing"  # the storage is being cleared after a revoke
 
     def __repr__(self) -> str:
         return f"Phase.{self.name}"
 
 
+class Purpose(enum.Enum):
+    """What the public call in progress is for."""
+
+    RETRIEVE = "retrieve"
+    SIGN_IN = "sign_in"
+    REVOKE = "revoke"
+
+    def __repr__(self) -> str:
+        return f"Purpose.{self.name}"
+
+
+class Level(enum.Enum):
+    DEBUG = "debug"
+    WARNING = "warning"
+    ERROR = "error"
+
+    def __repr__(self) -> str:
+        return f"Level.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something the auth object should log. Never holds a secret."""
+
+    level: Level
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsaved:
+    """A renewed token the storage refused, and what the storage held before it."""
+
+    token: AccessToken
+    replaced: AccessToken | None
+
+
+@dataclass(frozen=True, slots=True)
+class Fresh:
+    """The lock-free fast path: ``token`` may be handed out until ``until`` (exclusive)."""
+
+    token: AccessToken
+    until: float
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Machine(Redacted):
+    """Everything an auth object remembers between calls. Swapped whole, never edited."""
+
+    kind: AuthKind
+    margin: float = DEFAULT_MARGIN
+    owner: Owner | None = None
+    phase: Phase = Phase.IDLE
+    ticket: int = 0
+    purpose: Purpose = Purpose.RETRIEVE
+    # The renewal in flight was forced by the caller (refresh_token()).
+    forced: bool = False
+    # What the storage held when the call began: as read, and if this identity
+    # may use it. ``stored_raw`` is what an unsaved token replaced.
+    stored_raw: AccessToken | None = None
+    previous: AccessToken | None = None
+    # STORING: the token being saved, and the error to report once it is saved.
+    pending: AccessToken | None = None
+    failing: AuthError | None = None
+    # REVOKING: credentials still to revoke in this call, and those done.
+    to_revoke: tuple[str, ...] = secret_field(default=())
+    revoked_now: tuple[str, ...] = secret_field(default=())
+    unsaved: Unsaved | None = None
+    # Revoked at Box, but maybe still in the storage: never handed out again.
+    revoked: frozenset[str] = secret_field(default=frozenset())
+    # Box's clock minus ours, learned from a JWT 'exp' error (JWT only).
+    skew: float = 0.0
+    fresh: Fresh | None = None
+
+
+# -- events: what the auth object feeds in ------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class Wanted:
-    token: AccessToken | None  # what the storage holds right now
+    """A token is wanted. ``stored`` is what the storage returned (or why it could not)."""
+
+    stored: Result[AccessToken | None, AuthError]
     now: float
     forced: bool = False
     # With ``forced``: renew only if the storage still holds this token. A
     # caller that saw it rejected (an API 401) must not renew a token another
-    # thread already replaced (PYLEG's rule; protocol notes §5).
+    # thread already replaced (the legacy SDK's rule, box-python-sdk
+    # boxsdk/auth/oauth2.py refresh()).
     replacing: AccessToken | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignInWanted:
+    """An authorization code is to be exchanged (the auth object holds the code)."""
+
+    stored: Result[AccessToken | None, AuthError]
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeWanted:
+    stored: Result[AccessToken | None, AuthError]
+    now: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,58 +372,141 @@ class Succeeded:
     ticket: int
     token: AccessToken
     now: float
+    skew: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Salvaged:
+    """A 200 whose only usable part is a refresh token (``token`` holds just that)."""
+
+    ticket: int
+    token: AccessToken
+    error: AuthError
+    skew: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Failed:
     ticket: int
     error: AuthError
-    previous: AccessToken | None  # what the storage held when renewal started
     now: float
+    skew: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Revoked:
+class Stored:
     pass
 
 
-Event = Wanted | Succeeded | Failed | Revoked
+@dataclass(frozen=True, slots=True)
+class StoreFailed:
+    error: AuthError
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeDone:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeFailed:
+    error: AuthError
+
+
+@dataclass(frozen=True, slots=True)
+class Cleared:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ClearFailed:
+    error: AuthError
+
+
+@dataclass(frozen=True, slots=True)
+class Abandoned:
+    """The call ended by an exception while the machine was not idle."""
+
+
+Event = (
+    Wanted
+    | SignInWanted
+    | RevokeWanted
+    | Succeeded
+    | Salvaged
+    | Failed
+    | Stored
+    | StoreFailed
+    | RevokeDone
+    | RevokeFailed
+    | Cleared
+    | ClearFailed
+    | Abandoned
+)
+
+# -- actions: what the auth object carries out ----------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Use:
-    token: AccessToken
-    # Set when an early renewal failed and the still-valid old token is used.
-    renewal_error: AuthError | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Fetch:
-    ticket: int
-
-
-@dataclass(frozen=True, slots=True)
-class Refresh:
-    ticket: int
-    token: AccessToken  # holds the refresh token to spend
-
-
-@dataclass(frozen=True, slots=True)
-class StoreAndUse:
-    token: AccessToken
-
-
-@dataclass(frozen=True, slots=True)
-class StoreAndFail:
-    """Keep ``token`` (its refresh token is live) but report ``error``."""
+    """Terminal: hand out ``token``."""
 
     token: AccessToken
-    error: AuthError
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Fail:
+    """Terminal: report ``error``."""
+
     error: AuthError
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """Terminal: the revoke finished."""
+
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """Get a new token by this auth's grant (JWT, CCG); answer with the ticket."""
+
+    ticket: int
+    skew: float = 0.0
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Refresh(Redacted):
+    """Spend ``refresh_token`` for a new pair; answer with the ticket."""
+
+    ticket: int
+    refresh_token: str = secret_field()
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeCode:
+    """Exchange the authorization code the auth object holds; answer with the ticket."""
+
+    ticket: int
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    token: AccessToken
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class RevokeAt(Redacted):
+    """Revoke one credential at Box; answer RevokeDone or RevokeFailed."""
+
+    credential: str = secret_field()
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,25 +514,259 @@ class Clear:
     pass
 
 
-Action = Use | Fetch | Refresh | StoreAndUse | StoreAndFail | Fail | Clear
-
-
-@dataclass(frozen=True, slots=True)
-class Machine:
-    kind: AuthKind
-    margin: float = DEFAULT_MARGIN
-    phase: Phase = Phase.IDLE
-    ticket: int = 0
-    # The renewal in flight was asked for by the caller (refresh_token()).
-    forced: bool = False
+Action = Use | Fail | Done | Fetch | Refresh | ExchangeCode | Store | RevokeAt | Clear
 
 
 @dataclass(frozen=True, slots=True)
 class IllegalEvent:
-    """The shell fed an event the current phase does not accept (a shell bug)."""
+    """The auth object fed an event the current phase does not accept (its bug)."""
 
     phase: Phase
     event: str
+
+
+# -- the table ----------------------------------------------------------------------
+
+
+class Guard(enum.Enum):
+    """The conditions rows name; each is one small function in ``GUARDS``."""
+
+    ALWAYS = "always"
+    READ_FAILED = "the storage could not be read"
+    UNSAVED_IS_NEWEST = "an unsaved token exists and the storage still holds what it replaced"
+    ACT_USE = "ACTIONS (or FORCED) says use"
+    FOREIGN_SIGN_IN = "the storage holds another identity's refresh token (a live sign-in)"
+    ACT_FETCH = "ACTIONS (or FORCED) says fetch"
+    ACT_REFRESH = "ACTIONS (or FORCED) says refresh"
+    STORAGE_NOT_OURS = "the storage holds another identity's token"
+    NOTHING_TO_REVOKE = "no credential of this identity is held"
+    ARRIVED_USABLE = "the new token is usable now"
+    ARRIVED_DEAD_WITH_REFRESH = "the new token expired on arrival but carries a refresh token"
+    OLD_TOKEN_USABLE = "the renewal was not forced and the old token is still usable"  # noqa: S105  # nosec B105
+    REPORT_AFTER_STORE = "an error is to be reported once the token is saved"
+    SIGNING_IN = "the call is a sign-in"
+    MORE_TO_REVOKE = "credentials are left to revoke"
+    PAIR_ALREADY_REVOKED = "a refresh token was revoked in this call, and Box refused the rest"
+
+    def __repr__(self) -> str:
+        return f"Guard.{self.name}"
+
+
+class Do(enum.Enum):
+    """What a row does; each is one small function in ``BUILD``."""
+
+    FAIL_READ = "fail: the storage could not be read"
+    STORE_UNSAVED = "save the unsaved token again"
+    USE = "use the stored token"
+    FAIL_FOREIGN = "fail: never overwrite another identity's sign-in"
+    FETCH = "start a grant"
+    REFRESH = "start a refresh"
+    REAUTH = "fail: re-authentication required"
+    EXCHANGE = "start the code exchange"
+    LEAVE_FOREIGN = "done: another identity's stored token is left alone"
+    CLEAR = "clear the storage"
+    REVOKE_NEXT = "revoke the next credential"
+    STORE_NEW = "save the new token"
+    STORE_THEN_FAIL = "save the new token, then report the error"
+    FAIL_DEAD_ON_ARRIVAL = "fail: the new token was expired on arrival"
+    USE_OLD = "use the old token and warn about the failed renewal"
+    FAIL = "fail with the event's error"
+    USE_SAVED = "use the token just saved"
+    FAIL_AFTER_STORE = "report the error kept for after the save"
+    FAIL_SAVE = "fail: the sign-in's tokens could not be saved (kept in memory)"
+    USE_UNSAVED = "use the token the storage refused, and keep it to save again"
+    CLEAR_AFTER_PAIR = "clear the storage: Box refused only what the pair's revoke killed"
+    DONE = "the revoke is done"
+    FAIL_CLEAR = "fail: revoked at Box, but the storage could not be cleared"
+    ABANDON = "back to idle; a token being saved is kept as unsaved"
+
+    def __repr__(self) -> str:
+        return f"Do.{self.name}"
+
+
+Row = tuple[Guard, Phase, Do]
+IDLE, RENEWING, STORING = Phase.IDLE, Phase.RENEWING, Phase.STORING
+REVOKING, CLEARING = Phase.REVOKING, Phase.CLEARING
+_ABANDON: tuple[Row, ...] = ((Guard.ALWAYS, IDLE, Do.ABANDON),)
+
+# Table 2: (phase, event) -> rows (guard, next phase, do), tried in order.
+TRANSITIONS: dict[tuple[Phase, type], tuple[Row, ...]] = {
+    (IDLE, Wanted): (
+        (Guard.READ_FAILED, IDLE, Do.FAIL_READ),
+        (Guard.UNSAVED_IS_NEWEST, STORING, Do.STORE_UNSAVED),
+        (Guard.ACT_USE, IDLE, Do.USE),
+        (Guard.FOREIGN_SIGN_IN, IDLE, Do.FAIL_FOREIGN),
+        (Guard.ACT_FETCH, RENEWING, Do.FETCH),
+        (Guard.ACT_REFRESH, RENEWING, Do.REFRESH),
+        (Guard.ALWAYS, IDLE, Do.REAUTH),
+    ),
+    (IDLE, SignInWanted): (
+        (Guard.READ_FAILED, IDLE, Do.FAIL_READ),
+        (Guard.ALWAYS, RENEWING, Do.EXCHANGE),
+    ),
+    (IDLE, RevokeWanted): (
+        (Guard.READ_FAILED, IDLE, Do.FAIL_READ),
+        (Guard.STORAGE_NOT_OURS, IDLE, Do.LEAVE_FOREIGN),
+        (Guard.NOTHING_TO_REVOKE, CLEARING, Do.CLEAR),
+        (Guard.ALWAYS, REVOKING, Do.REVOKE_NEXT),
+    ),
+    (RENEWING, Succeeded): (
+        (Guard.ARRIVED_USABLE, STORING, Do.STORE_NEW),
+        (Guard.ARRIVED_DEAD_WITH_REFRESH, STORING, Do.STORE_THEN_FAIL),
+        (Guard.ALWAYS, IDLE, Do.FAIL_DEAD_ON_ARRIVAL),
+    ),
+    (RENEWING, Salvaged): ((Guard.ALWAYS, STORING, Do.STORE_THEN_FAIL),),
+    (RENEWING, Failed): (
+        (Guard.OLD_TOKEN_USABLE, IDLE, Do.USE_OLD),
+        (Guard.ALWAYS, IDLE, Do.FAIL),
+    ),
+    (STORING, Stored): (
+        (Guard.REPORT_AFTER_STORE, IDLE, Do.FAIL_AFTER_STORE),
+        (Guard.ALWAYS, IDLE, Do.USE_SAVED),
+    ),
+    (STORING, StoreFailed): (
+        (Guard.REPORT_AFTER_STORE, IDLE, Do.FAIL_AFTER_STORE),
+        (Guard.SIGNING_IN, IDLE, Do.FAIL_SAVE),
+        (Guard.ALWAYS, IDLE, Do.USE_UNSAVED),
+    ),
+    (REVOKING, RevokeDone): (
+        (Guard.MORE_TO_REVOKE, REVOKING, Do.REVOKE_NEXT),
+        (Guard.ALWAYS, CLEARING, Do.CLEAR),
+    ),
+    (REVOKING, RevokeFailed): (
+        (Guard.PAIR_ALREADY_REVOKED, CLEARING, Do.CLEAR_AFTER_PAIR),
+        (Guard.ALWAYS, IDLE, Do.FAIL),
+    ),
+    (CLEARING, Cleared): ((Guard.ALWAYS, IDLE, Do.DONE),),
+    (CLEARING, ClearFailed): ((Guard.ALWAYS, IDLE, Do.FAIL_CLEAR),),
+    (RENEWING, Abandoned): _ABANDON,
+    (STORING, Abandoned): _ABANDON,
+    (REVOKING, Abandoned): _ABANDON,
+    (CLEARING, Abandoned): _ABANDON,
+}
+
+
+def step(m: Machine, event: Event) -> Result[tuple[Machine, Action], IllegalEvent]:
+    """Apply one event: the first row of ``TRANSITIONS`` whose guard holds.
+
+    Illegal pairs and stale tickets leave ``m`` unchanged (a Failure), and so
+    does a row whose builder broke its promised next phase (a bug here).
+    """
+    rows = TRANSITIONS.get((m.phase, type(event)))
+    if rows is None:
+        return Failure(IllegalEvent(m.phase, type(event).__name__))
+    if isinstance(event, Succeeded | Salvaged | Failed) and event.ticket != m.ticket:
+        return Failure(IllegalEvent(m.phase, f"{type(event).__name__} with a stale ticket"))
+    for guard, phase, do in rows:
+        if GUARDS[guard](m, event):
+            machine, action = BUILD[do](m, event)
+            if machine.phase is not phase:
+                return Failure(IllegalEvent(m.phase, f"{do.name} broke its row"))
+            return Success((machine, action))
+    return Failure(IllegalEvent(m.phase, f"no row for {type(event).__name__}"))
+
+
+# -- guards --------------------------------------------------------------------------
+# Each takes the machine and the event (typed Any: the table pairs them).
+
+
+def _mine(m: Machine, token: object) -> tuple[AccessToken | None, tuple[Note, ...]]:
+    """``token`` if this identity may use it, else None (with a note saying why)."""
+    if token is None:
+        return None, ()
+    checked = check_token(token, "stored token")
+    if not isinstance(checked, Success):
+        return None, (_warn("ignoring a malformed token from the storage"),)
+    record = checked.unwrap()
+    if not owns(m.owner, record.owner):
+        return None, (_warn("the storage holds another identity's token; not using it"),)
+    if record.access_token in m.revoked or record.refresh_token in m.revoked:
+        return None, ()
+    return record, ()
+
+
+def _raw(e: Any) -> AccessToken | None:
+    """What the storage returned, if reading it worked and returned a token."""
+    stored = e.stored.value_or(None)
+    return stored if isinstance(stored, AccessToken) else None
+
+
+def _stored(m: Machine, e: Any) -> AccessToken | None:
+    return _mine(m, e.stored.value_or(None))[0]
+
+
+def _foreign(m: Machine, token: AccessToken | None) -> bool:
+    return token is not None and not owns(m.owner, token.owner)
+
+
+def _superseded(m: Machine, e: Wanted) -> bool:
+    """The token the caller saw rejected is no longer the stored one."""
+    if e.replacing is None:
+        return False
+    current = _stored(m, e)
+    rejected = getattr(e.replacing, "access_token", None)  # a caller may pass anything
+    return current is None or current.access_token != rejected
+
+
+def _forced(m: Machine, e: Wanted) -> bool:
+    return e.forced and not _superseded(m, e)
+
+
+def wanted_act(m: Machine, e: Wanted) -> Act:
+    """ACTIONS for this identity's stored token, or FORCED for a forced renewal."""
+    token = _stored(m, e)
+    if _forced(m, e):
+        return FORCED[renewal_of(m.kind, token)]
+    return decide(m.kind, token, e.now, m.margin)
+
+
+def _revocable(m: Machine, e: RevokeWanted) -> tuple[str, ...]:
+    unsaved = m.unsaved.token if m.unsaved is not None else None
+    return tokens_to_revoke(e.now, unsaved, _stored(m, e))
+
+
+GUARDS: dict[Guard, Callable[[Machine, Any], bool]] = {
+    Guard.ALWAYS: lambda m, e: True,
+    Guard.READ_FAILED: lambda m, e: not isinstance(e.stored, Success),
+    Guard.UNSAVED_IS_NEWEST: lambda m, e: (
+        m.unsaved is not None and e.stored.value_or(None) == m.unsaved.replaced
+    ),
+    Guard.ACT_USE: lambda m, e: wanted_act(m, e) is Act.USE,
+    Guard.FOREIGN_SIGN_IN: lambda m, e: (
+        _foreign(m, _raw(e)) and bool(getattr(_raw(e), "refresh_token", None))
+    ),
+    Guard.ACT_FETCH: lambda m, e: wanted_act(m, e) is Act.FETCH,
+    Guard.ACT_REFRESH: lambda m, e: wanted_act(m, e) is Act.REFRESH,
+    Guard.STORAGE_NOT_OURS: lambda m, e: _foreign(m, _raw(e)),
+    Guard.NOTHING_TO_REVOKE: lambda m, e: not _revocable(m, e),
+    Guard.ARRIVED_USABLE: lambda m, e: usable(e.token, e.now),
+    Guard.ARRIVED_DEAD_WITH_REFRESH: lambda m, e: bool(e.token.refresh_token),
+    Guard.OLD_TOKEN_USABLE: lambda m, e: not m.forced and usable(m.previous, e.now),
+    Guard.REPORT_AFTER_STORE: lambda m, e: m.failing is not None,
+    Guard.SIGNING_IN: lambda m, e: m.purpose is Purpose.SIGN_IN,
+    Guard.MORE_TO_REVOKE: lambda m, e: bool(m.to_revoke),
+    # The refresh token is what matters: Box revokes the pair from either half,
+    # and the access token expires within the hour anyway.
+    Guard.PAIR_ALREADY_REVOKED: lambda m, e: (
+        any(c == getattr(m.previous, "refresh_token", None) for c in m.revoked_now)
+        and isinstance(e.error, BoxRefused)
+    ),
+}
+
+
+# -- what each Do builds -----------------------------------------------------------------
+
+
+def _warn(text: str) -> Note:
+    return Note(Level.WARNING, text)
+
+
+def _save_failed(error: AuthError) -> Note:
+    return Note(
+        Level.ERROR,
+        f"could not save the new token ({error.message()}); keeping it in memory and "
+        "saving it again on the next call",
+    )
 
 
 _REAUTH_REASONS = {
@@ -318,72 +777,310 @@ _REAUTH_REASONS = {
 }
 
 
-def _on_wanted(m: Machine, e: Wanted) -> tuple[Machine, Action]:
-    renewal = renewal_of(m.kind, e.token)
-    superseded = e.replacing is not None and (
-        e.token is None or e.token.access_token != e.replacing.access_token
+def _idle(m: Machine, **changes: Any) -> Machine:
+    """Back to idle: everything about the finished call is forgotten."""
+    return replace(
+        m,
+        phase=IDLE,
+        purpose=Purpose.RETRIEVE,
+        forced=False,
+        stored_raw=None,
+        previous=None,
+        pending=None,
+        failing=None,
+        to_revoke=(),
+        revoked_now=(),
+        **changes,
     )
-    if e.forced and not superseded:
-        act = FORCED[renewal]
-    else:
-        act = decide(m.kind, e.token, e.now, m.margin)
-    if act is Act.USE and e.token is not None:
-        return m, Use(e.token)
-    started = replace(m, phase=Phase.RENEWING, ticket=m.ticket + 1, forced=e.forced)
-    if act is Act.FETCH:
-        return started, Fetch(started.ticket)
-    if act is Act.REFRESH and e.token is not None:
-        return started, Refresh(started.ticket, e.token)
+
+
+def _remember(m: Machine, token: AccessToken) -> Fresh | None:
+    until = fresh_until(m.kind, token, m.margin)
+    return None if until is None else Fresh(token, until)
+
+
+def _learn(m: Machine, skew: float | None) -> Machine:
+    """Only JWT grants learn Box's clock (the 'exp' claim is judged on it)."""
+    if m.kind is not AuthKind.JWT or skew is None or not _time_ok(skew):
+        return m
+    return replace(m, skew=float(skew))
+
+
+def _owned(m: Machine, token: AccessToken) -> AccessToken:
+    """Stamp a new token with this identity, keeping a known OAuth user of the old one."""
+    owner = m.owner
+    old = m.previous.owner if m.previous is not None else None
+    if owner is not None and owner.subject_id is None and old is not None and owns(owner, old):
+        owner = old
+    return replace(token, owner=owner)
+
+
+def _began(m: Machine, e: Any, phase: Phase, purpose: Purpose) -> Machine:
+    """A call that needs the network or the storage has begun: remember what was read."""
+    return replace(
+        m,
+        phase=phase,
+        ticket=m.ticket + 1,
+        purpose=purpose,
+        stored_raw=_raw(e),
+        previous=_stored(m, e),
+        fresh=None,
+    )
+
+
+def _theirs_win(m: Machine, e: Wanted) -> tuple[Machine, tuple[Note, ...]]:
+    """An unsaved token whose replaced record is gone: another process wrote a newer one."""
+    if m.unsaved is None:
+        return m, ()
+    note = _warn("the storage holds a newer token than the one it failed to save; using it")
+    return replace(m, unsaved=None), (note,)
+
+
+def _do_fail_read(m: Machine, e: Any) -> tuple[Machine, Action]:
+    return _idle(m), Fail(e.stored.failure())
+
+
+def _do_store_unsaved(m: Machine, e: Wanted) -> tuple[Machine, Action]:
+    unsaved = m.unsaved
+    if unsaved is None:  # the guard rules it out; refuse rather than guess
+        return m, Fail(ReauthRequired("internal error: no unsaved token"))
+    saving = replace(
+        m,
+        phase=STORING,
+        stored_raw=unsaved.replaced,
+        previous=unsaved.replaced,
+        pending=unsaved.token,
+    )
+    return saving, Store(unsaved.token)
+
+
+def _do_use(m: Machine, e: Wanted) -> tuple[Machine, Action]:
+    m, notes = _theirs_win(m, e)
+    token = _stored(m, e)
+    if token is None:  # wanted_act never says USE without a token
+        return m, Fail(ReauthRequired("internal error: nothing to use"))
+    return _idle(m, fresh=_remember(m, token)), Use(token, notes)
+
+
+def _do_fail_foreign(m: Machine, e: Wanted) -> tuple[Machine, Action]:
+    error = StorageFailure(
+        StorageFailureKind.UNTRUSTED,
+        "the storage holds another identity's sign-in (a refresh token); "
+        "refusing to overwrite it: use another storage for this identity",
+    )
+    return _idle(m), Fail(error)
+
+
+def _do_fetch(m: Machine, e: Wanted) -> tuple[Machine, Action]:
+    m, notes = _theirs_win(m, e)
+    started = replace(_began(m, e, RENEWING, Purpose.RETRIEVE), forced=_forced(m, e))
+    return started, Fetch(started.ticket, started.skew, notes + _mine(m, _raw(e))[1])
+
+
+def _do_refresh(m: Machine, e: Wanted) -> tuple[Machine, Action]:
+    m, notes = _theirs_win(m, e)
+    started = replace(_began(m, e, RENEWING, Purpose.RETRIEVE), forced=_forced(m, e))
+    spend = started.previous.refresh_token if started.previous is not None else None
+    if not spend:  # ACT_REFRESH needs a stored refresh token
+        return m, Fail(ReauthRequired("internal error: no refresh token"))
+    return started, Refresh(started.ticket, spend, notes)
+
+
+def _do_reauth(m: Machine, e: Wanted) -> tuple[Machine, Action]:
+    token = _stored(m, e)
     reason = _REAUTH_REASONS[m.kind]
-    if m.kind is AuthKind.DEVELOPER and e.token is not None and e.token.is_restricted:
+    if m.kind is AuthKind.DEVELOPER and token is not None and token.is_restricted:
         reason = "downscoped tokens cannot be refreshed; downscope a fresh parent token"
-    return m, Fail(ReauthRequired(reason))
+    return _idle(m), Fail(ReauthRequired(reason), _mine(m, _raw(e))[1])
 
 
-def _on_succeeded(m: Machine, e: Succeeded) -> tuple[Machine, Action]:
-    idle = replace(m, phase=Phase.IDLE, forced=False)
-    if not usable(e.token, e.now):
-        error = malformed("the new token was already expired when it arrived")
-        if e.token.refresh_token:
-            # Box has already spent the old refresh token; the new one is the
-            # only live credential left (e.g. the clock jumped mid-call). Keep it.
-            return idle, StoreAndFail(e.token, error)
-        return idle, Fail(error)
-    return idle, StoreAndUse(e.token)
+def _do_exchange(m: Machine, e: SignInWanted) -> tuple[Machine, Action]:
+    # A sign-in replaces whatever was stored, an unsaved token included: the
+    # user just chose this account. It is forced: a failed exchange never
+    # falls back to an older token.
+    started = replace(_began(m, e, RENEWING, Purpose.SIGN_IN), forced=True, unsaved=None)
+    over = _foreign(m, _raw(e))
+    notes = (_warn("signing in over another identity's stored token"),) if over else ()
+    return started, ExchangeCode(started.ticket, notes)
 
 
-def _on_failed(m: Machine, e: Failed) -> tuple[Machine, Action]:
-    idle = replace(m, phase=Phase.IDLE, forced=False)
-    if not m.forced and e.previous is not None and usable(e.previous, e.now):
-        return idle, Use(e.previous, renewal_error=e.error)
-    return idle, Fail(e.error)
+def _do_leave_foreign(m: Machine, e: RevokeWanted) -> tuple[Machine, Action]:
+    note = _warn("the storage holds another identity's token; left it alone, revoked nothing")
+    return _idle(m, unsaved=None, fresh=None), Done((note,))
 
 
-def _on_revoked(m: Machine, _: Revoked) -> tuple[Machine, Action]:
-    # Bumping the ticket voids any renewal in flight: its answer must not
-    # resurrect a token the user just revoked.
-    return replace(m, phase=Phase.IDLE, ticket=m.ticket + 1, forced=False), Clear()
+def _do_clear(m: Machine, e: Any) -> tuple[Machine, Action]:
+    if isinstance(e, RevokeWanted):
+        m = _began(m, e, CLEARING, Purpose.REVOKE)
+    return _forget(replace(m, phase=CLEARING, to_revoke=())), Clear()
 
 
-# phase -> the events it accepts. Anything else is illegal (h11's rule).
-TRANSITIONS: dict[Phase, frozenset[type]] = {
-    Phase.IDLE: frozenset({Wanted, Revoked}),
-    Phase.RENEWING: frozenset({Succeeded, Failed, Revoked}),
+def _forget(m: Machine) -> Machine:
+    """What was revoked at Box is never handed out again, whatever the storage does."""
+    return replace(m, revoked=m.revoked | frozenset(m.revoked_now), unsaved=None, fresh=None)
+
+
+def _do_revoke_next(m: Machine, e: Any) -> tuple[Machine, Action]:
+    if isinstance(e, RevokeWanted):
+        left = _revocable(m, e)
+        m = _began(m, e, REVOKING, Purpose.REVOKE)
+    else:
+        left = m.to_revoke
+    if not left:  # the guards rule it out
+        return m, Fail(ReauthRequired("internal error: nothing to revoke"))
+    m = replace(m, phase=REVOKING, to_revoke=left[1:], revoked_now=(*m.revoked_now, left[0]))
+    return m, RevokeAt(left[0])
+
+
+def _saving(m: Machine, token: AccessToken, failing: AuthError | None) -> Machine:
+    return replace(m, phase=STORING, pending=_owned(m, token), failing=failing)
+
+
+def _replacing_notes(m: Machine) -> tuple[Note, ...]:
+    if _foreign(m, m.stored_raw):
+        return (_warn("replacing another identity's token in the storage"),)
+    return ()
+
+
+def _do_store_new(m: Machine, e: Succeeded) -> tuple[Machine, Action]:
+    m = _saving(_learn(m, e.skew), e.token, None)
+    return m, Store(m.pending or e.token, _replacing_notes(m))
+
+
+def _dead_on_arrival() -> BoxRefused:
+    return malformed("the new token was already expired when it arrived")
+
+
+def _do_store_then_fail(m: Machine, e: Succeeded | Salvaged) -> tuple[Machine, Action]:
+    error = e.error if isinstance(e, Salvaged) else _dead_on_arrival()
+    m = _saving(_learn(m, e.skew), e.token, error)
+    note = _warn("kept the new refresh token of an unusable answer; the next call refreshes")
+    return m, Store(m.pending or e.token, (*_replacing_notes(m), note))
+
+
+def _do_fail_dead(m: Machine, e: Succeeded) -> tuple[Machine, Action]:
+    return _idle(_learn(m, e.skew)), Fail(_dead_on_arrival())
+
+
+def _do_use_old(m: Machine, e: Failed) -> tuple[Machine, Action]:
+    old = m.previous
+    if old is None:  # the guard rules it out
+        return m, Fail(e.error)
+    note = _warn(f"early token renewal failed; using the still-valid token: {e.error.message()}")
+    return _idle(_learn(m, e.skew), fresh=None), Use(old, (note,))
+
+
+def _do_fail(m: Machine, e: Failed | RevokeFailed) -> tuple[Machine, Action]:
+    return _idle(_learn(m, e.skew if isinstance(e, Failed) else None)), Fail(e.error)
+
+
+def _do_use_saved(m: Machine, e: Stored) -> tuple[Machine, Action]:
+    token = m.pending
+    if token is None:  # STORING always has a pending token
+        return m, Fail(ReauthRequired("internal error: nothing was being saved"))
+    return _idle(m, unsaved=None, fresh=_remember(m, token)), Use(token)
+
+
+def _kept(m: Machine) -> Unsaved | None:
+    return Unsaved(m.pending, m.stored_raw) if m.pending is not None else m.unsaved
+
+
+def _do_fail_after_store(m: Machine, e: Stored | StoreFailed) -> tuple[Machine, Action]:
+    failing = m.failing or _dead_on_arrival()
+    if isinstance(e, StoreFailed):
+        return _idle(m, unsaved=_kept(m), fresh=None), Fail(failing, (_save_failed(e.error),))
+    return _idle(m, unsaved=None, fresh=None), Fail(failing)
+
+
+def _do_fail_save(m: Machine, e: StoreFailed) -> tuple[Machine, Action]:
+    return _idle(m, unsaved=_kept(m), fresh=None), Fail(e.error, (_save_failed(e.error),))
+
+
+def _do_use_unsaved(m: Machine, e: StoreFailed) -> tuple[Machine, Action]:
+    token = m.pending
+    if token is None:  # STORING always has a pending token
+        return m, Fail(e.error)
+    # No fast path: the storage still holds the replaced token, not this one.
+    return _idle(m, unsaved=_kept(m), fresh=None), Use(token, (_save_failed(e.error),))
+
+
+def _do_clear_after_pair(m: Machine, e: RevokeFailed) -> tuple[Machine, Action]:
+    return _forget(replace(m, phase=CLEARING, to_revoke=())), Clear()
+
+
+def _do_done(m: Machine, e: Cleared) -> tuple[Machine, Action]:
+    return _idle(m), Done()
+
+
+def _do_fail_clear(m: Machine, e: ClearFailed) -> tuple[Machine, Action]:
+    error = e.error
+    if isinstance(error, StorageFailure):
+        error = replace(error, detail=f"revoked at Box, but {error.detail}")
+    return _idle(m), Fail(error)
+
+
+def _do_abandon(m: Machine, e: Abandoned) -> tuple[Machine, Action]:
+    # The ticket moves on, so a late answer of the abandoned renewal is refused;
+    # a token that was being saved is kept, so its refresh token is not lost.
+    kept = _kept(m) if m.phase is STORING else m.unsaved
+    revoked = m.revoked | frozenset(m.revoked_now)
+    gone = _idle(m, ticket=m.ticket + 1, unsaved=kept, revoked=revoked, fresh=None)
+    return gone, Fail(ReauthRequired("the call was interrupted"))
+
+
+BUILD: dict[Do, Callable[[Machine, Any], tuple[Machine, Action]]] = {
+    Do.FAIL_READ: _do_fail_read,
+    Do.STORE_UNSAVED: _do_store_unsaved,
+    Do.USE: _do_use,
+    Do.FAIL_FOREIGN: _do_fail_foreign,
+    Do.FETCH: _do_fetch,
+    Do.REFRESH: _do_refresh,
+    Do.REAUTH: _do_reauth,
+    Do.EXCHANGE: _do_exchange,
+    Do.LEAVE_FOREIGN: _do_leave_foreign,
+    Do.CLEAR: _do_clear,
+    Do.REVOKE_NEXT: _do_revoke_next,
+    Do.STORE_NEW: _do_store_new,
+    Do.STORE_THEN_FAIL: _do_store_then_fail,
+    Do.FAIL_DEAD_ON_ARRIVAL: _do_fail_dead,
+    Do.USE_OLD: _do_use_old,
+    Do.FAIL: _do_fail,
+    Do.USE_SAVED: _do_use_saved,
+    Do.FAIL_AFTER_STORE: _do_fail_after_store,
+    Do.FAIL_SAVE: _do_fail_save,
+    Do.USE_UNSAVED: _do_use_unsaved,
+    Do.CLEAR_AFTER_PAIR: _do_clear_after_pair,
+    Do.DONE: _do_done,
+    Do.FAIL_CLEAR: _do_fail_clear,
+    Do.ABANDON: _do_abandon,
 }
 
 
-def step(m: Machine, event: Event) -> Result[tuple[Machine, Action], IllegalEvent]:
-    """Apply one event. Illegal pairs and stale tickets leave ``m`` unchanged."""
-    if type(event) not in TRANSITIONS[m.phase]:
-        return Failure(IllegalEvent(m.phase, type(event).__name__))
-    match event:
-        case Wanted():
-            return Success(_on_wanted(m, event))
-        case Revoked():
-            return Success(_on_revoked(m, event))
-        case Succeeded() | Failed() if event.ticket != m.ticket:
-            return Failure(IllegalEvent(m.phase, f"{type(event).__name__} with a stale ticket"))
-        case Succeeded():
-            return Success(_on_succeeded(m, event))
-        case Failed():
-            return Success(_on_failed(m, event))
+# -- without the locks ---------------------------------------------------------------
+
+
+def fast_use(m: Machine, current: object, now: float) -> AccessToken | None:
+    """Lock-free: the token to hand out at once, or None to take the locks.
+
+    Only the exact token the machine last judged fresh, while the storage
+    still holds that very object, before its fresh-until time. Renewals always
+    take the locks, so single flight is kept.
+    """
+    fresh = m.fresh
+    if fresh is None or current is not fresh.token or not _time_ok(now) or now >= fresh.until:
+        return None
+    return fresh.token
+
+
+def while_busy(m: Machine, e: Wanted) -> AccessToken | None:
+    """Another caller holds the locks (likely renewing): use the stored token now?
+
+    Yes unless the call forces a renewal of that very token, if the stored
+    token is this identity's and still valid (even inside the renewal margin):
+    a caller that can use a valid token must not wait for someone else's
+    renewal, and fail if that renewal is slow.
+    """
+    token = _stored(m, e)
+    if token is None or _forced(m, e) or not usable(token, e.now):
+        return None
+    return token

@@ -58,7 +58,18 @@ class GiveUp:
     pass
 
 
-def check_policy(policy: RetryPolicy) -> Result[RetryPolicy, InvalidInput]:
+MAX_DEADLINE = 86_400.0
+
+
+def check_deadline(value: object) -> Result[float, InvalidInput]:
+    """A whole call's budget in seconds: a number above 0, at most a day."""
+    if not is_real_number(value) or not 0 < value <= MAX_DEADLINE:  # type: ignore[operator]
+        problem = "must be a number of seconds above 0, at most 86400"
+        return Failure(InvalidInput("deadline", problem))
+    return Success(float(value))  # type: ignore[arg-type]
+
+
+def check_policy(policy: object) -> Result[RetryPolicy, InvalidInput]:
     """Attempts an int in [1, 20]; each delay a finite number >= 0. Never raises."""
     if not isinstance(policy, RetryPolicy):
         return Failure(InvalidInput("retry_policy", "must be a RetryPolicy"))

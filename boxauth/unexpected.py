@@ -1,0 +1,68 @@
+"""What it means when an effect raises something it should not have.
+
+Adapters never raise on purpose: the transport returns failures, storages
+raise only ``BoxStorageError``. But a user's own storage, transport or signer
+can raise anything, and an auth object must still answer with a value (the
+``*_result()`` methods never raise). This table says which error each effect's
+unexpected exception becomes. Only the exception's class name is kept: its
+text may hold a token or a file's contents.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from .errors import (
+    AuthError,
+    InvalidInput,
+    StorageFailure,
+    StorageFailureKind,
+    TransportFailure,
+    TransportFailureKind,
+)
+
+
+class Effect(enum.Enum):
+    READ = "read the token storage"
+    STORE = "save to the token storage"
+    CLEAR = "clear the token storage"
+    LOCK = "lock the token storage"
+    SIGN = "sign the JWT assertion"
+    SEND = "send the request"
+
+    def __repr__(self) -> str:
+        return f"Effect.{self.name}"
+
+
+# A send that raised may have reached Box: count it as sent, so a single-use
+# grant is never repeated after it.
+_SENT_IF_RAISED = True
+
+STORAGE_KIND: dict[Effect, StorageFailureKind] = {
+    Effect.READ: StorageFailureKind.READ,
+    Effect.STORE: StorageFailureKind.WRITE,
+    Effect.CLEAR: StorageFailureKind.CLEAR,
+    Effect.LOCK: StorageFailureKind.LOCK,
+}
+
+
+def unexpected(effect: Effect, exception_name: object) -> AuthError:
+    """The error value for ``effect`` raising an exception of class ``exception_name``."""
+    name = exception_name if isinstance(exception_name, str) else "an exception"
+    name = name if name.isidentifier() and len(name) <= 64 else "an exception"
+    text = f"{name} while trying to {effect.value}"
+    if effect is Effect.SEND:
+        return TransportFailure(TransportFailureKind.PROTOCOL, text, _SENT_IF_RAISED)
+    if effect is Effect.SIGN:
+        return InvalidInput("signer", text)
+    return StorageFailure(STORAGE_KIND[effect], text)
+
+
+def wrong_type(effect: Effect) -> AuthError:
+    """The error value for ``effect`` returning a value of the wrong type."""
+    text = f"the plug-in asked to {effect.value} returned a value of the wrong type"
+    if effect is Effect.SEND:
+        return TransportFailure(TransportFailureKind.PROTOCOL, text, _SENT_IF_RAISED)
+    if effect is Effect.SIGN:
+        return InvalidInput("signer", text)
+    return StorageFailure(STORAGE_KIND[effect], text)
