@@ -54,8 +54,9 @@ Rules (Box's where Box has one; ours, defensive, where Box is silent):
 - Revoking revokes every refresh token held, and each access token while it
   is unexpired (Box revokes a pair from either half, https://developer.box.com/
   guides/authentication/tokens/revoke/; that the other half dies too is
-  UNCONFIRMED, so we send both). Credentials revoked at Box are never handed
-  out again, even if the storage fails to forget them.
+  UNCONFIRMED, so we send both). Credentials Box confirmed revoked are never
+  handed out again, even if the storage fails to forget them; one whose revoke
+  failed or was interrupted is sent again by the next revoke.
 - Whatever ends a call (an exception, Ctrl-C, a gevent timeout), the auth
   object feeds ``Abandoned``: the machine returns to idle, a token that was
   being saved is kept as unsaved, and the renewal's answer, if it ever comes,
@@ -533,7 +534,7 @@ class Guard(enum.Enum):
 
     ALWAYS = "always"
     READ_FAILED = "the storage could not be read"
-    UNSAVED_IS_NEWEST = "an unsaved token exists and the storage still holds what it replaced"
+    UNSAVED_TO_USE = "the unsaved token is current (storage holds what it replaced), usable"
     ACT_USE = "ACTIONS (or FORCED) says use"
     FOREIGN_SIGN_IN = "the storage holds another identity's refresh token (a live sign-in)"
     ACT_FETCH = "ACTIONS (or FORCED) says fetch"
@@ -556,7 +557,7 @@ class Do(enum.Enum):
     """What a row does; each is one small function in ``BUILD``."""
 
     FAIL_READ = "fail: the storage could not be read"
-    STORE_UNSAVED = "save the unsaved token again"
+    STORE_UNSAVED = "save the unsaved token again, then use it"
     USE = "use the stored token"
     FAIL_FOREIGN = "fail: never overwrite another identity's sign-in"
     FETCH = "start a grant"
@@ -593,7 +594,7 @@ _ABANDON: tuple[Row, ...] = ((Guard.ALWAYS, IDLE, Do.ABANDON),)
 TRANSITIONS: dict[tuple[Phase, type], tuple[Row, ...]] = {
     (IDLE, Wanted): (
         (Guard.READ_FAILED, IDLE, Do.FAIL_READ),
-        (Guard.UNSAVED_IS_NEWEST, STORING, Do.STORE_UNSAVED),
+        (Guard.UNSAVED_TO_USE, STORING, Do.STORE_UNSAVED),
         (Guard.ACT_USE, IDLE, Do.USE),
         (Guard.FOREIGN_SIGN_IN, IDLE, Do.FAIL_FOREIGN),
         (Guard.ACT_FETCH, RENEWING, Do.FETCH),
@@ -680,7 +681,7 @@ def _mine(m: Machine, token: object) -> tuple[AccessToken | None, tuple[Note, ..
     record = checked.unwrap()
     if not owns(m.owner, record.owner):
         return None, (_warn("the storage holds another identity's token; not using it"),)
-    if record.access_token in m.revoked or record.refresh_token in m.revoked:
+    if _revoked(m, record):
         return None, ()
     return record, ()
 
@@ -695,6 +696,19 @@ def _stored(m: Machine, e: Any) -> AccessToken | None:
     return _mine(m, e.stored.value_or(None))[0]
 
 
+def _current(m: Machine, e: Any) -> AccessToken | None:
+    """The token to decide on: the unsaved one while the storage still holds what it
+    replaced (it is newer), else the stored one (theirs win)."""
+    if m.unsaved is not None and isinstance(e.stored, Success):
+        if e.stored.unwrap() == m.unsaved.replaced:
+            return None if _revoked(m, m.unsaved.token) else m.unsaved.token
+    return _stored(m, e)
+
+
+def _revoked(m: Machine, token: AccessToken) -> bool:
+    return token.access_token in m.revoked or token.refresh_token in m.revoked
+
+
 def _foreign(m: Machine, token: AccessToken | None) -> bool:
     return token is not None and not owns(m.owner, token.owner)
 
@@ -703,7 +717,7 @@ def _superseded(m: Machine, e: Wanted) -> bool:
     """The token the caller saw rejected is no longer the stored one."""
     if e.replacing is None:
         return False
-    current = _stored(m, e)
+    current = _current(m, e)
     rejected = getattr(e.replacing, "access_token", None)  # a caller may pass anything
     return current is None or current.access_token != rejected
 
@@ -713,23 +727,28 @@ def _forced(m: Machine, e: Wanted) -> bool:
 
 
 def wanted_act(m: Machine, e: Wanted) -> Act:
-    """ACTIONS for this identity's stored token, or FORCED for a forced renewal."""
-    token = _stored(m, e)
+    """ACTIONS for this identity's current token, or FORCED for a forced renewal."""
+    token = _current(m, e)
     if _forced(m, e):
         return FORCED[renewal_of(m.kind, token)]
     return decide(m.kind, token, e.now, m.margin)
 
 
 def _revocable(m: Machine, e: RevokeWanted) -> tuple[str, ...]:
+    """This identity's credentials not yet known to be revoked (a retry sends the rest)."""
     unsaved = m.unsaved.token if m.unsaved is not None else None
-    return tokens_to_revoke(e.now, unsaved, _stored(m, e))
+    raw = _raw(e)
+    ours = raw if raw is not None and not _foreign(m, raw) else None
+    return tuple(c for c in tokens_to_revoke(e.now, unsaved, ours) if c not in m.revoked)
 
 
 GUARDS: dict[Guard, Callable[[Machine, Any], bool]] = {
     Guard.ALWAYS: lambda m, e: True,
     Guard.READ_FAILED: lambda m, e: not isinstance(e.stored, Success),
-    Guard.UNSAVED_IS_NEWEST: lambda m, e: (
-        m.unsaved is not None and e.stored.value_or(None) == m.unsaved.replaced
+    Guard.UNSAVED_TO_USE: lambda m, e: (
+        m.unsaved is not None
+        and _current(m, e) is m.unsaved.token
+        and wanted_act(m, e) is Act.USE
     ),
     Guard.ACT_USE: lambda m, e: wanted_act(m, e) is Act.USE,
     Guard.FOREIGN_SIGN_IN: lambda m, e: (
@@ -823,14 +842,14 @@ def _began(m: Machine, e: Any, phase: Phase, purpose: Purpose) -> Machine:
         ticket=m.ticket + 1,
         purpose=purpose,
         stored_raw=_raw(e),
-        previous=_stored(m, e),
+        previous=_current(m, e),
         fresh=None,
     )
 
 
 def _theirs_win(m: Machine, e: Wanted) -> tuple[Machine, tuple[Note, ...]]:
     """An unsaved token whose replaced record is gone: another process wrote a newer one."""
-    if m.unsaved is None:
+    if m.unsaved is None or _current(m, e) is m.unsaved.token:
         return m, ()
     note = _warn("the storage holds a newer token than the one it failed to save; using it")
     return replace(m, unsaved=None), (note,)
@@ -856,7 +875,7 @@ def _do_store_unsaved(m: Machine, e: Wanted) -> tuple[Machine, Action]:
 
 def _do_use(m: Machine, e: Wanted) -> tuple[Machine, Action]:
     m, notes = _theirs_win(m, e)
-    token = _stored(m, e)
+    token = _current(m, e)
     if token is None:  # wanted_act never says USE without a token
         return m, Fail(ReauthRequired("internal error: nothing to use"))
     return _idle(m, fresh=_remember(m, token)), Use(token, notes)
@@ -887,7 +906,7 @@ def _do_refresh(m: Machine, e: Wanted) -> tuple[Machine, Action]:
 
 
 def _do_reauth(m: Machine, e: Wanted) -> tuple[Machine, Action]:
-    token = _stored(m, e)
+    token = _current(m, e)
     reason = _REAUTH_REASONS[m.kind]
     if m.kind is AuthKind.DEVELOPER and token is not None and token.is_restricted:
         reason = "downscoped tokens cannot be refreshed; downscope a fresh parent token"
@@ -895,10 +914,10 @@ def _do_reauth(m: Machine, e: Wanted) -> tuple[Machine, Action]:
 
 
 def _do_exchange(m: Machine, e: SignInWanted) -> tuple[Machine, Action]:
-    # A sign-in replaces whatever was stored, an unsaved token included: the
-    # user just chose this account. It is forced: a failed exchange never
-    # falls back to an older token.
-    started = replace(_began(m, e, RENEWING, Purpose.SIGN_IN), forced=True, unsaved=None)
+    # A sign-in replaces whatever is stored (the user just chose this account),
+    # an unsaved token too, once the new tokens arrive. It is forced: a failed
+    # exchange never falls back to an older token.
+    started = replace(_began(m, e, RENEWING, Purpose.SIGN_IN), forced=True)
     over = _foreign(m, _raw(e))
     notes = (_warn("signing in over another identity's stored token"),) if over else ()
     return started, ExchangeCode(started.ticket, notes)
@@ -971,7 +990,14 @@ def _do_use_old(m: Machine, e: Failed) -> tuple[Machine, Action]:
 
 
 def _do_fail(m: Machine, e: Failed | RevokeFailed) -> tuple[Machine, Action]:
-    return _idle(_learn(m, e.skew if isinstance(e, Failed) else None)), Fail(e.error)
+    if isinstance(e, RevokeFailed):
+        return _idle(m, revoked=_confirmed(m)), Fail(e.error)
+    return _idle(_learn(m, e.skew)), Fail(e.error)
+
+
+def _confirmed(m: Machine) -> frozenset[str]:
+    """Revoked so far: every credential of this call but the one in flight."""
+    return m.revoked | frozenset(m.revoked_now[:-1])
 
 
 def _do_use_saved(m: Machine, e: Stored) -> tuple[Machine, Action]:
@@ -1023,7 +1049,7 @@ def _do_abandon(m: Machine, e: Abandoned) -> tuple[Machine, Action]:
     # The ticket moves on, so a late answer of the abandoned renewal is refused;
     # a token that was being saved is kept, so its refresh token is not lost.
     kept = _kept(m) if m.phase is STORING else m.unsaved
-    revoked = m.revoked | frozenset(m.revoked_now)
+    revoked = _confirmed(m) if m.phase is REVOKING else m.revoked
     gone = _idle(m, ticket=m.ticket + 1, unsaved=kept, revoked=revoked, fresh=None)
     return gone, Fail(ReauthRequired("the call was interrupted"))
 
@@ -1080,7 +1106,7 @@ def while_busy(m: Machine, e: Wanted) -> AccessToken | None:
     a caller that can use a valid token must not wait for someone else's
     renewal, and fail if that renewal is slow.
     """
-    token = _stored(m, e)
+    token = _current(m, e)
     if token is None or _forced(m, e) or not usable(token, e.now):
         return None
     return token

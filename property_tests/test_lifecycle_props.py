@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from hypothesis import given
 from hypothesis import strategies as st
-from returns.result import Failure
+from returns.result import Failure, Success
 
 from boxauth.access_token import AccessToken, RestrictedTo
 from boxauth.errors import InvalidInput
@@ -24,7 +24,7 @@ from boxauth.lifecycle import (
     Phase,
     Refresh,
     Renewal,
-    Revoked,
+    RevokeWanted,
     Succeeded,
     Use,
     Wanted,
@@ -103,7 +103,7 @@ def test_never_used_at_or_after_expiry(
         assert not usable(case.token, now)
         machine = Machine(kind, margin)
         for forced in (False, True):
-            stepped = step(machine, Wanted(case.token, now, forced))
+            stepped = step(machine, Wanted(Success(case.token), now, forced))
             assert not isinstance(stepped.unwrap()[1], Use)
 
 
@@ -149,7 +149,7 @@ def test_developer_and_downscoped_tokens_never_renew(
     now = _at(case, fraction)
     assert decide(kind, case.token, now, margin) in (Act.USE, Act.REAUTH)
     machine = Machine(kind, margin)
-    new_machine, action = step(machine, Wanted(case.token, now, forced)).unwrap()
+    new_machine, action = step(machine, Wanted(Success(case.token), now, forced)).unwrap()
     assert not isinstance(action, Fetch | Refresh)
     assert new_machine.phase is Phase.IDLE
     assert decide(kind, None, now, margin) is Act.REAUTH
@@ -185,7 +185,7 @@ def test_actions_table_is_total(
     assert key in ACTIONS
     act = decide(kind, token, now, margin)
     assert act is ACTIONS[key]
-    stepped = step(Machine(kind, margin), Wanted(token, now, forced))
+    stepped = step(Machine(kind, margin), Wanted(Success(token), now, forced))
     assert stepped.unwrap()[1] is not None
 
 
@@ -193,9 +193,9 @@ def test_every_reachable_pair_is_in_the_table() -> None:
     """A refresh token without an access token must refresh, not crash (KeyError)."""
     token = AccessToken(refresh_token="r")
     assert decide(AuthKind.OAUTH, token, T0, 60) is Act.REFRESH
-    _, action = step(Machine(AuthKind.OAUTH), Wanted(token, T0)).unwrap()
+    _, action = step(Machine(AuthKind.OAUTH), Wanted(Success(token), T0)).unwrap()
     assert isinstance(action, Refresh)
-    assert action.token is token
+    assert action.refresh_token == "r"
     reachable = {(r, f) for r in Renewal for f in Freshness} - {
         (Renewal.REFRESH_TOKEN, Freshness.ABSENT)
     }
@@ -207,27 +207,28 @@ def test_failed_early_renewal_falls_back_only_to_a_valid_token(
     kind: AuthKind, case: Case, margin: float, fraction: float
 ) -> None:
     now = _at(case, fraction)
-    machine, action = step(Machine(kind, margin), Wanted(case.token, now)).unwrap()
+    machine, action = step(Machine(kind, margin), Wanted(Success(case.token), now)).unwrap()
     if not isinstance(action, Fetch | Refresh):
         return
     error = InvalidInput("x", "y")
-    _, after = step(machine, Failed(action.ticket, error, case.token, now)).unwrap()
+    _, after = step(machine, Failed(action.ticket, error, now)).unwrap()
     assert case.token.expires_at is not None
     if now < case.token.expires_at:
-        assert after == Use(case.token, renewal_error=error)
+        assert isinstance(after, Use) and after.token == case.token
+        assert any("x: y" in note.text for note in after.notes)
     else:
         assert not isinstance(after, Use)
 
 
 @given(kinds, tokens(), margins)
-def test_revoke_voids_the_renewal_in_flight(kind: AuthKind, case: Case, margin: float) -> None:
+def test_revoke_is_refused_mid_renewal(kind: AuthKind, case: Case, margin: float) -> None:
+    """A revoke takes the locks, so it can never arrive mid-renewal: the machine refuses it."""
     assert case.token.expires_at is not None
     now = case.token.expires_at + 1
-    machine, action = step(Machine(kind, margin), Wanted(case.token, now, True)).unwrap()
+    machine, action = step(Machine(kind, margin), Wanted(Success(case.token), now, True)).unwrap()
     if not isinstance(action, Fetch | Refresh):
         return
-    revoked, _ = step(machine, Revoked()).unwrap()
-    late = step(revoked, Succeeded(action.ticket, case.token, now))
+    late = step(machine, RevokeWanted(Success(case.token), now))
     assert isinstance(late, Failure)
     assert isinstance(late.failure(), IllegalEvent)
 
@@ -247,12 +248,12 @@ def test_renewal_boundary_is_inclusive(kind: AuthKind, case: Case, margin: float
 
 @given(kinds, st.integers(-5, 50), st.floats(T0 - 10, T0 + 10))
 def test_only_the_current_ticket_completes(kind: AuthKind, ticket: int, now: float) -> None:
-    machine, action = step(Machine(kind, 60.0), Wanted(None, now, forced=True)).unwrap()
+    machine, action = step(Machine(kind, 60.0), Wanted(Success(None), now, forced=True)).unwrap()
     if not isinstance(action, Fetch | Refresh):
         return
     token = AccessToken(access_token="a", expires_in=10, expires_at=now + 10)
     error = InvalidInput("x", "y")
-    for event in (Succeeded(ticket, token, now), Failed(ticket, error, None, now)):
+    for event in (Succeeded(ticket, token, now), Failed(ticket, error, now)):
         result = step(machine, event)
         if ticket == action.ticket:
             assert not isinstance(result, Failure)

@@ -6,6 +6,7 @@ import math
 
 from hypothesis import given
 from hypothesis import strategies as st
+from returns.result import Success
 
 from boxauth.access_token import AccessToken
 from boxauth.lifecycle import (
@@ -43,7 +44,7 @@ def test_forced_renewal_replacing_a_token_only_renews_that_token(
         access_token="current", refresh_token="r", expires_in=3600, expires_at=NOW + 3600
     )
     rejected = stored if same else AccessToken(access_token="older", refresh_token="r0")
-    stepped = step(Machine(kind), Wanted(stored, NOW, forced=True, replacing=rejected))
+    stepped = step(Machine(kind), Wanted(Success(stored), NOW, forced=True, replacing=rejected))
     action = stepped.unwrap()[1]
     if same:
         assert isinstance(action, Fetch | Refresh)
@@ -60,20 +61,26 @@ def test_forced_renewal_replacing_a_token_only_renews_that_token(
                 AccessToken,
                 access_token=st.one_of(st.none(), st.sampled_from(["a1", "a2", "a3"])),
                 refresh_token=st.one_of(st.none(), st.sampled_from(["r1", "r2"])),
+                expires_at=st.one_of(st.none(), st.sampled_from([NOW - 1, NOW, NOW + 1])),
             ),
         ),
         max_size=4,
     )
 )
-def test_tokens_to_revoke_names_one_credential_per_record_without_repeats(
+def test_tokens_to_revoke_sends_every_refresh_token_then_each_live_access_token(
     held: list[AccessToken | None],
 ) -> None:
-    out = tokens_to_revoke(*held)
+    """Issue 10 item 15: refresh tokens always; access tokens only while unexpired."""
+    out = tokens_to_revoke(NOW, *held)
     assert len(out) == len(set(out))
-    expected = []
-    for token in held:
-        if token is not None and (token.access_token or token.refresh_token):
-            secret = token.access_token or token.refresh_token
-            if secret not in expected:
-                expected.append(secret)
+    refresh = [t.refresh_token for t in held if t is not None and t.refresh_token]
+    access = [
+        t.access_token
+        for t in held
+        if t is not None and t.access_token and (t.expires_at is None or t.expires_at > NOW)
+    ]
+    expected: list[str] = []
+    for secret in [*refresh, *access]:
+        if secret not in expected:
+            expected.append(secret)
     assert list(out) == expected

@@ -15,7 +15,6 @@ from boxauth.errors import InvalidInput, ReauthRequired, TransportFailure, Trans
 from boxauth.errors import malformed as malformed_error
 from boxauth.lifecycle import (
     AuthKind,
-    Clear,
     Fail,
     Failed,
     Fetch,
@@ -24,8 +23,8 @@ from boxauth.lifecycle import (
     Machine,
     Phase,
     Refresh,
-    Revoked,
-    StoreAndUse,
+    Store,
+    Stored,
     Succeeded,
     Use,
     Wanted,
@@ -100,9 +99,9 @@ def test_reauth_reasons() -> None:
         ),
         (AuthKind.OAUTH, "no valid OAuth token or refresh token; the user must authorize again"),
     ]:
-        got = step(Machine(kind), Wanted(expired_down, T0))
+        got = step(Machine(kind), Wanted(Success(expired_down), T0))
         assert got == Success((Machine(kind), Fail(ReauthRequired(reason))))
-    plain = step(Machine(AuthKind.DEVELOPER), Wanted(_tok(expires_at=T0 - 1), T0))
+    plain = step(Machine(AuthKind.DEVELOPER), Wanted(Success(_tok(expires_at=T0 - 1)), T0))
     assert plain.unwrap()[1] == Fail(
         ReauthRequired("developer tokens cannot be refreshed; create a new one")
     )
@@ -111,14 +110,16 @@ def test_reauth_reasons() -> None:
 def test_illegal_events_are_named() -> None:
     idle = Machine(AuthKind.JWT)
     assert step(idle, Succeeded(1, _tok(), T0)) == Failure(IllegalEvent(Phase.IDLE, "Succeeded"))
-    assert step(idle, Failed(1, NET, None, T0)) == Failure(IllegalEvent(Phase.IDLE, "Failed"))
-    renewing, act = step(idle, Wanted(None, T0)).unwrap()
+    assert step(idle, Failed(1, NET, T0)) == Failure(IllegalEvent(Phase.IDLE, "Failed"))
+    renewing, act = step(idle, Wanted(Success(None), T0)).unwrap()
     assert act == Fetch(1)
-    assert step(renewing, Wanted(None, T0)) == Failure(IllegalEvent(Phase.RENEWING, "Wanted"))
+    assert step(renewing, Wanted(Success(None), T0)) == Failure(
+        IllegalEvent(Phase.RENEWING, "Wanted")
+    )
     assert step(renewing, Succeeded(0, _tok(), T0)) == Failure(
         IllegalEvent(Phase.RENEWING, "Succeeded with a stale ticket")
     )
-    assert step(renewing, Failed(0, NET, None, T0)) == Failure(
+    assert step(renewing, Failed(0, NET, T0)) == Failure(
         IllegalEvent(Phase.RENEWING, "Failed with a stale ticket")
     )
 
@@ -126,29 +127,29 @@ def test_illegal_events_are_named() -> None:
 def test_every_way_out_of_a_forced_renewal_clears_forced() -> None:
     held = _tok(expires_at=T0 + 3600, expires_in=3600, refresh_token="R")
     m0 = Machine(AuthKind.OAUTH)
-    started, act = step(m0, Wanted(held, T0, forced=True)).unwrap()
-    assert act == Refresh(1, held)
-    assert started == Machine(AuthKind.OAUTH, phase=Phase.RENEWING, ticket=1, forced=True)
-    idle = Machine(AuthKind.OAUTH, ticket=1)
+    started, act = step(m0, Wanted(Success(held), T0, forced=True)).unwrap()
+    assert act == Refresh(1, "R")
+    assert started.phase is Phase.RENEWING and started.forced and started.ticket == 1
     new = _tok(expires_at=T0 + 7200, refresh_token="R2")
-    assert step(started, Succeeded(1, new, T0)) == Success((idle, StoreAndUse(new)))
-    assert step(started, Failed(1, NET, held, T0)) == Success((idle, Fail(NET)))
-    assert step(started, Revoked()) == Success((Machine(AuthKind.OAUTH, ticket=2), Clear()))
+    saving, act = step(started, Succeeded(1, new, T0)).unwrap()
+    assert act == Store(new)
+    idle, used = step(saving, Stored()).unwrap()
+    assert used == Use(new) and not idle.forced and idle.phase is Phase.IDLE
+    failed, act = step(started, Failed(1, NET, T0)).unwrap()
+    assert act == Fail(NET) and not failed.forced
     # Not forced: a failed early renewal falls back to the still-valid token.
     stale = _tok(expires_at=T0 + 30, expires_in=3600, refresh_token="R")
-    started2, _ = step(m0, Wanted(stale, T0)).unwrap()
-    assert step(started2, Failed(1, NET, stale, T0)) == Success((idle, Use(stale, NET)))
+    started2, _ = step(m0, Wanted(Success(stale), T0)).unwrap()
+    _, act = step(started2, Failed(1, NET, T0)).unwrap()
+    assert isinstance(act, Use) and act.token == stale and len(act.notes) == 1
 
 
 def test_a_dead_on_arrival_token_without_refresh_token_fails() -> None:
-    started, _ = step(Machine(AuthKind.JWT), Wanted(None, T0)).unwrap()
+    started, _ = step(Machine(AuthKind.JWT), Wanted(Success(None), T0)).unwrap()
     dead = _tok(expires_at=T0 - 1)
-    assert step(started, Succeeded(1, dead, T0)) == Success(
-        (
-            Machine(AuthKind.JWT, ticket=1),
-            Fail(malformed_error("the new token was already expired when it arrived")),
-        )
-    )
+    after, act = step(started, Succeeded(1, dead, T0)).unwrap()
+    assert act == Fail(malformed_error("the new token was already expired when it arrived"))
+    assert after.phase is Phase.IDLE and after.ticket == 1
 
 
 def test_largest_expiry_is_usable() -> None:

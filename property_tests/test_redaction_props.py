@@ -19,10 +19,13 @@ from strategies import SECRET_ALPHABET, plain
 
 from boxauth import (
     access_token,
+    api_calls,
+    attempts,
     authorize,
     config,
     downscope,
     errors,
+    grants,
     identity,
     jwt,
     lifecycle,
@@ -50,6 +53,10 @@ CORE = [
     "lifecycle",
     "identity",
     "wire",
+    "grants",
+    "attempts",
+    "api_calls",
+    "unexpected",
 ]
 T0 = 1_700_000_000.0
 
@@ -155,13 +162,27 @@ def values_holding(s: list[str], cid: str) -> list[object]:
     assert len(errors_) == len(failures), "every case above must fail"
     actions: list[object] = [
         lifecycle.Use(token),
-        lifecycle.Refresh(1, token),
-        lifecycle.StoreAndUse(token),
-        lifecycle.StoreAndFail(token, errors.InvalidInput("a", "b")),
-        lifecycle.Wanted(token, T0, True, token),
+        lifecycle.Refresh(1, s[0]),
+        lifecycle.Store(token),
+        lifecycle.RevokeAt(s[1]),
+        lifecycle.Wanted(Success(token), T0, True, token),
         lifecycle.Succeeded(1, token, T0),
-        lifecycle.Failed(1, errors.InvalidInput("a", "b"), token, T0),
-        lifecycle.step(lifecycle.Machine(lifecycle.AuthKind.OAUTH), lifecycle.Wanted(token, T0)),
+        lifecycle.Salvaged(1, token, errors.InvalidInput("a", "b")),
+        lifecycle.step(
+            lifecycle.Machine(lifecycle.AuthKind.OAUTH), lifecycle.Wanted(Success(token), T0)
+        ),
+        lifecycle.step(
+            lifecycle.Machine(lifecycle.AuthKind.OAUTH),
+            lifecycle.RevokeWanted(Success(token), T0),
+        ),
+        lifecycle.Machine(lifecycle.AuthKind.OAUTH, revoked=frozenset(s), to_revoke=tuple(s)),
+        grants.RefreshGrant(urls.BaseUrls(), oauth, s[0]),
+        grants.CodeGrant(urls.BaseUrls(), oauth, None, s[1]),
+        grants.ExchangeGrant(urls.BaseUrls(), downscope.DownscopeRequest(("item_preview",)), s[2]),
+        grants.RevokeCall(urls.BaseUrls(), "cid", s[0], s[1]),
+        grants.prepare(grants.RefreshGrant(urls.BaseUrls(), oauth, s[0]), now=T0, skew=0, jti="j"),
+        attempts.GotToken(token),
+        attempts.Salvage(token, errors.InvalidInput("a", "b")),
     ]
     stored = access_token.token_from_json(access_token.token_to_json(token)).unwrap()
     return [
@@ -251,6 +272,15 @@ def test_secret_fields_are_replaced_by_the_marker(one: str, two: str, cid: str) 
 # Immutability: every dataclass of the core, one instance each.
 
 _TOKEN = AccessToken(access_token="a", expires_in=1, expires_at=1.0)
+_OAUTH = config.OAuthSettings(client_id="c", client_secret="s")
+_JWT = config.jwt_settings(
+    client_id="c",
+    client_secret="s",
+    jwt_key_id="k",
+    private_key="p",
+    private_key_passphrase=None,
+    user_id="1",
+).unwrap()
 _SUBJECT = config.Subject(config.SubjectKind.USER, "1")
 INSTANCES: dict[type, object] = {
     errors.InvalidInput: errors.InvalidInput("f", "p"),
@@ -292,17 +322,59 @@ INSTANCES: dict[type, object] = {
     retry.RetryPolicy: retry.RetryPolicy(),
     retry.Retry: retry.Retry(1.0),
     retry.GiveUp: retry.GiveUp(),
-    lifecycle.Wanted: lifecycle.Wanted(_TOKEN, 0.0),
+    lifecycle.Wanted: lifecycle.Wanted(Success(_TOKEN), 0.0),
+    lifecycle.SignInWanted: lifecycle.SignInWanted(Success(_TOKEN), 0.0),
+    lifecycle.RevokeWanted: lifecycle.RevokeWanted(Success(_TOKEN), 0.0),
     lifecycle.Succeeded: lifecycle.Succeeded(1, _TOKEN, 0.0),
-    lifecycle.Failed: lifecycle.Failed(1, errors.ReauthRequired("r"), None, 0.0),
-    lifecycle.Revoked: lifecycle.Revoked(),
+    lifecycle.Salvaged: lifecycle.Salvaged(1, _TOKEN, errors.ReauthRequired("r")),
+    lifecycle.Failed: lifecycle.Failed(1, errors.ReauthRequired("r"), 0.0),
+    lifecycle.Stored: lifecycle.Stored(),
+    lifecycle.StoreFailed: lifecycle.StoreFailed(errors.ReauthRequired("r")),
+    lifecycle.RevokeDone: lifecycle.RevokeDone(),
+    lifecycle.RevokeFailed: lifecycle.RevokeFailed(errors.ReauthRequired("r")),
+    lifecycle.Cleared: lifecycle.Cleared(),
+    lifecycle.ClearFailed: lifecycle.ClearFailed(errors.ReauthRequired("r")),
+    lifecycle.Abandoned: lifecycle.Abandoned(),
     lifecycle.Use: lifecycle.Use(_TOKEN),
+    lifecycle.Done: lifecycle.Done(),
     lifecycle.Fetch: lifecycle.Fetch(1),
-    lifecycle.Refresh: lifecycle.Refresh(1, _TOKEN),
-    lifecycle.StoreAndUse: lifecycle.StoreAndUse(_TOKEN),
-    lifecycle.StoreAndFail: lifecycle.StoreAndFail(_TOKEN, errors.ReauthRequired("r")),
+    lifecycle.Refresh: lifecycle.Refresh(1, "r"),
+    lifecycle.ExchangeCode: lifecycle.ExchangeCode(1),
+    lifecycle.Store: lifecycle.Store(_TOKEN),
+    lifecycle.RevokeAt: lifecycle.RevokeAt("r"),
     lifecycle.Fail: lifecycle.Fail(errors.ReauthRequired("r")),
     lifecycle.Clear: lifecycle.Clear(),
+    lifecycle.Note: lifecycle.Note(lifecycle.Level.WARNING, "n"),
+    lifecycle.Unsaved: lifecycle.Unsaved(_TOKEN, None),
+    lifecycle.Fresh: lifecycle.Fresh(_TOKEN, 1.0),
+    grants.JwtGrant: grants.JwtGrant(urls.BaseUrls(), _JWT),
+    grants.CcgGrant: grants.CcgGrant(
+        urls.BaseUrls(), config.CCGSettings(client_id="c", client_secret="s", subject=_SUBJECT)
+    ),
+    grants.RefreshGrant: grants.RefreshGrant(urls.BaseUrls(), _OAUTH, "r"),
+    grants.CodeGrant: grants.CodeGrant(urls.BaseUrls(), _OAUTH, None, "c"),
+    grants.ExchangeGrant: grants.ExchangeGrant(
+        urls.BaseUrls(), downscope.DownscopeRequest(("item_preview",)), "t"
+    ),
+    grants.RevokeCall: grants.RevokeCall(urls.BaseUrls(), "c", "s", "t"),
+    grants.Ready: grants.Ready(
+        token_requests.TokenRequest(token_requests.Grant.REVOKE, "u", (("a", "b"),))
+    ),
+    grants.SignFirst: grants.SignFirst(
+        jwt.JWTHeader(config.Algorithm.RS256, "k"),
+        jwt.JWTClaims("i", "s", "user", jwt.AUDIENCE, "j" * 16, 2, 1),
+        b"m",
+    ),
+    attempts.Attempts: attempts.Attempts(token_requests.Grant.JWT, attempts.Expect.TOKEN),
+    attempts.Again: attempts.Again(),
+    attempts.Wait: attempts.Wait(1.0),
+    attempts.GotToken: attempts.GotToken(_TOKEN),
+    attempts.GotNothing: attempts.GotNothing(),
+    attempts.Salvage: attempts.Salvage(_TOKEN, errors.ReauthRequired("r")),
+    attempts.GaveUp: attempts.GaveUp(errors.ReauthRequired("r")),
+    api_calls.Accept: api_calls.Accept(),
+    api_calls.RenewAndRetry: api_calls.RenewAndRetry(_TOKEN),
+    api_calls.Reject: api_calls.Reject(errors.malformed("x")),
     lifecycle.Machine: lifecycle.Machine(lifecycle.AuthKind.JWT),
     lifecycle.IllegalEvent: lifecycle.IllegalEvent(lifecycle.Phase.IDLE, "e"),
 }
@@ -357,6 +429,13 @@ def test_the_secret_holders_are_the_expected_ones() -> None:
         jwt.Assertion,
         token_requests.TokenRequest,
         authorize.Redirect,
+        lifecycle.Machine,
+        lifecycle.Refresh,
+        lifecycle.RevokeAt,
+        grants.RefreshGrant,
+        grants.CodeGrant,
+        grants.ExchangeGrant,
+        grants.RevokeCall,
     }
 
 

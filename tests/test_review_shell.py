@@ -25,6 +25,7 @@ from boxauth import (
     OAuthConfig,
     Urllib3Transport,
 )
+from boxauth.wire import HttpRequest
 
 
 def signed_in(box: Any, urls: BaseUrls, **shell: Any) -> BoxOAuth:
@@ -33,29 +34,31 @@ def signed_in(box: Any, urls: BaseUrls, **shell: Any) -> BoxOAuth:
     return auth
 
 
-class ExplodingOnce(Urllib3Transport):
-    """A transport whose first send raises, like a plug-in or a bad proxy would."""
+class Exploding(Urllib3Transport):
+    """A transport whose sends raise while armed, like a plug-in or a bad proxy would."""
 
     armed = True
 
-    def send(self, method: str, url: str, **kwargs: Any) -> Any:
+    def send(self, request: HttpRequest, *, timeout: float) -> Any:
         if self.armed:
-            self.armed = False
             raise RuntimeError("boom")
-        return super().send(method, url, **kwargs)
+        return super().send(request, timeout=timeout)
 
 
 def test_an_exception_during_renewal_is_a_failure_and_does_not_brick_the_object(
     box: Any, urls: BaseUrls
 ) -> None:
+    transport = Exploding()
     auth = BoxJWTAuth(
         JWTConfig.from_config_json_string(box.fx.config_json),
         base_urls=urls,
-        transport=ExplodingOnce(),
+        transport=transport,
+        effects=Effects(sleep=lambda _s: None),
     )
     first = auth.retrieve_token_result()
     assert isinstance(first, Failure)
-    assert "RuntimeError" in first.failure().message()
+    assert "RuntimeError while trying to send the request (4 attempts)" in first.failure().message()
+    transport.armed = False
     assert isinstance(auth.retrieve_token_result(), Success)
 
 
@@ -119,7 +122,7 @@ def test_a_failed_clear_after_revoke_is_reported_and_the_token_never_reused(
     first = auth.retrieve_token()
     result = auth.revoke_token_result()
     assert isinstance(result, Failure)
-    assert "clearing failed" in result.failure().message()
+    assert "revoked at Box, but PermissionError" in result.failure().message()
     assert box.emu.token_info(first.access_token).revoked
     assert auth.retrieve_token().access_token != first.access_token
 
@@ -176,9 +179,9 @@ class JumpingClock:
 class JumpDuringRefresh(Urllib3Transport):
     clock: JumpingClock
 
-    def send(self, method: str, url: str, **kwargs: Any) -> Any:
-        result = super().send(method, url, **kwargs)
-        if b"grant_type=refresh_token" in (kwargs.get("body") or b""):
+    def send(self, request: HttpRequest, *, timeout: float) -> Any:
+        result = super().send(request, timeout=timeout)
+        if b"grant_type=refresh_token" in (request.body or b""):
             self.clock.jump += 4000
             self.clock.emu.advance(4000)
         return result

@@ -1,0 +1,502 @@
+"""The lifecycle machine (``boxauth.lifecycle``'s TRANSITIONS) against an independent model.
+
+A tiny shell in this file drives the machine exactly as an auth object does:
+read the storage, feed an event, carry out the action against a fake Box and
+a fake storage (whose every outcome hypothesis chooses: success, a refused or
+lost answer, a salvaged refresh token, a storage that fails, an interrupt at
+any step), and feed back the outcome. The model keeps its own books: which
+refresh tokens Box considers live, which credentials were revoked, what was
+handed out. Invariants checked after every call:
+
+- no token is handed out at or after its expiry, or after it was revoked;
+- a refresh token Box sent us is never lost: it is in the storage or held by
+  the machine as unsaved, until it is spent, revoked or replaced by a sign-in
+  (a refresh whose answer was lost is the one exception: Box spent it and its
+  successor never arrived);
+- a stale renewal answer is refused and changes nothing;
+- the machine is idle after every call, however it ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from returns.result import Failure, Result, Success
+
+from boxauth.access_token import AccessToken
+from boxauth.errors import (
+    AuthError,
+    BoxRefused,
+    ErrorKind,
+    StorageFailure,
+    StorageFailureKind,
+    TransportFailure,
+    TransportFailureKind,
+    malformed,
+)
+from boxauth.identity import Owner
+from boxauth.lifecycle import (
+    BUILD,
+    GUARDS,
+    TRANSITIONS,
+    Abandoned,
+    Act,
+    AuthKind,
+    Clear,
+    Cleared,
+    ClearFailed,
+    Do,
+    Done,
+    ExchangeCode,
+    Fail,
+    Failed,
+    Fetch,
+    Guard,
+    IllegalEvent,
+    Machine,
+    Phase,
+    Refresh,
+    RevokeAt,
+    RevokeDone,
+    RevokeFailed,
+    RevokeWanted,
+    Salvaged,
+    SignInWanted,
+    Store,
+    Stored,
+    StoreFailed,
+    Succeeded,
+    Use,
+    Wanted,
+    fast_use,
+    step,
+    usable,
+    wanted_act,
+    while_busy,
+)
+
+T0 = 1_700_000_000.0
+LIFE = 3600
+OWNER = Owner("client", "oauth_user", None)
+GONE = TransportFailure(TransportFailureKind.PROTOCOL, "answer lost", True)
+REFUSED = BoxRefused(ErrorKind.INVALID_GRANT, 400, "invalid_grant", "Invalid refresh token")
+DOWN = StorageFailure(StorageFailureKind.WRITE, "disk full")
+
+
+# -- the table itself -------------------------------------------------------------------
+
+
+def test_every_guard_and_every_do_has_its_function_and_is_used() -> None:
+    assert set(GUARDS) == set(Guard)
+    assert set(BUILD) == set(Do)
+    used_guards = {g for rows in TRANSITIONS.values() for g, _, _ in rows}
+    used_dos = {d for rows in TRANSITIONS.values() for _, _, d in rows}
+    assert used_guards == set(Guard)
+    assert used_dos == set(Do)
+
+
+def test_every_list_of_rows_ends_with_a_row_that_always_matches_or_is_exhaustive() -> None:
+    # A (phase, event) pair with rows must never fall through to "no row".
+    for (phase, event), rows in TRANSITIONS.items():
+        assert rows, (phase, event)
+        assert rows[-1][0] is Guard.ALWAYS, (phase, event)
+
+
+EVENTS: list[Any] = [
+    Wanted(Success(None), T0),
+    SignInWanted(Success(None), T0),
+    RevokeWanted(Success(None), T0),
+    Succeeded(0, AccessToken(access_token="a", expires_at=T0 + 10), T0),
+    Salvaged(0, AccessToken(refresh_token="r"), malformed("x")),
+    Failed(0, GONE, T0),
+    Stored(),
+    StoreFailed(DOWN),
+    RevokeDone(),
+    RevokeFailed(REFUSED),
+    Cleared(),
+    ClearFailed(DOWN),
+    Abandoned(),
+]
+
+
+@given(st.sampled_from(list(Phase)), st.sampled_from(EVENTS), st.sampled_from(list(AuthKind)))
+def test_a_pair_without_rows_is_refused_and_changes_nothing(
+    phase: Phase, event: Any, kind: AuthKind
+) -> None:
+    machine = Machine(kind, phase=phase)
+    result = step(machine, event)
+    if (phase, type(event)) not in TRANSITIONS:
+        assert isinstance(result, Failure)
+        assert isinstance(result.failure(), IllegalEvent)
+
+
+@given(st.integers(-3, 3))
+def test_only_the_current_ticket_is_heard(offset: int) -> None:
+    m0 = Machine(AuthKind.JWT, owner=Owner("c", "enterprise", "1"))
+    m1, action = step(m0, Wanted(Success(None), T0)).unwrap()
+    assert isinstance(action, Fetch)
+    token = AccessToken(access_token="a", expires_in=LIFE, expires_at=T0 + LIFE)
+    for event in (
+        Succeeded(action.ticket + offset, token, T0),
+        Failed(action.ticket + offset, GONE, T0),
+    ):
+        result = step(m1, event)
+        assert isinstance(result, Failure) == (offset != 0)
+
+
+# -- behaviours the issues asked for, one by one ------------------------------------------
+
+
+def _token(
+    name: str, at: float = T0, rt: str | None = None, owner: Owner | None = OWNER
+) -> AccessToken:
+    return AccessToken(
+        access_token=name, expires_in=LIFE, expires_at=at + LIFE, refresh_token=rt, owner=owner
+    )
+
+
+def test_a_superseded_forced_renewal_that_fails_uses_the_valid_replacement() -> None:
+    """Issue 10 item 12: forced for a token someone already replaced is not forced."""
+    old, new = _token("old", T0 - LIFE + 30), _token("new", T0 - LIFE + 30)  # both stale, valid
+    m = Machine(AuthKind.JWT, owner=OWNER)
+    m, action = step(m, Wanted(Success(new), T0, forced=True, replacing=old)).unwrap()
+    assert isinstance(action, Fetch)  # early renewal of the replacement (stale), not forced
+    _, after = step(m, Failed(action.ticket, GONE, T0)).unwrap()
+    assert isinstance(after, Use) and after.token == new
+
+
+def test_a_forced_renewal_of_the_stored_token_reports_its_failure() -> None:
+    token = _token("tok")
+    m, action = step(
+        Machine(AuthKind.JWT, owner=OWNER), Wanted(Success(token), T0, True, token)
+    ).unwrap()
+    assert isinstance(action, Fetch)
+    _, after = step(m, Failed(action.ticket, GONE, T0)).unwrap()
+    assert after == Fail(GONE)
+
+
+def test_an_unsaved_token_is_saved_again_while_the_storage_holds_what_it_replaced() -> None:
+    """Issue 10 item 5: the freshly issued pair wins over the older stored one."""
+    older, fresh = _token("older", rt="r1"), _token("fresh", rt="r2")
+    m = Machine(AuthKind.OAUTH, owner=OWNER)
+    m, action = step(m, SignInWanted(Success(older), T0)).unwrap()
+    assert isinstance(action, ExchangeCode)
+    m, action = step(m, Succeeded(action.ticket, fresh, T0)).unwrap()
+    assert isinstance(action, Store)
+    m, failed = step(m, StoreFailed(DOWN)).unwrap()
+    assert isinstance(failed, Fail) and failed.error == DOWN  # the caller learns it
+    assert m.unsaved is not None and m.unsaved.token.access_token == "fresh"
+    m, again = step(m, Wanted(Success(older), T0)).unwrap()  # storage unchanged since
+    assert isinstance(again, Store) and again.token.access_token == "fresh"
+    m, used = step(m, Stored()).unwrap()
+    assert isinstance(used, Use) and used.token.access_token == "fresh" and m.unsaved is None
+
+
+def test_an_unsaved_token_yields_to_a_newer_record_written_by_someone_else() -> None:
+    older, ours, theirs = (
+        _token("older", rt="r1"),
+        _token("ours", T0 + LIFE, rt="r2"),
+        _token("theirs", T0 + LIFE, rt="r3"),
+    )
+    m = Machine(AuthKind.OAUTH, owner=OWNER)
+    m, action = step(m, Wanted(Success(older), T0 + LIFE)).unwrap()
+    assert isinstance(action, Refresh)
+    m, action = step(m, Succeeded(action.ticket, ours, T0 + LIFE)).unwrap()
+    m, used = step(m, StoreFailed(DOWN)).unwrap()
+    assert isinstance(used, Use) and m.unsaved is not None
+    m, action = step(m, Wanted(Success(theirs), T0 + LIFE)).unwrap()
+    assert isinstance(action, Use) and action.token == theirs and m.unsaved is None
+
+
+def test_a_salvaged_refresh_token_is_stored_and_the_answer_reported() -> None:
+    """Issue 10 item 13: a refresh answer is never thrown away."""
+    m = Machine(AuthKind.OAUTH, owner=OWNER)
+    m, action = step(m, Wanted(Success(_token("t", T0 - LIFE, rt="r1")), T0)).unwrap()
+    assert isinstance(action, Refresh) and action.refresh_token == "r1"
+    error = malformed("'expires_in' is out of range")
+    m, action = step(m, Salvaged(action.ticket, AccessToken(refresh_token="r2"), error)).unwrap()
+    assert isinstance(action, Store) and action.token.refresh_token == "r2"
+    m, done = step(m, Stored()).unwrap()
+    assert done == Fail(error)
+    # The next call refreshes with the kept refresh token.
+    _, action = step(m, Wanted(Success(action.token), T0)).unwrap()
+    assert isinstance(action, Refresh) and action.refresh_token == "r2"
+
+
+@given(st.floats(0, 3 * LIFE))
+def test_revoke_sends_the_refresh_token_and_the_access_token_while_it_is_unexpired(
+    age: float,
+) -> None:
+    """Issue 10 item 15."""
+    token = _token("at", T0, rt="rt")
+    m, action = step(
+        Machine(AuthKind.OAUTH, owner=OWNER), RevokeWanted(Success(token), T0 + age)
+    ).unwrap()
+    assert isinstance(action, RevokeAt) and action.credential == "rt"
+    m, action = step(m, RevokeDone()).unwrap()
+    if age < LIFE:
+        assert isinstance(action, RevokeAt) and action.credential == "at"
+        m, action = step(m, RevokeDone()).unwrap()
+    assert isinstance(action, Clear)
+    m, done = step(m, Cleared()).unwrap()
+    assert isinstance(done, Done)
+    # Even if the storage still handed it back, it is never used again.
+    _, again = step(m, Wanted(Success(token), T0)).unwrap()
+    assert isinstance(again, Fail)
+
+
+def test_a_refused_access_token_revoke_after_its_refresh_token_still_clears() -> None:
+    token = _token("at", T0, rt="rt")
+    m, _ = step(Machine(AuthKind.OAUTH, owner=OWNER), RevokeWanted(Success(token), T0)).unwrap()
+    m, action = step(m, RevokeDone()).unwrap()
+    assert isinstance(action, RevokeAt) and action.credential == "at"
+    _, action = step(m, RevokeFailed(REFUSED)).unwrap()
+    assert isinstance(action, Clear)
+
+
+def test_a_failed_revoke_leaves_the_storage_alone() -> None:
+    token = _token("at", T0, rt="rt")
+    m, _ = step(Machine(AuthKind.OAUTH, owner=OWNER), RevokeWanted(Success(token), T0)).unwrap()
+    _, action = step(m, RevokeFailed(GONE)).unwrap()
+    assert action == Fail(GONE)
+
+
+@given(st.sampled_from([AuthKind.JWT, AuthKind.CCG]))
+def test_another_identitys_token_reads_as_none_and_is_replaced_with_a_warning(
+    kind: AuthKind,
+) -> None:
+    """Issue 10 item 2."""
+    ours = Owner("client", "user", "42")
+    theirs = _token("sa", owner=Owner("client", "enterprise", "7"))
+    m, action = step(Machine(kind, owner=ours), Wanted(Success(theirs), T0)).unwrap()
+    assert isinstance(action, Fetch)
+    assert any("another identity" in n.text for n in action.notes)
+    m, action = step(m, Succeeded(action.ticket, _token("user", owner=None), T0)).unwrap()
+    assert isinstance(action, Store) and action.token.owner == ours
+    assert any("replacing another identity" in n.text for n in action.notes)
+    assert while_busy(Machine(kind, owner=ours), Wanted(Success(theirs), T0)) is None
+
+
+def test_another_identitys_sign_in_is_never_overwritten() -> None:
+    theirs = _token("x", rt="their-refresh", owner=Owner("other-app", "oauth_user", None))
+    _, action = step(
+        Machine(AuthKind.CCG, owner=Owner("client", "enterprise", "1")), Wanted(Success(theirs), T0)
+    ).unwrap()
+    assert isinstance(action, Fail) and isinstance(action.error, StorageFailure)
+
+
+def test_a_revoke_never_clears_another_identitys_token() -> None:
+    theirs = _token("x", rt="r", owner=Owner("client", "enterprise", "7"))
+    _, action = step(
+        Machine(AuthKind.JWT, owner=Owner("client", "user", "1")), RevokeWanted(Success(theirs), T0)
+    ).unwrap()
+    assert isinstance(action, Done)
+
+
+def test_an_interrupted_save_keeps_the_token_to_save_again() -> None:
+    """Issue 11 item 3: whatever ends a renewal, no refresh token is lost."""
+    m = Machine(AuthKind.OAUTH, owner=OWNER)
+    m, action = step(m, Wanted(Success(_token("t", T0 - LIFE, rt="r1")), T0)).unwrap()
+    m, action = step(m, Succeeded(action.ticket, _token("n", T0, rt="r2"), T0)).unwrap()
+    assert isinstance(action, Store)
+    m, _ = step(m, Abandoned()).unwrap()
+    assert m.phase is Phase.IDLE and m.unsaved is not None
+    assert m.unsaved.token.refresh_token == "r2"
+
+
+def test_an_interrupted_renewal_frees_the_machine_and_voids_the_late_answer() -> None:
+    m = Machine(AuthKind.JWT, owner=OWNER)
+    m, action = step(m, Wanted(Success(None), T0)).unwrap()
+    assert isinstance(action, Fetch)
+    m, _ = step(m, Abandoned()).unwrap()
+    assert m.phase is Phase.IDLE
+    assert isinstance(step(m, Succeeded(action.ticket, _token("late"), T0)), Failure)
+    _, again = step(m, Wanted(Success(None), T0)).unwrap()
+    assert isinstance(again, Fetch)
+
+
+@given(st.floats(0, 2 * LIFE), st.booleans())
+def test_while_busy_hands_out_a_valid_stored_token_unless_forced(age: float, forced: bool) -> None:
+    """Issue 10 item 4: a caller never waits for someone else's renewal of a valid token."""
+    token = _token("t", T0)
+    m = Machine(AuthKind.OAUTH, owner=OWNER)
+    got = while_busy(m, Wanted(Success(token), T0 + age, forced, token if forced else None))
+    assert (got == token) == (not forced and age < LIFE)
+
+
+@given(st.floats(0, 2 * LIFE))
+def test_the_fast_path_serves_only_the_very_token_last_judged_fresh(age: float) -> None:
+    token = _token("t", T0)
+    m = Machine(AuthKind.JWT, owner=OWNER)
+    m, action = step(m, Wanted(Success(token), T0)).unwrap()
+    assert isinstance(action, Use)
+    assert fast_use(m, token, T0 + age) == (token if age < LIFE - 60 else None)
+    assert fast_use(m, replace(token), T0) is None  # an equal copy is not the same object
+
+
+# -- the model ---------------------------------------------------------------------------
+
+
+@dataclass
+class FakeBox:
+    """Box's side: which refresh tokens are live, and what was revoked."""
+
+    live: set[str] = field(default_factory=set)
+    revoked: set[str] = field(default_factory=set)
+    counter: int = 0
+    lost: set[str] = field(default_factory=set)  # issued, but the answer never arrived
+
+    def issue(self, now: float, refresh: bool) -> AccessToken:
+        self.counter += 1
+        rt = f"rt{self.counter}" if refresh else None
+        if rt:
+            self.live.add(rt)
+        return AccessToken(
+            access_token=f"at{self.counter}",
+            expires_in=LIFE,
+            expires_at=now + LIFE,
+            refresh_token=rt,
+        )
+
+
+class MachineModel(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind = AuthKind.OAUTH
+        self.machine = Machine(self.kind, owner=OWNER)
+        self.box = FakeBox()
+        self.stored: AccessToken | None = None
+        self.now = T0
+        self.handed: list[tuple[AccessToken, float]] = []
+        self.revoking: set[str] = set()
+        self.newest: str | None = None  # the last refresh token whose answer reached us
+        self.signed_in = False
+
+    # One call, driven to its end; ``plan`` chooses every outcome.
+    def _call(self, first: Any, plan: list[str]) -> Any:
+        choices = iter(plan)
+
+        def pick(*options: str) -> str:
+            wanted = next(choices, options[0])
+            return wanted if wanted in options else options[0]
+
+        m, action = step(self.machine, first).unwrap()
+        self.machine = m
+        while not isinstance(action, Use | Fail | Done):
+            if pick("go", "interrupt") == "interrupt" and m.phase is not Phase.IDLE:
+                self.machine, _ = step(self.machine, Abandoned()).unwrap()
+                return None
+            event = self._outcome(action, pick)
+            m, action = step(self.machine, event).unwrap()
+            self.machine = m
+        if isinstance(action, Use):
+            token = action.token
+            assert usable(token, self.now), "handed out at or after its expiry"
+            assert token.access_token not in self.box.revoked, "handed out after a revoke"
+            assert token.refresh_token not in self.box.revoked, "handed out after a revoke"
+            self.handed.append((token, self.now))
+        return action
+
+    def _outcome(self, action: Any, pick: Any) -> Any:
+        event = self._box_answer(action, pick)
+        if isinstance(event, Succeeded | Salvaged) and event.token.refresh_token:
+            self.newest = event.token.refresh_token
+        return event
+
+    def _box_answer(self, action: Any, pick: Any) -> Any:
+        match action:
+            case Fetch() | ExchangeCode():
+                token = self.box.issue(
+                    self.now,
+                    refresh=isinstance(action, ExchangeCode) or self.kind is AuthKind.OAUTH,
+                )
+                return Succeeded(action.ticket, token, self.now)
+            case Refresh(refresh_token=rt):
+                if rt not in self.box.live:
+                    return Failed(action.ticket, REFUSED, self.now)
+                how = pick("ok", "lost", "salvage", "refused")
+                if how == "refused":
+                    return Failed(action.ticket, GONE, self.now)  # a 5xx before spending
+                self.box.live.discard(rt)  # spent
+                token = self.box.issue(self.now, refresh=True)
+                if how == "lost":
+                    assert token.refresh_token
+                    self.box.lost.add(token.refresh_token)
+                    return Failed(action.ticket, GONE, self.now)
+                if how == "salvage":
+                    return Salvaged(
+                        action.ticket,
+                        AccessToken(refresh_token=token.refresh_token),
+                        malformed("x"),
+                    )
+                return Succeeded(action.ticket, token, self.now)
+            case Store(token=token):
+                if pick("ok", "fail") == "fail":
+                    return StoreFailed(DOWN)
+                self.stored = token
+                return Stored()
+            case RevokeAt(credential=credential):
+                self.revoking.add(credential)  # from here on it may be revoked
+                if pick("ok", "fail") == "fail":
+                    return RevokeFailed(GONE)
+                self.box.revoked.add(credential)
+                self.box.live.discard(credential)
+                return RevokeDone()
+            case Clear():
+                if pick("ok", "fail") == "fail":
+                    return ClearFailed(DOWN)
+                self.stored = None
+                return Cleared()
+        raise AssertionError(f"unexpected action {action}")
+
+    def _read(self, fails: bool) -> Result[AccessToken | None, AuthError]:
+        return (
+            Failure(StorageFailure(StorageFailureKind.READ, "x")) if fails else Success(self.stored)
+        )
+
+    plans = st.lists(
+        st.sampled_from(["go", "ok", "fail", "lost", "salvage", "refused", "interrupt"]), max_size=8
+    )
+
+    @rule(plan=plans)
+    def sign_in(self, plan: list[str]) -> None:
+        self._call(SignInWanted(self._read(False), self.now), plan)
+
+    @rule(plan=plans, forced=st.booleans(), read_fails=st.booleans())
+    def retrieve(self, plan: list[str], forced: bool, read_fails: bool) -> None:
+        self._call(Wanted(self._read(read_fails), self.now, forced), plan)
+
+    @rule(plan=plans)
+    def revoke(self, plan: list[str]) -> None:
+        self._call(RevokeWanted(self._read(False), self.now), plan)
+
+    @rule(seconds=st.sampled_from([1, 59, 61, 1800, 3539, 3541, 3599, 3600, 3601, 7200]))
+    def time_passes(self, seconds: int) -> None:
+        self.now += seconds
+
+    @invariant()
+    def idle_between_calls(self) -> None:
+        assert self.machine.phase is Phase.IDLE
+
+    @invariant()
+    def the_newest_refresh_token_is_never_lost(self) -> None:
+        unsaved = self.machine.unsaved.token if self.machine.unsaved else None
+        held = {t.refresh_token for t in (self.stored, unsaved) if t is not None}
+        rt = self.newest
+        if rt is None or rt not in self.box.live:
+            return
+        # A credential whose revoke was started (maybe interrupted) is meant to die.
+        assert rt in held or rt in self.revoking, (rt, held)
+
+
+MachineModel.TestCase.settings = settings(stateful_step_count=30, deadline=None)
+TestMachineModel = MachineModel.TestCase
+
+
+def test_wanted_act_agrees_with_the_table_for_the_stored_token() -> None:
+    token = _token("t", T0)
+    assert wanted_act(Machine(AuthKind.JWT, owner=OWNER), Wanted(Success(token), T0)) is Act.USE
