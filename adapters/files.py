@@ -162,32 +162,21 @@ def _os_failure(kind: StorageFailureKind, what: str, exc: OSError) -> StorageFai
 
 
 def _refused_open(kind: StorageFailureKind, path: str, verb: str, exc: OSError) -> StorageFailure:
-    """Why opening ``path`` failed, judged from the errno and, where it helps, lstat."""
+    """Why opening ``path`` failed, judged from the errno and from lstat of the path."""
     where = shown(path)
-    if exc.errno == errno.ELOOP and _is_link(path):
-        return _untrusted(f"{where} is a symbolic link; refusing to follow it")
     if exc.errno == errno.ENOENT:
         folder = shown(os.path.dirname(path))
         return StorageFailure(kind, f"cannot {verb} {where}: the directory {folder} does not exist")
-    if exc.errno == errno.EISDIR:
-        return _untrusted(f"{where} is a directory, not a regular file")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        # Not ours to open: say whose it is, if we can see that.
-        try:
-            info = os.stat(path, follow_symlinks=False)
-        except OSError:
-            info = None
-        problem = distrust(info, path) if info is not None else None
-        if problem is not None:
-            return problem
-    return _os_failure(kind, f"cannot {verb} {where}", exc)
-
-
-def _is_link(path: str) -> bool:
+    # A symlink (ELOOP), a directory (EISDIR), a socket (ENXIO), another user's
+    # file (EACCES): lstat says which, in the same words a successful open would.
     try:
-        return stat.S_ISLNK(os.stat(path, follow_symlinks=False).st_mode)
+        info = os.stat(path, follow_symlinks=False)
     except OSError:
-        return False
+        info = None
+    problem = distrust(info, path) if info is not None else None
+    if problem is not None:
+        return problem
+    return _os_failure(kind, f"cannot {verb} {where}", exc)
 
 
 def close_quietly(fd: int) -> None:
