@@ -298,7 +298,7 @@ def _within(seconds: float, call: Callable[[], Any], fifo: Path) -> BaseExceptio
     def run() -> None:
         try:
             call()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:  # handed back to the test
             outcome.append(exc)
         else:
             outcome.append(None)
