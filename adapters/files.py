@@ -267,17 +267,18 @@ def open_lock_file(path: str) -> Result[int, StorageFailure]:
 # -- the directory, temp files, atomic writes ----------------------------------------
 
 
-def open_folder(folder: str, kind: StorageFailureKind) -> Result[int, StorageFailure]:
-    """A descriptor on the token file's directory: every later step happens in it."""
+def open_folder(path: str, kind: StorageFailureKind, verb: str) -> Result[int, StorageFailure]:
+    """A descriptor on the directory of ``path``: every later step happens in it."""
+    folder = os.path.dirname(path)
     try:
         return Success(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NONBLOCK | os.O_CLOEXEC))
     except OSError as exc:
-        where = shown(folder)
+        where, there = shown(path), shown(folder)
         if exc.errno == errno.ENOENT:
-            return Failure(StorageFailure(kind, f"the directory {where} does not exist"))
-        if exc.errno == errno.ENOTDIR:
-            return Failure(StorageFailure(kind, f"{where} is not a directory"))
-        return Failure(_os_failure(kind, f"cannot open the directory {where}", exc))
+            return Failure(
+                StorageFailure(kind, f"cannot {verb} {where}: the directory {there} does not exist")
+            )
+        return Failure(_os_failure(kind, f"cannot {verb} {where}: cannot open {there}", exc))
 
 
 def temp_pattern(name: str) -> re.Pattern[str]:
@@ -290,33 +291,33 @@ def _temp_name(name: str) -> str:
 
 
 def entry(
-    folder_fd: int, folder: str, name: str, kind: StorageFailureKind
+    folder_fd: int, path: str, kind: StorageFailureKind
 ) -> Result[os.stat_result | None, StorageFailure]:
-    """``lstat`` of ``name`` in the folder; Success(None) if there is none."""
+    """``lstat`` of the entry at ``path`` (in the folder); Success(None) if there is none."""
     try:
-        return Success(os.stat(name, dir_fd=folder_fd, follow_symlinks=False))
+        return Success(os.stat(os.path.basename(path), dir_fd=folder_fd, follow_symlinks=False))
     except FileNotFoundError:
         return Success(None)
     except OSError as exc:
-        path = shown(os.path.join(folder, name))
-        return Failure(_os_failure(kind, f"cannot examine {path}", exc))
+        return Failure(_os_failure(kind, f"cannot examine {shown(path)}", exc))
 
 
 def remove_stale_temps(
-    folder_fd: int, folder: str, name: str, kind: StorageFailureKind
+    folder_fd: int, path: str, kind: StorageFailureKind
 ) -> Result[int, StorageFailure]:
-    """Remove temp files a crashed ``write_atomically`` left for ``name``; how many.
+    """Remove temp files a crashed ``write_atomically`` left for ``path``; how many.
 
     Only under the storage's lock, so no live writer's temp file is touched.
     Only names that match the exact pattern, only regular files, only ours:
     a file another user planted under such a name is not ours to delete.
     """
-    pattern = temp_pattern(name)
+    pattern = temp_pattern(os.path.basename(path))
     try:
         names = [n for n in os.listdir(folder_fd) if pattern.fullmatch(n)]
     except OSError as exc:
-        where = shown(folder)
-        return Failure(_os_failure(kind, f"cannot list {where} for leftover temp files", exc))
+        return Failure(
+            _os_failure(kind, f"cannot list the directory of {shown(path)} for temp files", exc)
+        )
     removed = 0
     euid = os.geteuid()
     for temp in names:
@@ -328,36 +329,34 @@ def remove_stale_temps(
         except FileNotFoundError:
             continue
         except OSError as exc:
-            where = shown(os.path.join(folder, temp))
-            return Failure(_os_failure(kind, f"cannot remove the leftover temp file {where}", exc))
+            where = f"{shown(path)} (a leftover temp file, {len(temp)} characters)"
+            return Failure(_os_failure(kind, f"cannot remove a temp file of {where}", exc))
         removed += 1
     return Success(removed)
 
 
 def sync_folder(
-    folder_fd: int, folder: str, kind: StorageFailureKind
+    folder_fd: int, path: str, kind: StorageFailureKind
 ) -> Result[None, StorageFailure]:
-    """Make a rename or unlink in the folder durable (where the file system can)."""
+    """Make a rename or unlink in the directory of ``path`` durable (where the file system can)."""
     try:
         os.fsync(folder_fd)
     except OSError as exc:
         if exc.errno in _FSYNC_UNSUPPORTED:
             return Success(None)
-        return Failure(_os_failure(kind, f"cannot sync the directory {shown(folder)}", exc))
+        return Failure(_os_failure(kind, f"cannot sync the directory of {shown(path)}", exc))
     return Success(None)
 
 
-def write_atomically(
-    folder_fd: int, folder: str, name: str, data: bytes
-) -> Result[None, StorageFailure]:
-    """Replace ``name`` in the folder with a new 0600 file holding ``data``.
+def write_atomically(folder_fd: int, path: str, data: bytes) -> Result[None, StorageFailure]:
+    """Replace the file at ``path`` (in the folder) with a new 0600 file holding ``data``.
 
     The temp file is removed on any failure, a ``BaseException`` (Ctrl-C)
     included; only a crash (kill -9, power loss) can leave one behind, and the
     next store or clear under the lock removes it (``remove_stale_temps``).
     """
     kind = StorageFailureKind.WRITE
-    path = os.path.join(folder, name)
+    name = os.path.basename(path)
     temp = _temp_name(name)
     try:
         # O_EXCL + 0600 at creation: never wider than 0600, whatever the umask;
@@ -382,7 +381,7 @@ def write_atomically(
                 os.unlink(temp, dir_fd=folder_fd)
     if not isinstance(result, Success):
         return result
-    return sync_folder(folder_fd, folder, kind)
+    return sync_folder(folder_fd, path, kind)
 
 
 def _rename(folder_fd: int, temp: str, name: str, path: str) -> Result[None, StorageFailure]:
@@ -407,13 +406,12 @@ def _fill(fd: int, data: bytes, path: str) -> Result[None, StorageFailure]:
     return Success(None)
 
 
-def remove(folder_fd: int, folder: str, name: str) -> Result[bool, StorageFailure]:
-    """Remove ``name`` from the folder; Success(False) if it was not there."""
+def remove(folder_fd: int, path: str) -> Result[bool, StorageFailure]:
+    """Remove the file at ``path`` (in the folder); Success(False) if it was not there."""
     try:
-        os.unlink(name, dir_fd=folder_fd)
+        os.unlink(os.path.basename(path), dir_fd=folder_fd)
     except FileNotFoundError:
         return Success(False)
     except OSError as exc:
-        where = shown(os.path.join(folder, name))
-        return Failure(_os_failure(StorageFailureKind.CLEAR, f"cannot remove {where}", exc))
+        return Failure(_os_failure(StorageFailureKind.CLEAR, f"cannot remove {shown(path)}", exc))
     return Success(True)

@@ -185,7 +185,6 @@ class FileTokenStorage(TokenStorage):
         if not isinstance(resolved, Success):
             raise BoxConfigError(resolved.failure())
         self._filename: str = resolved.unwrap()
-        self._folder, self._name = os.path.split(self._filename)
         self._thread_lock = threading.RLock()
         self._depth = 0  # nesting of lock() in the thread that holds it
         self._lock_fd: int | None = None
@@ -263,19 +262,21 @@ class FileTokenStorage(TokenStorage):
         if not isinstance(data, Success):
             _raise(data.failure())
         with self._locked(_SELF_LOCK_TIMEOUT):
-            self._in_folder(StorageFailureKind.WRITE, lambda fd: self._write(fd, data.unwrap()))
+            self._in_folder(
+                StorageFailureKind.WRITE, "write", lambda fd: self._write(fd, data.unwrap())
+            )
 
     def clear(self) -> None:
         with self._locked(_SELF_LOCK_TIMEOUT):
-            self._in_folder(StorageFailureKind.CLEAR, self._remove)
+            self._in_folder(StorageFailureKind.CLEAR, "remove", self._remove)
         self._seen = None
 
-    def _in_folder(self, kind: StorageFailureKind, step: _Step) -> None:
+    def _in_folder(self, kind: StorageFailureKind, verb: str, step: _Step) -> None:
         """Run ``step`` on a descriptor of the token file's directory; raise its failure."""
-        folder = open_folder(self._folder, kind)
+        folder = open_folder(self._filename, kind, verb)
         if not isinstance(folder, Success):
             _raise(folder.failure())
-        fd = folder.unwrap()
+        fd: int = folder.unwrap()
         try:
             outcome = step(fd)
         finally:
@@ -291,7 +292,7 @@ class FileTokenStorage(TokenStorage):
         Judged with lstat: the rename or unlink that follows acts on the name,
         never through it, so nothing is gained by swapping the file in between.
         """
-        found = entry(fd, self._folder, self._name, kind)
+        found = entry(fd, self._filename, kind)
         if not isinstance(found, Success):
             return found
         info = found.unwrap()
@@ -304,23 +305,23 @@ class FileTokenStorage(TokenStorage):
             return Failure(current.failure())
         # A crash between fsync and rename left a temp file with a live refresh
         # token: remove it. Failing to is worth a warning, not a failed save.
-        cleaned = remove_stale_temps(fd, self._folder, self._name, StorageFailureKind.WRITE)
+        cleaned = remove_stale_temps(fd, self._filename, StorageFailureKind.WRITE)
         if not isinstance(cleaned, Success):
             log.warning("%s", cleaned.failure().detail)
-        return write_atomically(fd, self._folder, self._name, data)
+        return write_atomically(fd, self._filename, data)
 
     def _remove(self, fd: int) -> Result[None, StorageFailure]:
-        cleaned = remove_stale_temps(fd, self._folder, self._name, StorageFailureKind.CLEAR)
+        cleaned = remove_stale_temps(fd, self._filename, StorageFailureKind.CLEAR)
         if not isinstance(cleaned, Success):
             return Failure(cleaned.failure())
         current = self._trusted_entry(fd, StorageFailureKind.CLEAR)
         if not isinstance(current, Success):
             return Failure(current.failure())
-        removed = remove(fd, self._folder, self._name) if current.unwrap() else Success(False)
+        removed = remove(fd, self._filename) if current.unwrap() else Success(False)
         if not isinstance(removed, Success):
             return Failure(removed.failure())
         if removed.unwrap() or cleaned.unwrap():
-            return sync_folder(fd, self._folder, StorageFailureKind.CLEAR)
+            return sync_folder(fd, self._filename, StorageFailureKind.CLEAR)
         return Success(None)
 
     # -- lock -------------------------------------------------------------------------
