@@ -341,16 +341,19 @@ class FileTokenStorage(TokenStorage):
         deadline = time.monotonic() + timeout
         lock_path = self._filename + ".lock"
         with _acquired(self._thread_lock, timeout, shown(lock_path)):
-            if self._depth == 0:  # only the outermost lock() in this thread takes flock
-                self._lock_fd = _flock(lock_path, deadline, timeout)
+            # The count goes up before flock is tried and down in the same
+            # finally, so whatever ends this (a failure, Ctrl-C during the wait
+            # or the body), the count and the flock are released together.
             self._depth += 1
             try:
+                if self._depth == 1:  # only the outermost lock() in this thread takes flock
+                    self._lock_fd = _flock(lock_path, deadline, timeout)
                 yield
             finally:
                 self._depth -= 1
                 if self._depth == 0 and self._lock_fd is not None:
-                    close_quietly(self._lock_fd)  # closing releases the flock
-                    self._lock_fd = None
+                    fd, self._lock_fd = self._lock_fd, None
+                    close_quietly(fd)  # closing releases the flock
 
 
 class FileWithInMemoryCacheTokenStorage(FileTokenStorage):

@@ -8,6 +8,7 @@ resolved once), and issue 12's ``InMemoryTokenStorage(token=...)``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -377,3 +378,69 @@ def test_in_memory_storage_takes_an_initial_token() -> None:
     assert caught.value.error == InvalidInput("token", "must be an AccessToken or None")
     assert SECRET not in str(caught.value)
     assert repr(InMemoryTokenStorage(token=TOKEN)) == "InMemoryTokenStorage()"
+
+
+# -- interrupts (issue 11 item 3: whatever ends an operation, every lock is released) --------
+
+
+class Interrupt(BaseException):
+    """Like a gevent or eventlet timeout: not an Exception."""
+
+
+@pytest.mark.parametrize("signal_like", [KeyboardInterrupt, Interrupt])
+@pytest.mark.parametrize("where", ["write", "fsync", "replace", "listdir", "unlink"])
+@pytest.mark.parametrize("cls", CLASSES)
+def test_an_interrupt_during_store_or_clear_leaves_no_temp_and_no_lock_held(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cls: type[FileTokenStorage],
+    where: str,
+    signal_like: type[BaseException],
+) -> None:
+    path = tmp_path / "t.json"
+    FileTokenStorage(filename=str(path)).store(TOKEN)
+    storage = cls(filename=str(path))
+    real = getattr(os, where)
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise signal_like
+
+    monkeypatch.setattr(os, where, interrupted)
+    new = AccessToken(access_token="new-token", expires_at=3e9)
+    for call in (lambda: storage.store(new), storage.clear):
+        with contextlib.suppress(signal_like):  # it may also complete: both are fine
+            call()
+    monkeypatch.setattr(os, where, real)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+    stored = FileTokenStorage(filename=str(path)).get()
+    assert stored in (TOKEN, new, None)  # old or new or cleared, never torn
+    other = FileTokenStorage(filename=str(path))
+    with other.lock(timeout=0):  # neither the flock nor ...
+        pass
+    done = threading.Event()
+    threading.Thread(target=lambda: (_enter_lock(storage), done.set())).start()
+    assert done.wait(10)  # ... the thread lock is still held
+    storage.store(TOKEN)
+    assert storage.get() == TOKEN
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_an_interrupt_while_waiting_for_the_lock_releases_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cls: type[FileTokenStorage]
+) -> None:
+    path = tmp_path / "t.json"
+    holder = FileTokenStorage(filename=str(path))
+    storage = cls(filename=str(path))
+    with holder.lock():
+
+        def interrupted(seconds: float) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(storage_module.time, "sleep", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _enter_lock(storage)
+        monkeypatch.undo()
+    with storage.lock(timeout=0):  # its lock file descriptor was closed, its count reset
+        storage.store(TOKEN)
+    with holder.lock(timeout=0):
+        assert holder.get() == TOKEN
