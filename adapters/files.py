@@ -58,22 +58,23 @@ def shown(path: str) -> str:
     """
     if len(path) <= MAX_SHOWN and path.isprintable() and "{" not in path and "}" not in path:
         return path
-    return f"<a {len(path):,}-character path that is not shown>"
+    return f"<a path of {len(path):,} characters, not shown>"
 
 
 def _described(value: str) -> str:
     looks = "looks like JSON" if value.lstrip().startswith("{") else "is not a plausible path"
-    return f"is a {len(value):,}-character value that {looks}, not a path"
+    return f"is a value of {len(value):,} characters that {looks}, not a path"
 
 
 def resolve_filename(value: object, cwd: str | None) -> Result[str, InvalidInput]:
     """The absolute path a token-file name means, resolved once.
 
-    Relative names are joined to ``cwd`` (the caller passes ``os.getcwd()``,
-    or None if it has none); a leading ``~`` is the caller's to expand. The
-    value is never echoed in the Failure: it could be a pasted secret.
+    ``value`` is what the caller was given, after ``os.fspath``. Relative
+    names are joined to ``cwd`` (the caller passes ``os.getcwd()``, or None if
+    it has none); a leading ``~`` is the caller's to expand. The value is never
+    echoed in the Failure: it could be a pasted secret.
     """
-    text = os.fspath(value) if isinstance(value, os.PathLike) else value
+    text = value
     if not isinstance(text, str):
         return Failure(InvalidInput("filename", "must be a str or os.PathLike path"))
     if not text:

@@ -178,8 +178,14 @@ class FileTokenStorage(TokenStorage):
     """
 
     def __init__(self, filename: str | os.PathLike[str] = ".boxauth_token.json") -> None:
-        text = os.fspath(filename) if isinstance(filename, os.PathLike) else filename
-        if isinstance(text, str) and text.startswith("~"):
+        text: object = filename
+        if isinstance(text, os.PathLike):
+            try:
+                text = os.fspath(text)
+            except TypeError:  # its __fspath__ returned neither str nor bytes
+                text = None
+        # Printable first: expanduser looks "~name" up, and a NUL would make that raise.
+        if isinstance(text, str) and text.startswith("~") and text.isprintable():
             text = os.path.expanduser(text)
         resolved = resolve_filename(text, _current_directory())
         if not isinstance(resolved, Success):

@@ -158,6 +158,11 @@ def test_an_os_error_anywhere_is_a_typed_storage_error_naming_the_file(
 # -- bad arguments ---------------------------------------------------------------------------
 
 
+class _BadPathLike:
+    def __fspath__(self) -> Any:
+        return 42
+
+
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
@@ -165,12 +170,15 @@ def test_an_os_error_anywhere_is_a_typed_storage_error_naming_the_file(
         (None, "must be a str or os.PathLike path"),
         (b"t.json", "must be a str or os.PathLike path"),
         ("", "is empty"),
-        ("a\x00b", "is a 3-character value that is not a plausible path, not a path"),
-        ("t.json\n", "is a 7-character value that is not a plausible path, not a path"),
+        ("a\x00b", "is a value of 3 characters that is not a plausible path, not a path"),
+        ("t.json\n", "is a value of 7 characters that is not a plausible path, not a path"),
         (
             '{"boxAppSettings": {"clientSecret": "SECRET"}}',
-            "is a 46-character value that looks like JSON, not a path",
+            "is a value of 46 characters that looks like JSON, not a path",
         ),
+        ("~a\x00b/t.json", "is a value of 11 characters that is not a plausible path, not a path"),
+        (Path("/a/b\x00"), "is a value of 5 characters that is not a plausible path, not a path"),
+        (_BadPathLike(), "must be a str or os.PathLike path"),
         ("dir/", "names a directory, not a file"),
         (".", "names a directory, not a file"),
         ("sub/..", "names a directory, not a file"),
@@ -444,3 +452,18 @@ def test_an_interrupt_while_waiting_for_the_lock_releases_it(
         storage.store(TOKEN)
     with holder.lock(timeout=0):
         assert holder.get() == TOKEN
+
+
+def test_a_path_that_does_not_look_like_a_path_is_described_never_shown(tmp_path: Path) -> None:
+    # Accepted (it could be a real path), but a message never prints it whole:
+    # braces or great length suggest a pasted secret rather than a file name.
+    for odd in (tmp_path / '{"clientSecret": "SECRET"}' / "t.json", tmp_path / ("S" * 600)):
+        storage = FileTokenStorage(filename=odd)
+        assert storage.filename == str(odd)
+        assert repr(storage) == (
+            f"FileTokenStorage(filename='<a path of {len(str(odd)):,} characters, not shown>')"
+        )
+        failure = _failure(lambda storage=storage: storage.store(TOKEN))  # type: ignore[misc]
+        lock_path = f"<a path of {len(str(odd)) + 5:,} characters, not shown>"
+        assert failure.detail.startswith(f"cannot create the lock file {lock_path}")
+        assert "SSSS" not in failure.detail
