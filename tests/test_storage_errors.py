@@ -26,6 +26,8 @@ from boxauth.adapters.storage import (
     StorageLockTimeout,
     TokenStorage,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from boxauth.access_token import AccessToken, RestrictedTo
 from boxauth.errors import InvalidInput, StorageFailure, StorageFailureKind
@@ -467,3 +469,21 @@ def test_a_path_that_does_not_look_like_a_path_is_described_never_shown(tmp_path
         lock_path = f"<a path of {len(str(odd)) + 5:,} characters, not shown>"
         assert failure.detail.startswith(f"cannot create the lock file {lock_path}")
         assert "SSSS" not in failure.detail
+
+
+@given(
+    st.one_of(
+        st.tuples(st.text(), st.text()).map(lambda ab: ab[0] + "SECRETX" + ab[1]),
+        st.tuples(st.text(), st.text()).map(lambda ab: "{" + ab[0] + "SECRETX" + ab[1]),
+        st.tuples(st.text(), st.text()).map(lambda ab: "~" + ab[0] + "SECRETX" + ab[1]),
+    )
+)
+def test_any_filename_builds_a_storage_or_a_config_error_that_never_quotes_it(value: str) -> None:
+    try:
+        storage = FileWithInMemoryCacheTokenStorage(filename=value)
+    except BoxConfigError as exc:
+        assert exc.error.field == "filename"  # type: ignore[union-attr]
+        assert "SECRETX" not in str(exc)
+    else:
+        assert os.path.isabs(storage.filename)
+        assert storage.filename.endswith(value.rsplit("/", 1)[-1])
