@@ -127,8 +127,12 @@ def _kind_of_file(mode: int) -> str:
     return next((name for test, name in _TYPES if test(mode)), "not a regular file")
 
 
-def distrust(info: os.stat_result, path: str) -> StorageFailure | None:
-    """Why a file (its ``fstat`` or ``lstat``) must not be trusted, or None."""
+def distrust(info: os.stat_result, path: str, *, removing: bool = False) -> StorageFailure | None:
+    """Why a file (its ``fstat`` or ``lstat``) must not be trusted, or None.
+
+    ``removing``: a regular file of ours may be removed whatever its mode
+    (it may hold our token); only its contents are untrusted.
+    """
     mode = info.st_mode
     where = shown(path)
     if stat.S_ISLNK(mode):
@@ -141,7 +145,7 @@ def distrust(info: os.stat_result, path: str) -> StorageFailure | None:
             f"{where} is owned by another user (uid {info.st_uid}, not {euid}); "
             "refusing to use it: remove it or choose another file"
         )
-    if stat.S_IMODE(mode) & 0o022:
+    if stat.S_IMODE(mode) & 0o022 and not removing:
         return _untrusted(
             f"{where} is writable by other users (mode {stat.S_IMODE(mode):04o}); "
             "refusing to use it: remove it or chmod it to 600"

@@ -302,7 +302,8 @@ class FileTokenStorage(TokenStorage):
         if not isinstance(found, Success):
             return found
         info = found.unwrap()
-        problem = None if info is None else distrust(info, self._filename)
+        removing = kind is StorageFailureKind.CLEAR
+        problem = None if info is None else distrust(info, self._filename, removing=removing)
         return found if problem is None else Failure(problem)
 
     def _write(self, fd: int, data: bytes) -> Result[None, StorageFailure]:

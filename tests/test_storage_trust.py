@@ -198,6 +198,8 @@ def test_a_token_file_writable_by_others_is_refused(
     assert _untrusted(storage.get).startswith(expected)
     assert _untrusted(lambda: storage.store(OURS)).startswith(expected)
     assert json.loads(path.read_text())["refresh_token"] == PLANTED.refresh_token
+    storage.clear()  # ours, so clear() removes it: it may hold our token
+    assert not path.exists()
 
 
 def test_a_lock_file_writable_by_others_is_refused(tmp_path: Path) -> None:
