@@ -8,20 +8,23 @@ which quotes the path verbatim. The rules, and why:
 - A symlink at the final path component is never followed: ``O_NOFOLLOW`` on
   every open, ``lstat`` for the entries we rename over or remove. A link in a
   shared directory could point at another user's file, or make us create one
-  (issue 10 item 7; open(2) "O_NOFOLLOW").
+  (open(2), O_NOFOLLOW).
 - A special file never blocks us: every open has ``O_NONBLOCK`` (a FIFO opened
   for reading would otherwise wait for a writer forever), and anything that
-  ``fstat`` says is not a regular file is refused (open(2) "O_NONBLOCK";
+  ``fstat`` says is not a regular file is refused (open(2), O_NONBLOCK;
   fifo(7)).
 - Only files owned by our effective uid and writable by no one else are
   trusted, judged with ``fstat`` on the descriptor we then read, so nothing can
-  be swapped in between the check and the use (issue 11 item 1). Ownership, not
-  EPERM, decides: root may open anything, and root must still refuse a token
-  another user planted in /tmp.
+  be swapped in between the check and the use. Ownership, not EPERM, decides:
+  root may open anything, and root must still refuse a token another user
+  planted in /tmp.
 - A file is written as a new 0600 inode (``O_CREAT | O_EXCL`` in the same
   directory, fsync, rename, fsync of the directory), so a reader sees the old
   token or the new one, never a torn or wider file (rename(2); fsync(2) on
   directories).
+
+README.md ("Storage") states these rules for users; SECURITY.md lists the
+tests that prove each.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ def shown(path: str) -> str:
     """``path`` as it may appear in a message or log record.
 
     Paths are shown only when they look like paths (short, one printable line,
-    no braces); anything else is described by its length (issue 10 item 1).
+    no braces); anything else is described by its length: a secret pasted
+    where a path belongs must not reach a log (SECURITY.md).
     """
     if len(path) <= MAX_SHOWN and path.isprintable() and "{" not in path and "}" not in path:
         return path
@@ -74,9 +78,9 @@ def resolve_filename(value: object, cwd: str | None) -> Result[str, InvalidInput
     it has none); a leading ``~`` is the caller's to expand. The value is never
     echoed in the Failure: it could be a pasted secret.
     """
-    text = value
-    if not isinstance(text, str):
+    if not isinstance(value, str):
         return Failure(InvalidInput("filename", "must be a str or os.PathLike path"))
+    text = value
     if not text:
         return Failure(InvalidInput("filename", "is empty"))
     if "\x00" in text or not text.isprintable() or text.lstrip().startswith("{"):
@@ -124,7 +128,7 @@ _TYPES = (
 
 
 def _kind_of_file(mode: int) -> str:
-    return next((name for test, name in _TYPES if test(mode)), "not a regular file")
+    return next((name for test, name in _TYPES if test(mode)), "an unknown kind of file")
 
 
 def distrust(info: os.stat_result, path: str, *, removing: bool = False) -> StorageFailure | None:
