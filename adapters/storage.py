@@ -2,51 +2,115 @@
 
 The auth shell uses a storage like this::
 
-    with storage.lock():
+    with storage.lock(timeout):
         token = storage.get()
         ...               # maybe fetch or refresh
         storage.store(new_token)
 
-so ``lock()`` is what makes a refresh single-flight: across threads for every
-storage, and across processes for the file storages.
+The contract every storage here keeps (and any other, e.g. a Redis storage,
+must keep), because the shell turns what it raises into a Result:
+
+- ``store(token)`` saves the token, or raises. It never swallows a failure:
+  the shell reports the failed save and keeps the token in memory to save it
+  again (its refresh token may be the only live one).
+- ``get()`` returns the stored token, or None when nothing usable is stored.
+  For the file storages: a missing file is None, silently; a file that is not
+  a token (not JSON, wrong fields, too large) is None with one warning naming
+  the file, never its contents, and the next ``store`` replaces it.
+- ``clear()`` removes the stored token; clearing nothing is not an error. For
+  the file storages it leaves no file holding a token (leftover temp files
+  included).
+- ``lock(timeout)`` is a context manager, reentrant in one thread, that
+  excludes every other holder of the same storage (other threads, and for the
+  file storages other processes) until it exits. It waits at most ``timeout``
+  seconds (a number; NaN or a non-number is a ``BoxConfigError``), then raises
+  ``StorageLockTimeout``.
+- The only exceptions: ``BoxStorageError`` (``.error`` is a ``StorageFailure``
+  whose kind is READ, WRITE, CLEAR, LOCK or UNTRUSTED and whose detail names
+  the file and the problem), ``StorageLockTimeout``, and ``BoxConfigError``
+  for a bad argument. Never ``OSError`` or another library exception, and
+  never a message that quotes a token.
 
 File storages write JSON (never pickle) atomically: a 0600 temp file in the
-same directory, fsync, ``os.replace``, fsync of the directory. A reader sees
-the old token or the new one, never a torn file, even after ``kill -9``.
+same directory, fsync, rename, fsync of the directory. A reader sees the old
+token or the new one, never a torn file, even after ``kill -9``. They refuse
+(UNTRUSTED) a token file, lock file or temp file that is a symlink, is not a
+regular file, is owned by another user, or is writable by group or others; see
+``files`` for how each rule is enforced and why.
 """
 
 from __future__ import annotations
 
 import fcntl
 import logging
+import math
 import os
-import secrets
-import stat
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import NoReturn
+
+from returns.result import Failure, Result, Success
 
 from ..access_token import MAX_SERIALIZED, AccessToken, token_from_json, token_to_json
+from ..errors import InvalidInput, StorageFailure, StorageFailureKind
+from ..exceptions import BoxConfigError, BoxStorageError
+from .files import (
+    FileRead,
+    Identity,
+    close_quietly,
+    distrust,
+    entry,
+    identity,
+    open_folder,
+    open_lock_file,
+    read_trusted,
+    remove,
+    remove_stale_temps,
+    resolve_filename,
+    shown,
+    sync_folder,
+    write_atomically,
+)
 
 log = logging.getLogger("boxauth")
 
 _POLL = 0.01  # seconds between flock attempts: short, next to a token request
+# How long a store() or clear() called outside lock() waits for the lock.
+_SELF_LOCK_TIMEOUT = 30.0
+
+
+# One step done in the token file's directory, given a descriptor on it.
+_Step = Callable[[int], Result[None, StorageFailure]]
 
 
 class StorageLockTimeout(Exception):  # noqa: N818 - the public name the spec fixes
     """``lock()`` could not be taken within its timeout."""
 
 
+def _wait_bound(timeout: object) -> float:
+    """``timeout`` as seconds a lock may wait: negative is 0, huge is the platform's max."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise BoxConfigError(InvalidInput("timeout", "must be a number of seconds"))
+    if isinstance(timeout, float) and math.isnan(timeout):
+        raise BoxConfigError(InvalidInput("timeout", "must be a number of seconds"))
+    return float(min(max(timeout, 0.0), threading.TIMEOUT_MAX))
+
+
 @contextmanager
 def _acquired(lock: threading.RLock, timeout: float, what: str) -> Iterator[None]:
-    if not lock.acquire(timeout=max(timeout, 0.0)):
+    if not lock.acquire(timeout=timeout):
         raise StorageLockTimeout(f"timed out after {timeout:g}s waiting for {what}")
     try:
         yield
     finally:
         lock.release()
+
+
+def _raise(failure: StorageFailure) -> NoReturn:
+    raise BoxStorageError(failure)
 
 
 class TokenStorage(ABC):
@@ -67,17 +131,23 @@ class TokenStorage(ABC):
 
     def lock(self, timeout: float = 30.0) -> AbstractContextManager[None]:
         """Hold this while reading, renewing and storing the token."""
+        bound = _wait_bound(timeout)
         # Created on first use, so a subclass need not call super().__init__();
         # dict.setdefault is atomic, so two threads still get one lock.
         rlock = self.__dict__.setdefault("_boxauth_rlock", threading.RLock())
-        return _acquired(rlock, timeout, f"the lock of {type(self).__name__}")
+        return _acquired(rlock, bound, f"the lock of {type(self).__name__}")
 
 
 class InMemoryTokenStorage(TokenStorage):
-    """The default. Thread-safe: the token is one immutable value, swapped whole."""
+    """The default. Thread-safe: the token is one immutable value, swapped whole.
 
-    def __init__(self) -> None:
-        self._token: AccessToken | None = None
+    ``token`` is an initial token, as box_sdk_gen's ``InMemoryTokenStorage(token=...)``.
+    """
+
+    def __init__(self, token: AccessToken | None = None) -> None:
+        if token is not None and not isinstance(token, AccessToken):
+            raise BoxConfigError(InvalidInput("token", "must be an AccessToken or None"))
+        self._token: AccessToken | None = token
 
     def store(self, token: AccessToken) -> None:
         self._token = token
@@ -92,44 +162,176 @@ class InMemoryTokenStorage(TokenStorage):
         return "InMemoryTokenStorage()"
 
 
-class FileTokenStorage(TokenStorage):
-    """A JSON file, mode 0600, replaced atomically on every store."""
+def _current_directory() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # the current directory was removed
+        return None
 
-    def __init__(self, filename: str = ".boxauth_token.json") -> None:
-        self.filename = os.fspath(filename)
+
+class FileTokenStorage(TokenStorage):
+    """A JSON file, mode 0600, replaced atomically on every store.
+
+    ``filename`` is resolved once, here: a relative name is joined to the
+    current directory now (a later ``os.chdir`` does not move the file), and a
+    leading ``~`` is the user's home directory.
+    """
+
+    def __init__(self, filename: str | os.PathLike[str] = ".boxauth_token.json") -> None:
+        text: object = filename
+        if isinstance(text, os.PathLike):
+            try:
+                text = os.fspath(text)
+            except TypeError:  # its __fspath__ returned neither str nor bytes
+                text = None
+        # Printable first: expanduser looks "~name" up, and a NUL would make that raise.
+        if isinstance(text, str) and text.startswith("~") and text.isprintable():
+            text = os.path.expanduser(text)
+        resolved = resolve_filename(text, _current_directory())
+        if not isinstance(resolved, Success):
+            raise BoxConfigError(resolved.failure())
+        self._filename: str = resolved.unwrap()
         self._thread_lock = threading.RLock()
         self._depth = 0  # nesting of lock() in the thread that holds it
         self._lock_fd: int | None = None
-        # (file identity, token parsed from it): stores replace the file (new
-        # inode), so an unchanged identity means unchanged contents, and get()
-        # can skip the read and the parse. Swapped as one tuple.
-        self._seen: tuple[tuple[int, int, int, int], AccessToken] | None = None
+        # (file identity, what get() made of it): a store replaces the file (a
+        # new inode), so an unchanged identity means unchanged contents, owner
+        # and mode, and get() can skip the open, the read and the parse.
+        self._seen: tuple[Identity, AccessToken | None] | None = None
+
+    @property
+    def filename(self) -> str:
+        """The absolute path of the token file (read-only: it was resolved once)."""
+        return self._filename
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(filename={self.filename!r})"
+        return f"{type(self).__name__}(filename={shown(self._filename)!r})"
 
-    def store(self, token: AccessToken) -> None:
-        _write_atomically(self.filename, token_to_json(token).encode("utf-8"))
+    # -- get --------------------------------------------------------------------------
 
     def get(self) -> AccessToken | None:
         try:
-            info = os.stat(self.filename)
+            info = os.stat(self._filename, follow_symlinks=False)
+        except FileNotFoundError:
+            self._seen = None
+            return None
         except OSError:
-            return _read_token(self.filename)  # missing or unreadable: it says which
-        key = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+            info = None  # the open below reports what is wrong
         seen = self._seen
-        if seen is not None and seen[0] == key:
+        if info is not None and seen is not None and seen[0] == identity(info):
             return seen[1]
-        token = _read_token(self.filename)
-        self._seen = None if token is None else (key, token)
+        read = read_trusted(self._filename, MAX_SERIALIZED)
+        if not isinstance(read, Success):
+            self._seen = None
+            _raise(read.failure())
+        found = read.unwrap()
+        if found is None:
+            self._seen = None
+            return None
+        token = self._parse(found)
+        self._seen = (found.identity, token)
         return token
 
+    def _parse(self, found: FileRead) -> AccessToken | None:
+        """The token in a trusted file, or None; one warning at most, never the contents."""
+        where = shown(self._filename)
+        shared = " (it is also readable by other users)" if found.shared else ""
+        problem = ""
+        if len(found.data) > MAX_SERIALIZED:
+            problem = "is too large to be a token"
+        else:
+            try:
+                text = found.data.decode("utf-8")
+            except UnicodeDecodeError:
+                problem = "is not UTF-8 text"
+            else:
+                parsed = token_from_json(text)
+                if isinstance(parsed, Success):
+                    if found.shared:
+                        log.warning(
+                            "token file %s is readable by other users; using it, and the next "
+                            "save replaces it with a file only you can read (mode 0600)",
+                            where,
+                        )
+                    token: AccessToken = parsed.unwrap()
+                    return token
+                problem = f"is corrupt ({parsed.failure().message()})"
+        log.warning(
+            "token file %s %s%s; ignoring it: the next save replaces it", where, problem, shared
+        )
+        return None
+
+    # -- store and clear --------------------------------------------------------------
+
+    def store(self, token: AccessToken) -> None:
+        data = _serialized(token)
+        if not isinstance(data, Success):
+            _raise(data.failure())
+        with self._locked(_SELF_LOCK_TIMEOUT):
+            self._in_folder(
+                StorageFailureKind.WRITE, "write", lambda fd: self._write(fd, data.unwrap())
+            )
+
     def clear(self) -> None:
+        with self._locked(_SELF_LOCK_TIMEOUT):
+            self._in_folder(StorageFailureKind.CLEAR, "remove", self._remove)
+        self._seen = None
+
+    def _in_folder(self, kind: StorageFailureKind, verb: str, step: _Step) -> None:
+        """Run ``step`` on a descriptor of the token file's directory; raise its failure."""
+        folder = open_folder(self._filename, kind, verb)
+        if not isinstance(folder, Success):
+            _raise(folder.failure())
+        fd: int = folder.unwrap()
         try:
-            os.unlink(self.filename)
-        except FileNotFoundError:
-            return
-        _fsync_dir(self.filename)
+            outcome = step(fd)
+        finally:
+            close_quietly(fd)
+        if not isinstance(outcome, Success):
+            _raise(outcome.failure())
+
+    def _trusted_entry(
+        self, fd: int, kind: StorageFailureKind
+    ) -> Result[os.stat_result | None, StorageFailure]:
+        """What is at the token path now, if we may replace or remove it.
+
+        Judged with lstat: the rename or unlink that follows acts on the name,
+        never through it, so nothing is gained by swapping the file in between.
+        """
+        found = entry(fd, self._filename, kind)
+        if not isinstance(found, Success):
+            return found
+        info = found.unwrap()
+        removing = kind is StorageFailureKind.CLEAR
+        problem = None if info is None else distrust(info, self._filename, removing=removing)
+        return found if problem is None else Failure(problem)
+
+    def _write(self, fd: int, data: bytes) -> Result[None, StorageFailure]:
+        current = self._trusted_entry(fd, StorageFailureKind.WRITE)
+        if not isinstance(current, Success):
+            return Failure(current.failure())
+        # A crash between fsync and rename left a temp file with a live refresh
+        # token: remove it. Failing to is worth a warning, not a failed save.
+        cleaned = remove_stale_temps(fd, self._filename, StorageFailureKind.WRITE)
+        if not isinstance(cleaned, Success):
+            log.warning("%s", cleaned.failure().detail)
+        return write_atomically(fd, self._filename, data)
+
+    def _remove(self, fd: int) -> Result[None, StorageFailure]:
+        cleaned = remove_stale_temps(fd, self._filename, StorageFailureKind.CLEAR)
+        if not isinstance(cleaned, Success):
+            return Failure(cleaned.failure())
+        current = self._trusted_entry(fd, StorageFailureKind.CLEAR)
+        if not isinstance(current, Success):
+            return Failure(current.failure())
+        removed = remove(fd, self._filename) if current.unwrap() else Success(False)
+        if not isinstance(removed, Success):
+            return Failure(removed.failure())
+        if removed.unwrap() or cleaned.unwrap():
+            return sync_folder(fd, self._filename, StorageFailureKind.CLEAR)
+        return Success(None)
+
+    # -- lock -------------------------------------------------------------------------
 
     def lock(self, timeout: float = 30.0) -> AbstractContextManager[None]:
         """Exclusive across threads and processes: ``fcntl.flock`` on ``<filename>.lock``.
@@ -139,22 +341,26 @@ class FileTokenStorage(TokenStorage):
         standard library, so no new dependency. The lock file is never deleted
         (deleting it would let two processes lock two different files).
         """
-        return self._locked(timeout)
+        return self._locked(_wait_bound(timeout))
 
     @contextmanager
     def _locked(self, timeout: float) -> Iterator[None]:
         deadline = time.monotonic() + timeout
-        with _acquired(self._thread_lock, timeout, self.filename + ".lock"):
-            if self._depth == 0:  # only the outermost lock() in this thread takes flock
-                self._lock_fd = _flock(self.filename + ".lock", deadline, timeout)
+        lock_path = self._filename + ".lock"
+        with _acquired(self._thread_lock, timeout, shown(lock_path)):
+            # The count goes up before flock is tried and down in the same
+            # finally, so whatever ends this (a failure, Ctrl-C during the wait
+            # or the body), the count and the flock are released together.
             self._depth += 1
             try:
+                if self._depth == 1:  # only the outermost lock() in this thread takes flock
+                    self._lock_fd = _flock(lock_path, deadline, timeout)
                 yield
             finally:
                 self._depth -= 1
                 if self._depth == 0 and self._lock_fd is not None:
-                    os.close(self._lock_fd)  # closing releases the flock
-                    self._lock_fd = None
+                    fd, self._lock_fd = self._lock_fd, None
+                    close_quietly(fd)  # closing releases the flock
 
 
 class FileWithInMemoryCacheTokenStorage(FileTokenStorage):
@@ -163,10 +369,11 @@ class FileWithInMemoryCacheTokenStorage(FileTokenStorage):
     Writes go through to the file. Because another process may have changed the
     file, taking ``lock()`` re-reads it (``reload()``): so ``with storage.lock():
     storage.get()`` always sees the latest token, while a bare ``get()`` is
-    served from memory.
+    served from memory. Every rule of ``FileTokenStorage`` applies to each read
+    and write of the file.
     """
 
-    def __init__(self, filename: str = ".boxauth_token.json") -> None:
+    def __init__(self, filename: str | os.PathLike[str] = ".boxauth_token.json") -> None:
         super().__init__(filename)
         self._cache: AccessToken | None = None
         self._loaded = False
@@ -195,110 +402,72 @@ class FileWithInMemoryCacheTokenStorage(FileTokenStorage):
         super().clear()
         self._cache, self._loaded = None, True
 
+    def lock(self, timeout: float = 30.0) -> AbstractContextManager[None]:
+        return self._locked_and_reloaded(_wait_bound(timeout))
+
     @contextmanager
-    def _locked(self, timeout: float) -> Iterator[None]:
-        with super()._locked(timeout):
+    def _locked_and_reloaded(self, timeout: float) -> Iterator[None]:
+        with self._locked(timeout):
             self.reload()
             yield
 
 
-# -- file helpers ---------------------------------------------------------------------
+# -- helpers -------------------------------------------------------------------------
 
 
-def _fsync_dir(path: str) -> None:
-    """Make a rename or unlink in ``path``'s directory durable."""
-    fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _serialized(token: object) -> Result[bytes, StorageFailure]:
+    """The bytes to store, only if ``get()`` would read them back as this token.
 
-
-def _write_atomically(path: str, data: bytes) -> None:
-    folder, name = os.path.split(os.path.abspath(path))
-    temp = os.path.join(folder, f".{name}.{secrets.token_hex(8)}.tmp")
-    # O_EXCL + 0600 at creation: the file is never wider than 0600, whatever the umask.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        try:
-            os.fchmod(fd, 0o600)  # a umask like 0o277 would have made it narrower
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)  # a new inode: wider modes on the old file go with it
-    except BaseException:
-        # BaseException too: a KeyboardInterrupt mid-write must not leave a temp behind.
-        with suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    _fsync_dir(path)
-
-
-def _read_token(path: str) -> AccessToken | None:
-    """The stored token; None if missing, or (with one warning) if unusable.
-
-    Warnings name the file and the problem, never the contents: they are secrets.
+    Writing a file we would then read as corrupt would lose the token with a
+    warning later; refusing now lets the shell keep it in memory and say so.
     """
-    raw, problem = _read_bytes(path)
-    if raw is not None:
-        try:
-            parsed = token_from_json(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            problem = "is not UTF-8 text"
-        else:
-            token = parsed.value_or(None)
-            if token is not None:
-                return token
-            problem = f"is corrupt ({parsed.failure().message()})"
-    if problem:
-        log.warning("token file %s %s; ignoring it", path, problem)
-    return None
-
-
-def _read_bytes(path: str) -> tuple[bytes | None, str]:
-    """``(contents, "")``, or ``(None, problem)``; a missing file has no problem."""
+    kind = StorageFailureKind.WRITE
+    if not isinstance(token, AccessToken):
+        return Failure(
+            StorageFailure(kind, f"store() needs an AccessToken, not a {type(token).__name__}")
+        )
     try:
-        # O_NONBLOCK: a FIFO planted at the path must not hang us.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None, ""
-    except OSError as exc:
-        return None, f"is unreadable ({exc.strerror})"
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, "is not a regular file"
-        if info.st_size > MAX_SERIALIZED:
-            return None, "is too large to be a token"
-        # One byte over the cap, so a file that grew after fstat is still refused.
-        raw = os.read(fd, MAX_SERIALIZED + 1)
-    except OSError as exc:
-        return None, f"is unreadable ({exc.strerror})"
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_SERIALIZED:
-        return None, "is too large to be a token"
-    return raw, ""
+        text = token_to_json(token)
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return Failure(StorageFailure(kind, "the token has a field that cannot be saved as JSON"))
+    back = token_from_json(text)
+    if not isinstance(back, Success):
+        return Failure(
+            StorageFailure(kind, f"refusing to save a malformed token ({back.failure().message()})")
+        )
+    return Success(text.encode("utf-8"))
 
 
 def _flock(path: str, deadline: float, timeout: float) -> int:
     """An open fd holding an exclusive flock on ``path``, or StorageLockTimeout."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    opened = open_lock_file(path)
+    if not isinstance(opened, Success):
+        _raise(opened.failure())
+    fd: int = opened.unwrap()
     try:
         while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = _try_flock(fd, path)
+            if not isinstance(taken, Success):
+                _raise(taken.failure())
+            if taken.unwrap():
                 return fd
-            except BlockingIOError:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise StorageLockTimeout(
-                        f"timed out after {timeout:g}s waiting for the lock file {path}"
-                    ) from None
-                time.sleep(min(_POLL, left))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StorageLockTimeout(
+                    f"timed out after {timeout:g}s waiting for the lock file {shown(path)}"
+                )
+            time.sleep(min(_POLL, left))
     except BaseException:
-        os.close(fd)
+        close_quietly(fd)
         raise
+
+
+def _try_flock(fd: int, path: str) -> Result[bool, StorageFailure]:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return Success(False)
+    except OSError as exc:
+        detail = f"cannot lock {shown(path)} ({exc.strerror or type(exc).__name__})"
+        return Failure(StorageFailure(StorageFailureKind.LOCK, detail))
+    return Success(True)

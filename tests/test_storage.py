@@ -25,6 +25,8 @@ from boxauth.adapters.storage import (
 )
 
 from boxauth.access_token import MAX_SERIALIZED, AccessToken, RestrictedTo
+from boxauth.errors import StorageFailure, StorageFailureKind
+from boxauth.exceptions import BoxStorageError
 
 SECRET = "acc-SECRET-token-text"
 TOKEN = AccessToken(
@@ -89,8 +91,11 @@ def test_file_holds_json_and_a_new_instance_reads_it(path: Path) -> None:
     assert FileWithInMemoryCacheTokenStorage(filename=str(path)).get() == TOKEN
 
 
-def test_default_filename() -> None:
-    assert FileTokenStorage().filename == ".boxauth_token.json"
+def test_default_filename_is_in_the_current_directory_when_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert FileTokenStorage().filename == str(tmp_path / ".boxauth_token.json")
 
 
 def test_reprs_show_class_and_filename_only(path: Path) -> None:
@@ -98,7 +103,7 @@ def test_reprs_show_class_and_filename_only(path: Path) -> None:
         storage.store(TOKEN)
         text = repr(storage)
         assert SECRET not in text and "SECRET" not in text
-    assert repr(FileTokenStorage(filename="t.json")) == "FileTokenStorage(filename='t.json')"
+    assert repr(FileTokenStorage(filename="/d/t.json")) == "FileTokenStorage(filename='/d/t.json')"
     assert repr(InMemoryTokenStorage()) == "InMemoryTokenStorage()"
 
 
@@ -126,10 +131,12 @@ def test_temp_file_is_never_wider_than_0600(
     real_replace = os.replace
     seen: list[tuple[str, int, str]] = []
 
-    def spy(src: Any, dst: Any) -> None:
+    def spy(src: Any, dst: Any, **dir_fds: Any) -> None:
         # Just before the rename: the temp file already holds the whole token.
-        seen.append((os.path.dirname(src), _mode(Path(src)), Path(src).read_text()))
-        real_replace(src, dst)
+        folder = os.readlink(f"/proc/self/fd/{dir_fds['src_dir_fd']}")
+        temp = Path(folder, src)
+        seen.append((folder, _mode(temp), temp.read_text()))
+        real_replace(src, dst, **dir_fds)
 
     monkeypatch.setattr(os, "replace", spy)
     FileTokenStorage(filename=str(path)).store(TOKEN)
@@ -182,14 +189,16 @@ def test_failed_replace_keeps_old_content_and_no_temp(
     storage.store(TOKEN)
     old = path.read_bytes()
 
-    def crash(src: Any, dst: Any) -> None:
-        raise OSError(28, "No space left on device")
+    def crash(src: Any, dst: Any, **dir_fds: Any) -> None:
+        raise OSError(28, "No space left on device", src)
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(BoxStorageError, match="No space") as caught:
         storage.store(OTHER)
+    assert caught.value.error.kind is StorageFailureKind.WRITE
+    assert caught.value.__context__ is None and caught.value.__cause__ is None
     assert path.read_bytes() == old
-    assert sorted(p.name for p in path.parent.iterdir()) == ["token.json"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["token.json", "token.json.lock"]
 
 
 def test_failed_write_removes_the_temp(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,9 +206,10 @@ def test_failed_write_removes_the_temp(path: Path, monkeypatch: pytest.MonkeyPat
         raise OSError(5, "I/O error")
 
     monkeypatch.setattr(os, "fsync", crash)
-    with pytest.raises(OSError, match="I/O error"):
+    with pytest.raises(BoxStorageError, match="I/O error") as caught:
         FileTokenStorage(filename=str(path)).store(TOKEN)
-    assert list(path.parent.iterdir()) == []
+    assert caught.value.error.kind is StorageFailureKind.WRITE
+    assert [p.name for p in path.parent.iterdir()] == ["token.json.lock"]
 
 
 def test_cache_keeps_old_token_when_the_write_fails(
@@ -208,11 +218,11 @@ def test_cache_keeps_old_token_when_the_write_fails(
     storage = FileWithInMemoryCacheTokenStorage(filename=str(path))
     storage.store(TOKEN)
 
-    def crash(src: Any, dst: Any) -> None:
+    def crash(src: Any, dst: Any, **dir_fds: Any) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(BoxStorageError):
         storage.store(OTHER)
     assert storage.get() == TOKEN  # memory agrees with the file
 
@@ -242,25 +252,43 @@ def test_unusable_file_is_empty_with_one_clean_warning(
     path: Path, caplog: pytest.LogCaptureFixture, cls: type, content: bytes, problem: str
 ) -> None:
     path.write_bytes(content)
+    path.chmod(0o600)
+    storage = cls(filename=str(path))
     with caplog.at_level(logging.WARNING, logger="boxauth"):
-        assert cls(filename=str(path)).get() is None
+        assert storage.get() is None
+        assert storage.get() is None  # the same unchanged file: no second warning
     records = [r for r in caplog.records if r.name == "boxauth"]
     assert len(records) == 1
     message = records[0].getMessage()
-    assert str(path) in message and problem in message
+    assert str(path) in message and problem in message and "the next save replaces it" in message
     assert "SECRET" not in message and "xxxx" not in message
+    assert "readable by other users" not in message
+    storage.store(TOKEN)  # a corrupt file holds no usable token: the next store replaces it
+    assert FileTokenStorage(filename=str(path)).get() == TOKEN
 
 
-def test_directory_at_the_path_is_empty_with_a_warning(
+def test_a_corrupt_file_readable_by_others_gets_one_warning_saying_both(
     path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path.mkdir()
+    path.write_bytes(b"not json " + SECRET.encode())
+    path.chmod(0o644)
     with caplog.at_level(logging.WARNING, logger="boxauth"):
         assert FileTokenStorage(filename=str(path)).get() is None
     assert len(caplog.records) == 1
+    message = caplog.records[0].getMessage()
+    assert "corrupt" in message and "readable by other users" in message
+    assert SECRET not in message
 
 
-def test_unreadable_file_is_empty_with_a_warning(
+def test_directory_at_the_path_is_a_typed_error(path: Path) -> None:
+    path.mkdir()
+    with pytest.raises(BoxStorageError) as caught:
+        FileTokenStorage(filename=str(path)).get()
+    assert caught.value.error.kind is StorageFailureKind.UNTRUSTED
+    assert caught.value.error.detail == f"{path} is a directory, not a regular file"
+
+
+def test_unreadable_file_is_a_typed_read_error(
     path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     FileTokenStorage(filename=str(path)).store(TOKEN)
@@ -273,10 +301,12 @@ def test_unreadable_file_is_empty_with_a_warning(
         return real_open(file, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", denied)
-    with caplog.at_level(logging.WARNING, logger="boxauth"):
-        assert FileTokenStorage(filename=str(path)).get() is None
-    assert len(caplog.records) == 1
-    assert "unreadable (Permission denied)" in caplog.records[0].getMessage()
+    with pytest.raises(BoxStorageError) as caught:
+        FileTokenStorage(filename=str(path)).get()
+    assert caught.value.error == StorageFailure(
+        StorageFailureKind.READ, f"cannot read {path} (Permission denied)"
+    )
+    assert caught.value.__context__ is None
 
 
 def test_missing_file_is_empty_without_warning(
@@ -291,15 +321,23 @@ def test_missing_file_is_empty_without_warning(
 
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[int]:
+    """How many times the file was looked at: opened for reading, or stat'ed."""
     count = [0]
     real_open: Callable[..., int] = os.open
+    real_stat: Callable[..., os.stat_result] = os.stat
 
     def counting(file: Any, flags: int, *args: Any, **kwargs: Any) -> int:
         if os.fspath(file) == str(path) and flags & os.O_ACCMODE == os.O_RDONLY:
             count[0] += 1
         return real_open(file, flags, *args, **kwargs)
 
+    def counting_stat(file: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if os.fspath(file) == str(path):
+            count[0] += 1
+        return real_stat(file, *args, **kwargs)
+
     monkeypatch.setattr(os, "open", counting)
+    monkeypatch.setattr(os, "stat", counting_stat)
     return count
 
 
@@ -309,7 +347,7 @@ def test_cache_reads_the_file_once(path: Path, monkeypatch: pytest.MonkeyPatch) 
     storage = FileWithInMemoryCacheTokenStorage(filename=str(path))
     for _ in range(10):
         assert storage.get() == TOKEN
-    assert reads[0] == 1
+    assert reads[0] == 2  # one stat and one open, once
 
 
 def test_cache_reads_a_missing_file_once(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -325,9 +363,11 @@ def test_cache_writes_through_and_clear_clears_both(
     storage = FileWithInMemoryCacheTokenStorage(filename=str(path))
     reads = _count_reads(monkeypatch, path)
     storage.store(TOKEN)
+    assert reads[0] == 0
     assert FileTokenStorage(filename=str(path)).get() == TOKEN  # on disk
+    assert reads[0] == 2  # the plain storage's stat and open
     assert storage.get() == TOKEN
-    assert reads[0] == 1  # only the plain storage's read: the cache served its own
+    assert reads[0] == 2  # the cache served its own
     storage.clear()
     assert not path.exists()
     assert storage.get() is None
@@ -462,29 +502,29 @@ def test_storage_module_uses_no_pickle() -> None:
     assert "import pickle" not in source and "pickle." not in source
 
 
-def test_file_get_reuses_the_parse_until_the_file_changes(tmp_path: Path) -> None:
-    from boxauth.adapters import storage as storage_module
-
+def test_file_get_reuses_the_parse_until_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "t.json"
     storage = FileTokenStorage(filename=str(path))
     first = AccessToken(access_token="first-token", expires_in=3600, expires_at=2e9)
     storage.store(first)
-    reads = []
-    real = storage_module._read_token
+    reads: list[str] = []
+    real = storage_module.read_trusted
 
-    def counting(p: str) -> AccessToken | None:
+    def counting(p: str, limit: int) -> Any:
         reads.append(p)
-        return real(p)
+        return real(p, limit)
 
-    storage_module._read_token = counting  # type: ignore[assignment]
-    try:
-        a = storage.get()
-        b = storage.get()
-        assert a == first and b is a
-        assert len(reads) == 1
-        second = AccessToken(access_token="second-token", expires_in=3600, expires_at=2e9)
-        FileTokenStorage(filename=str(path)).store(second)  # another writer, new inode
-        assert storage.get() == second
-        assert len(reads) == 2
-    finally:
-        storage_module._read_token = real  # type: ignore[assignment]
+    monkeypatch.setattr(storage_module, "read_trusted", counting)
+    a = storage.get()
+    b = storage.get()
+    assert a == first and b is a
+    assert len(reads) == 1
+    second = AccessToken(access_token="second-token", expires_in=3600, expires_at=2e9)
+    FileTokenStorage(filename=str(path)).store(second)  # another writer, new inode
+    assert storage.get() == second
+    assert len(reads) == 2
+    path.chmod(0o640)  # same inode and contents, new mode: judged again
+    assert storage.get() == second
+    assert len(reads) == 3

@@ -1,0 +1,489 @@
+"""The storage error contract: typed errors only, naming the file, never a secret.
+
+Issue 10 item 7 (a missing directory, a directory at the lock path: never a
+raw OSError), the class "bad input gets a typed error" (filenames, timeouts,
+tokens), issue 11's "paths mean what the user meant" (a relative path is
+resolved once), and issue 12's ``InMemoryTokenStorage(token=...)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from boxauth.adapters import storage as storage_module
+from boxauth.adapters.storage import (
+    FileTokenStorage,
+    FileWithInMemoryCacheTokenStorage,
+    InMemoryTokenStorage,
+    StorageLockTimeout,
+    TokenStorage,
+)
+from hypothesis import given
+from hypothesis import strategies as st
+
+from boxauth.access_token import AccessToken, RestrictedTo
+from boxauth.errors import InvalidInput, StorageFailure, StorageFailureKind
+from boxauth.exceptions import BoxConfigError, BoxStorageError
+from boxauth.identity import Owner
+
+SECRET = "SECRET"
+TOKEN = AccessToken(
+    access_token="acc-SECRET-x", refresh_token="ref-SECRET-x", expires_in=3600, expires_at=2e9
+)
+CLASSES = [FileTokenStorage, FileWithInMemoryCacheTokenStorage]
+
+
+def _failure(call: Callable[[], Any]) -> StorageFailure:
+    with pytest.raises(BoxStorageError) as caught:
+        call()
+    assert caught.value.__context__ is None and caught.value.__cause__ is None
+    assert SECRET not in str(caught.value)
+    error = caught.value.error
+    assert isinstance(error, StorageFailure)
+    return error
+
+
+def _enter_lock(storage: TokenStorage) -> None:
+    with storage.lock(timeout=1):
+        pass
+
+
+# -- missing directories and directories in the way (issue 10 item 7) ----------------------
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_missing_directory_is_a_typed_lock_error_and_an_empty_read(
+    tmp_path: Path, cls: type[FileTokenStorage]
+) -> None:
+    folder = tmp_path / "missing"
+    path = folder / "t.json"
+    storage = cls(filename=str(path))
+    if cls is FileTokenStorage:
+        assert storage.get() is None  # nothing is stored there: empty, silently
+    expected = StorageFailure(
+        StorageFailureKind.LOCK,
+        f"cannot create the lock file {path}.lock: the directory {folder} does not exist",
+    )
+    assert _failure(lambda: _enter_lock(storage)) == expected
+    assert _failure(lambda: storage.store(TOKEN)) == expected
+    assert _failure(storage.clear) == expected
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_directory_where_the_lock_file_should_be_is_a_typed_error(
+    tmp_path: Path, cls: type[FileTokenStorage]
+) -> None:
+    path = tmp_path / "t.json"
+    (tmp_path / "t.json.lock").mkdir()
+    storage = cls(filename=str(path))
+    expected = StorageFailure(
+        StorageFailureKind.UNTRUSTED, f"{path}.lock is a directory, not a regular file"
+    )
+    assert _failure(lambda: _enter_lock(storage)) == expected
+    assert _failure(lambda: storage.store(TOKEN)) == expected
+    assert _failure(storage.clear) == expected
+    assert not path.exists()
+
+
+def test_a_file_where_a_directory_should_be_is_a_typed_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    path = tmp_path / "file" / "t.json"
+    storage = FileTokenStorage(filename=str(path))
+    assert _failure(storage.get) == StorageFailure(
+        StorageFailureKind.READ, f"cannot read {path} (Not a directory)"
+    )
+    assert _failure(lambda: storage.store(TOKEN)) == StorageFailure(
+        StorageFailureKind.LOCK, f"cannot create the lock file {path}.lock (Not a directory)"
+    )
+
+
+# -- every OS failure is typed, at every call the storage makes ----------------------------
+
+_FAULTS = ["open", "fstat", "read", "write", "fsync", "replace", "unlink", "listdir", "stat"]
+
+
+def _methods(storage: FileTokenStorage) -> dict[str, Callable[[], Any]]:
+    methods: dict[str, Callable[[], Any]] = {
+        "get": storage.get,
+        "store": lambda: storage.store(TOKEN),
+        "clear": storage.clear,
+        "lock": lambda: _enter_lock(storage),
+    }
+    if isinstance(storage, FileWithInMemoryCacheTokenStorage):
+        methods["reload"] = storage.reload
+    return methods
+
+
+@pytest.mark.parametrize("code", [errno.EIO, errno.EACCES, errno.ENOSPC, errno.EROFS])
+@pytest.mark.parametrize("fault", [*_FAULTS, "flock"])
+@pytest.mark.parametrize("cls", CLASSES)
+def test_an_os_error_anywhere_is_a_typed_storage_error_naming_the_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cls: type[FileTokenStorage],
+    fault: str,
+    code: int,
+) -> None:
+    path = tmp_path / "t.json"
+    secret_path = f"/somewhere/{SECRET}"  # str(OSError) would quote it; we must not
+    for name in _methods(cls(filename=str(path))):
+        FileTokenStorage(filename=str(path)).store(TOKEN)
+        (tmp_path / ".t.json.0123456789abcdef.tmp").write_text("stale")  # work for clear/store
+        storage = cls(filename=str(path))
+        target = fcntl if fault == "flock" else os
+        real = getattr(target, fault)
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise OSError(code, os.strerror(code), secret_path)
+
+        monkeypatch.setattr(target, fault, broken)
+        try:
+            _methods(storage)[name]()
+        except BoxStorageError as exc:
+            assert exc.__context__ is None and exc.__cause__ is None
+            assert SECRET not in str(exc)
+            assert str(path) in exc.error.detail
+            assert os.strerror(code) in exc.error.detail or exc.error.kind.value == "untrusted"
+        finally:
+            monkeypatch.setattr(target, fault, real)
+
+
+# -- bad arguments ---------------------------------------------------------------------------
+
+
+class _BadPathLike:
+    def __fspath__(self) -> Any:
+        return 42
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (42, "must be a str or os.PathLike path"),
+        (None, "must be a str or os.PathLike path"),
+        (b"t.json", "must be a str or os.PathLike path"),
+        ("", "is empty"),
+        ("a\x00b", "is a value of 3 characters that is not a plausible path, not a path"),
+        ("t.json\n", "is a value of 7 characters that is not a plausible path, not a path"),
+        (
+            '{"boxAppSettings": {"clientSecret": "SECRET"}}',
+            "is a value of 46 characters that looks like JSON, not a path",
+        ),
+        ("~a\x00b/t.json", "is a value of 11 characters that is not a plausible path, not a path"),
+        (Path("/a/b\x00"), "is a value of 5 characters that is not a plausible path, not a path"),
+        (_BadPathLike(), "must be a str or os.PathLike path"),
+        ("dir/", "names a directory, not a file"),
+        (".", "names a directory, not a file"),
+        ("sub/..", "names a directory, not a file"),
+    ],
+)
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_bad_filename_is_a_config_error_that_never_quotes_it(
+    cls: type[FileTokenStorage], value: Any, problem: str
+) -> None:
+    with pytest.raises(BoxConfigError) as caught:
+        cls(filename=value)
+    assert caught.value.error == InvalidInput("filename", problem)
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("timeout", ["30", None, float("nan"), True, [1]])
+@pytest.mark.parametrize(
+    "make", [InMemoryTokenStorage, FileTokenStorage, FileWithInMemoryCacheTokenStorage]
+)
+def test_a_bad_lock_timeout_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Callable[[], TokenStorage], timeout: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BoxConfigError) as caught:
+        make().lock(timeout=timeout)
+    assert caught.value.error == InvalidInput("timeout", "must be a number of seconds")
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), -1, 1e300, 10**400, 0])
+@pytest.mark.parametrize(
+    "make", [InMemoryTokenStorage, FileTokenStorage, FileWithInMemoryCacheTokenStorage]
+)
+def test_any_real_lock_timeout_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Callable[[], TokenStorage], timeout: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    storage = make()
+    with storage.lock(timeout=timeout):
+        storage.store(TOKEN)
+    assert storage.get() == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [
+        ("acc-SECRET-x", "store() needs an AccessToken, not a str"),
+        (None, "store() needs an AccessToken, not a NoneType"),
+        # The core's own words follow the field name; only the field is pinned here.
+        (
+            AccessToken(access_token="acc SECRET\n"),
+            "refusing to save a malformed token (stored token: access_token: ",
+        ),
+        (
+            AccessToken(access_token="acc-SECRET-x", expires_at=float("nan")),
+            "refusing to save a malformed token (stored token: expires_at: ",
+        ),
+        (
+            AccessToken(access_token="acc-SECRET-x", restricted_to=["item_preview"]),  # type: ignore[list-item]
+            "the token has a field that cannot be saved as JSON",
+        ),
+    ],
+)
+@pytest.mark.parametrize("cls", CLASSES)
+def test_storing_something_get_could_not_read_back_is_refused_and_keeps_the_file(
+    tmp_path: Path, cls: type[FileTokenStorage], token: Any, problem: str
+) -> None:
+    path = tmp_path / "t.json"
+    storage = cls(filename=str(path))
+    storage.store(TOKEN)
+    before = path.read_bytes()
+    failure = _failure(lambda: storage.store(token))
+    assert failure.kind is StorageFailureKind.WRITE
+    assert failure.detail.startswith(problem)
+    assert path.read_bytes() == before
+    assert storage.get() == TOKEN
+
+
+# -- paths mean what the user meant ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_relative_path_is_resolved_once_when_the_storage_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cls: type[FileTokenStorage]
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "sub").mkdir(parents=True)
+    second.mkdir()
+    monkeypatch.chdir(first)
+    storage = cls(filename="./sub/t.json")
+    assert storage.filename == str(first / "sub" / "t.json")
+    monkeypatch.chdir(second)  # the application changes directory later
+    storage.store(TOKEN)
+    assert (first / "sub" / "t.json").exists() and (first / "sub" / "t.json.lock").exists()
+    assert list(second.iterdir()) == []
+    assert cls(filename=str(first / "sub" / "t.json")).get() == TOKEN
+    storage.clear()
+    assert not (first / "sub" / "t.json").exists()
+
+
+def test_dot_dot_is_kept_and_a_path_object_and_a_home_path_are_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert FileTokenStorage(filename="../t.json").filename == f"{tmp_path}/../t.json"
+    assert FileTokenStorage(filename=tmp_path / "p.json").filename == str(tmp_path / "p.json")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert FileTokenStorage(filename="~/t.json").filename == str(tmp_path / "home" / "t.json")
+
+
+def test_a_relative_path_without_a_current_directory_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(BoxConfigError) as caught:
+        FileTokenStorage(filename="t.json")
+    assert caught.value.error == InvalidInput(
+        "filename", "is relative, and the current directory no longer exists"
+    )
+    absolute = FileTokenStorage(filename=str(tmp_path / "t.json"))  # absolute still works
+    absolute.store(TOKEN)
+    assert absolute.get() == TOKEN
+
+
+def test_filename_is_read_only(tmp_path: Path) -> None:
+    storage = FileTokenStorage(filename=str(tmp_path / "t.json"))
+    with pytest.raises(AttributeError):
+        storage.filename = "elsewhere.json"  # type: ignore[misc]
+    assert storage.filename == str(tmp_path / "t.json")
+
+
+# -- owner round trip, store under the lock, InMemoryTokenStorage(token=...) ----------------
+
+
+@pytest.mark.parametrize(
+    "owner",
+    [
+        Owner("client-id", "user", "123"),
+        Owner("client-id", "enterprise", "456"),
+        Owner("client-id", "oauth_user", None),
+        None,
+    ],
+)
+def test_the_owner_round_trips_through_both_file_storages(
+    tmp_path: Path, owner: Owner | None
+) -> None:
+    token = AccessToken(
+        access_token="acc-x",
+        refresh_token="ref-x",
+        expires_at=2e9,
+        restricted_to=[RestrictedTo("base")],
+        owner=owner,
+    )
+    path = str(tmp_path / "t.json")
+    for writer in CLASSES:
+        writer(filename=path).store(token)
+        for reader in CLASSES:
+            got = reader(filename=path).get()
+            assert got == token and got is not None and got.owner == owner
+
+
+def test_store_outside_lock_waits_for_the_lock_like_everyone_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every temp file is written under the lock, so the cleanup of stale temp
+    # files (under the lock) can never remove a live writer's temp file.
+    monkeypatch.setattr(storage_module, "_SELF_LOCK_TIMEOUT", 0.2)
+    path = tmp_path / "t.json"
+    holder = FileTokenStorage(filename=str(path))
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with holder.lock():
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        other = FileTokenStorage(filename=str(path))
+        with pytest.raises(StorageLockTimeout):
+            other.store(TOKEN)
+        with pytest.raises(StorageLockTimeout):
+            other.clear()
+        assert not path.exists()
+    finally:
+        release.set()
+        thread.join(10)
+    other.store(TOKEN)
+    assert other.get() == TOKEN
+
+
+def test_in_memory_storage_takes_an_initial_token() -> None:
+    assert InMemoryTokenStorage(token=TOKEN).get() is TOKEN
+    assert InMemoryTokenStorage(TOKEN).get() is TOKEN  # positional, as box_sdk_gen allows
+    assert InMemoryTokenStorage().get() is None
+    storage = InMemoryTokenStorage(token=TOKEN)
+    storage.clear()
+    assert storage.get() is None
+    with pytest.raises(BoxConfigError) as caught:
+        InMemoryTokenStorage(token="acc-SECRET-x")  # type: ignore[arg-type]
+    assert caught.value.error == InvalidInput("token", "must be an AccessToken or None")
+    assert SECRET not in str(caught.value)
+    assert repr(InMemoryTokenStorage(token=TOKEN)) == "InMemoryTokenStorage()"
+
+
+# -- interrupts (issue 11 item 3: whatever ends an operation, every lock is released) --------
+
+
+class Interrupt(BaseException):
+    """Like a gevent or eventlet timeout: not an Exception."""
+
+
+@pytest.mark.parametrize("signal_like", [KeyboardInterrupt, Interrupt])
+@pytest.mark.parametrize("where", ["write", "fsync", "replace", "listdir", "unlink"])
+@pytest.mark.parametrize("cls", CLASSES)
+def test_an_interrupt_during_store_or_clear_leaves_no_temp_and_no_lock_held(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cls: type[FileTokenStorage],
+    where: str,
+    signal_like: type[BaseException],
+) -> None:
+    path = tmp_path / "t.json"
+    FileTokenStorage(filename=str(path)).store(TOKEN)
+    storage = cls(filename=str(path))
+    real = getattr(os, where)
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise signal_like
+
+    monkeypatch.setattr(os, where, interrupted)
+    new = AccessToken(access_token="new-token", expires_at=3e9)
+    for call in (lambda: storage.store(new), storage.clear):
+        with contextlib.suppress(signal_like):  # it may also complete: both are fine
+            call()
+    monkeypatch.setattr(os, where, real)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+    stored = FileTokenStorage(filename=str(path)).get()
+    assert stored in (TOKEN, new, None)  # old or new or cleared, never torn
+    other = FileTokenStorage(filename=str(path))
+    with other.lock(timeout=0):  # neither the flock nor ...
+        pass
+    done = threading.Event()
+    threading.Thread(target=lambda: (_enter_lock(storage), done.set())).start()
+    assert done.wait(10)  # ... the thread lock is still held
+    storage.store(TOKEN)
+    assert storage.get() == TOKEN
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_an_interrupt_while_waiting_for_the_lock_releases_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cls: type[FileTokenStorage]
+) -> None:
+    path = tmp_path / "t.json"
+    holder = FileTokenStorage(filename=str(path))
+    storage = cls(filename=str(path))
+    with holder.lock():
+
+        def interrupted(seconds: float) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(storage_module.time, "sleep", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _enter_lock(storage)
+        monkeypatch.undo()
+    with storage.lock(timeout=0):  # its lock file descriptor was closed, its count reset
+        storage.store(TOKEN)
+    with holder.lock(timeout=0):
+        assert holder.get() == TOKEN
+
+
+def test_a_path_that_does_not_look_like_a_path_is_described_never_shown(tmp_path: Path) -> None:
+    # Accepted (it could be a real path), but a message never prints it whole:
+    # braces or great length suggest a pasted secret rather than a file name.
+    for odd in (tmp_path / '{"clientSecret": "SECRET"}' / "t.json", tmp_path / ("S" * 600)):
+        storage = FileTokenStorage(filename=odd)
+        assert storage.filename == str(odd)
+        assert repr(storage) == (
+            f"FileTokenStorage(filename='<a path of {len(str(odd)):,} characters, not shown>')"
+        )
+        failure = _failure(lambda storage=storage: storage.store(TOKEN))  # type: ignore[misc]
+        lock_path = f"<a path of {len(str(odd)) + 5:,} characters, not shown>"
+        assert failure.detail.startswith(f"cannot create the lock file {lock_path}")
+        assert "SSSS" not in failure.detail
+
+
+@given(
+    st.one_of(
+        st.tuples(st.text(), st.text()).map(lambda ab: ab[0] + "SECRETX" + ab[1]),
+        st.tuples(st.text(), st.text()).map(lambda ab: "{" + ab[0] + "SECRETX" + ab[1]),
+        st.tuples(st.text(), st.text()).map(lambda ab: "~" + ab[0] + "SECRETX" + ab[1]),
+    )
+)
+def test_any_filename_builds_a_storage_or_a_config_error_that_never_quotes_it(value: str) -> None:
+    try:
+        storage = FileWithInMemoryCacheTokenStorage(filename=value)
+    except BoxConfigError as exc:
+        assert exc.error.field == "filename"  # type: ignore[union-attr]
+        assert "SECRETX" not in str(exc)
+    else:
+        assert os.path.isabs(storage.filename)
+        assert storage.filename.endswith(value.rsplit("/", 1)[-1])
