@@ -39,9 +39,7 @@ class BoxDeveloperTokenAuth(BaseAuth):
         record = unwrap(check_token(token, "token"))
         self.config = config
         self._token = record
-        storage = InMemoryTokenStorage()
-        storage.store(record)
-        super().__init__(token_storage=storage, **shell)
+        super().__init__(token_storage=InMemoryTokenStorage(token=record), **shell)
 
     @property
     def token(self) -> str | None:

@@ -699,10 +699,13 @@ def _stored(m: Machine, e: Any) -> AccessToken | None:
 def _current(m: Machine, e: Any) -> AccessToken | None:
     """The token to decide on: the unsaved one while the storage still holds what it
     replaced (it is newer), else the stored one (theirs win)."""
-    if m.unsaved is not None and isinstance(e.stored, Success):
-        if e.stored.unwrap() == m.unsaved.replaced:
-            return None if _revoked(m, m.unsaved.token) else m.unsaved.token
+    unsaved = m.unsaved
+    if unsaved is not None and e.stored.value_or(_NOTHING) == unsaved.replaced:
+        return None if _revoked(m, unsaved.token) else unsaved.token
     return _stored(m, e)
+
+
+_NOTHING = object()  # never equal to a stored value: a failed read matches no unsaved token
 
 
 def _revoked(m: Machine, token: AccessToken) -> bool:

@@ -58,7 +58,10 @@ def test_eight_processes_one_refresh_per_expiry(box: Any, urls: BaseUrls, tmp_pa
         for k in range(ROUNDS):
             box.emu.advance(3700)  # every stored access token is now expired
             offset = box.emu.now() - time.time()
-            (tmp_path / f"round-{k}.json").write_text(json.dumps({"offset": offset}))
+            # Atomically: a worker polls for the file and must never read it half written.
+            staging = tmp_path / f"round-{k}.tmp"
+            staging.write_text(json.dumps({"offset": offset}))
+            staging.replace(tmp_path / f"round-{k}.json")
             deadline = time.monotonic() + 60
             while len(list(tmp_path.glob(f"done-{k}-*"))) < PROCESSES:
                 assert time.monotonic() < deadline, "workers did not finish the round"
