@@ -66,6 +66,7 @@ from ..lifecycle import (
     Machine,
     Note,
     Phase,
+    ReadAgain,
     Refresh,
     RevokeAt,
     RevokeDone,
@@ -342,6 +343,8 @@ class BaseAuth:
                 return self._revoke_one(credential, budget)
             case Clear():
                 return self._clear()
+            case ReadAgain():
+                return Wanted(self._read(), self.effects.clock())
         return Abandoned()
 
     def _locked(

@@ -198,6 +198,9 @@ class StorageFailureKind(enum.Enum):
     LOCK = "lock"  # could not take the storage's lock (not a timeout: that is DEADLINE)
     UNTRUSTED = "untrusted"  # the file is not safe to trust: another owner, wide mode, a link
     UNEXPECTED = "unexpected"  # a custom storage raised or returned something unexpected
+    # A compare-and-set store lost: a newer token was stored meanwhile (another
+    # machine renewed while our lease had lapsed). Ours was not written.
+    SUPERSEDED = "superseded"
 
     def __repr__(self) -> str:
         return f"StorageFailureKind.{self.name}"

@@ -515,7 +515,14 @@ class Clear:
     pass
 
 
-Action = Use | Fail | Done | Fetch | Refresh | ExchangeCode | Store | RevokeAt | Clear
+@dataclass(frozen=True, slots=True)
+class ReadAgain:
+    """Read the storage again and feed ``Wanted`` (a newer token was stored meanwhile)."""
+
+    notes: tuple[Note, ...] = ()
+
+
+Action = Use | Fail | Done | Fetch | Refresh | ExchangeCode | Store | RevokeAt | Clear | ReadAgain
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,6 +552,7 @@ class Guard(enum.Enum):
     ARRIVED_DEAD_WITH_REFRESH = "the new token expired on arrival but carries a refresh token"
     OLD_TOKEN_USABLE = "the renewal was not forced and the old token is still usable"  # noqa: S105  # nosec B105
     REPORT_AFTER_STORE = "an error is to be reported once the token is saved"
+    SUPERSEDED = "the storage refused the token: a newer one was stored meanwhile"
     SIGNING_IN = "the call is a sign-in"
     MORE_TO_REVOKE = "credentials are left to revoke"
     PAIR_ALREADY_REVOKED = "a refresh token was revoked in this call, and Box refused the rest"
@@ -575,6 +583,7 @@ class Do(enum.Enum):
     USE_SAVED = "use the token just saved"
     FAIL_AFTER_STORE = "report the error kept for after the save"
     FAIL_SAVE = "fail: the sign-in's tokens could not be saved (kept in memory)"
+    ADOPT_NEWER = "drop the new token; read the storage again and use the newer one"
     USE_UNSAVED = "use the token the storage refused, and keep it to save again"
     CLEAR_AFTER_PAIR = "clear the storage: Box refused only what the pair's revoke killed"
     DONE = "the revoke is done"
@@ -626,6 +635,7 @@ TRANSITIONS: dict[tuple[Phase, type], tuple[Row, ...]] = {
         (Guard.ALWAYS, IDLE, Do.USE_SAVED),
     ),
     (STORING, StoreFailed): (
+        (Guard.SUPERSEDED, IDLE, Do.ADOPT_NEWER),
         (Guard.REPORT_AFTER_STORE, IDLE, Do.FAIL_AFTER_STORE),
         (Guard.SIGNING_IN, IDLE, Do.FAIL_SAVE),
         (Guard.ALWAYS, IDLE, Do.USE_UNSAVED),
@@ -765,6 +775,9 @@ GUARDS: dict[Guard, Callable[[Machine, Any], bool]] = {
     Guard.ARRIVED_DEAD_WITH_REFRESH: lambda m, e: bool(e.token.refresh_token),
     Guard.OLD_TOKEN_USABLE: lambda m, e: not m.forced and usable(m.previous, e.now),
     Guard.REPORT_AFTER_STORE: lambda m, e: m.failing is not None,
+    Guard.SUPERSEDED: lambda m, e: (
+        isinstance(e.error, StorageFailure) and e.error.kind is StorageFailureKind.SUPERSEDED
+    ),
     Guard.SIGNING_IN: lambda m, e: m.purpose is Purpose.SIGN_IN,
     Guard.MORE_TO_REVOKE: lambda m, e: bool(m.to_revoke),
     # The refresh token is what matters: Box revokes the pair from either half,
@@ -1025,6 +1038,13 @@ def _do_fail_save(m: Machine, e: StoreFailed) -> tuple[Machine, Action]:
     return _idle(m, unsaved=_kept(m), fresh=None), Fail(e.error, (_save_failed(e.error),))
 
 
+def _do_adopt_newer(m: Machine, e: StoreFailed) -> tuple[Machine, Action]:
+    # A late writer (its lease lapsed mid-renewal) never overwrites a newer
+    # token: it adopts it. Nothing of ours is kept: the stored token is newer.
+    note = _warn("a newer token was stored while this one was being renewed; using that one")
+    return _idle(m, unsaved=None, fresh=None), ReadAgain((note,))
+
+
 def _do_use_unsaved(m: Machine, e: StoreFailed) -> tuple[Machine, Action]:
     token = m.pending
     if token is None:  # STORING always has a pending token
@@ -1077,6 +1097,7 @@ BUILD: dict[Do, Callable[[Machine, Any], tuple[Machine, Action]]] = {
     Do.USE_SAVED: _do_use_saved,
     Do.FAIL_AFTER_STORE: _do_fail_after_store,
     Do.FAIL_SAVE: _do_fail_save,
+    Do.ADOPT_NEWER: _do_adopt_newer,
     Do.USE_UNSAVED: _do_use_unsaved,
     Do.CLEAR_AFTER_PAIR: _do_clear_after_pair,
     Do.DONE: _do_done,

@@ -59,6 +59,7 @@ from boxauth.lifecycle import (
     IllegalEvent,
     Machine,
     Phase,
+    ReadAgain,
     Refresh,
     RevokeAt,
     RevokeDone,
@@ -210,6 +211,20 @@ def test_an_unsaved_token_yields_to_a_newer_record_written_by_someone_else() -> 
     assert isinstance(used, Use) and m.unsaved is not None
     m, action = step(m, Wanted(Success(theirs), T0 + LIFE)).unwrap()
     assert isinstance(action, Use) and action.token == theirs and m.unsaved is None
+
+
+def test_a_late_writer_adopts_the_newer_token_instead_of_overwriting_it() -> None:
+    """Issue 15: a compare-and-set store that lost means a newer token exists: use it."""
+    m = Machine(AuthKind.JWT, owner=OWNER)
+    m, action = step(m, Wanted(Success(None), T0)).unwrap()
+    m, action = step(m, Succeeded(action.ticket, _token("late"), T0)).unwrap()
+    assert isinstance(action, Store)
+    lost = StorageFailure(StorageFailureKind.SUPERSEDED, "a newer token is stored")
+    m, action = step(m, StoreFailed(lost)).unwrap()
+    assert isinstance(action, ReadAgain) and m.unsaved is None and m.phase is Phase.IDLE
+    newer = _token("newer")
+    _, used = step(m, Wanted(Success(newer), T0)).unwrap()
+    assert isinstance(used, Use) and used.token == newer
 
 
 def test_a_salvaged_refresh_token_is_stored_and_the_answer_reported() -> None:
@@ -439,6 +454,8 @@ class MachineModel(RuleBasedStateMachine):
                     return StoreFailed(DOWN)
                 self.stored = token
                 return Stored()
+            case ReadAgain():
+                return Wanted(self._read(False), self.now)
             case RevokeAt(credential=credential):
                 self.revoking.add(credential)  # from here on it may be revoked
                 if pick("ok", "fail") == "fail":

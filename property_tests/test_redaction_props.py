@@ -344,6 +344,7 @@ INSTANCES: dict[type, object] = {
     lifecycle.RevokeAt: lifecycle.RevokeAt("r"),
     lifecycle.Fail: lifecycle.Fail(errors.ReauthRequired("r")),
     lifecycle.Clear: lifecycle.Clear(),
+    lifecycle.ReadAgain: lifecycle.ReadAgain(),
     lifecycle.Note: lifecycle.Note(lifecycle.Level.WARNING, "n"),
     lifecycle.Unsaved: lifecycle.Unsaved(_TOKEN, None),
     lifecycle.Fresh: lifecycle.Fresh(_TOKEN, 1.0),
