@@ -32,7 +32,18 @@ from typing import Any, ClassVar, Self
 from returns.result import Failure, Result, Success
 
 from ..access_token import AccessToken
-from ..attempts import Again, GaveUp, GotNothing, GotToken, Next, Salvage, Wait, after, begin
+from ..attempts import (
+    Again,
+    Attempts,
+    GaveUp,
+    GotNothing,
+    GotToken,
+    Next,
+    Salvage,
+    Wait,
+    after,
+    begin,
+)
 from ..config import Subject, SubjectKind, id_field
 from ..downscope import as_downscoped, validate_downscope
 from ..errors import AuthError, InvalidInput, TransportFailure, TransportFailureKind
@@ -99,6 +110,8 @@ ok_or_raise = unwrap  # constructors: bad configuration raises BoxConfigError at
 
 _LEVELS = {Level.DEBUG: logging.DEBUG, Level.WARNING: logging.WARNING, Level.ERROR: logging.ERROR}
 Stored_ = Result[AccessToken | None, AuthError]
+# An answer as it arrived: the attempt state, the outcome, and when it was sent.
+Heard = tuple[Attempts, Result[HttpResponse, AuthError], float]
 Terminal = Use | Fail | Done
 
 
@@ -244,13 +257,21 @@ class BaseAuth:
         return Failure(wrong_type(Effect.SIGN))
 
     def _attempt(
-        self, plan: Plan, skew: float, budget: Budget
+        self, plan: Plan, state: Attempts, budget: Budget, heard: list[Heard]
     ) -> tuple[Result[HttpResponse, AuthError], float, float]:
-        """Prepare and send one attempt: (outcome, sent at, received at)."""
-        prepared = prepare(plan, now=self.effects.clock(), skew=skew, jti=self.effects.new_jti())
+        """Prepare and send one attempt: (outcome, sent at, received at).
+
+        The answer is put in ``heard`` the moment it arrives, before anything
+        else runs: if an interrupt strikes before the machine hears of it, the
+        token it carries can still be kept (``_rescue``).
+        """
+        prepared = prepare(
+            plan, now=self.effects.clock(), skew=state.skew, jti=self.effects.new_jti()
+        )
         ready = prepared.bind(lambda p: self._signed(plan, p))
         sent_at = self.effects.clock()
         outcome = ready.bind(lambda request: self._send(http_request(request), budget))
+        heard.append((state, outcome, sent_at))
         return outcome, sent_at, self.effects.clock()
 
     def _signed(self, plan: Plan, prepared: Ready | SignFirst) -> Result[TokenRequest, AuthError]:
@@ -261,14 +282,19 @@ class BaseAuth:
         return self._signature(prepared.message).bind(lambda sig: signed(plan, prepared, sig))
 
     def _carry(
-        self, plan: Result[Plan, AuthError], skew: float, budget: Budget
+        self,
+        plan: Result[Plan, AuthError],
+        skew: float,
+        budget: Budget,
+        heard: list[Heard] | None = None,
     ) -> tuple[Next, float]:
         """One request to its answer, by the core's retry rules."""
         if not isinstance(plan, Success):
             return GaveUp(plan.failure()), skew
         state = begin(plan.unwrap(), skew)
+        heard = [] if heard is None else heard
         while True:
-            outcome, sent_at, received_at = self._attempt(plan.unwrap(), state.skew, budget)
+            outcome, sent_at, received_at = self._attempt(plan.unwrap(), state, budget, heard)
             log.debug("%s attempt %d answered", state.grant.value, state.attempt + 1)
             state, following = after(
                 state,
@@ -302,8 +328,40 @@ class BaseAuth:
     def _renewed(
         self, ticket: int, plan: Result[Plan, AuthError], skew: float, budget: Budget
     ) -> Event:
-        answer, learned = self._carry(plan, skew, budget)
-        now = self.effects.clock()
+        heard: list[Heard] = []
+        try:
+            answer, learned = self._carry(plan, skew, budget, heard)
+            now = self.effects.clock()
+        except BaseException:
+            self._rescue(ticket, heard)
+            raise
+        return self._renewal_event(ticket, answer, now, learned)
+
+    def _rescue(self, ticket: int, heard: list[Heard]) -> None:
+        """An interrupt struck after an answer arrived: let the machine keep its token.
+
+        The core reads the answer again (``after`` is pure); a token it carries
+        is fed to the machine, so the ``Abandoned`` that follows keeps it as
+        unsaved, and a spent refresh token's successor is not lost.
+        """
+        if not heard:
+            return
+        state, outcome, sent_at = heard[-1]
+        _, answer = after(
+            state,
+            outcome,
+            policy=self._policy,
+            sent_at=sent_at,
+            received_at=sent_at,
+            left=0.0,
+            jitter=0.0,
+        )
+        if isinstance(answer, GotToken | Salvage):
+            self._step(self._renewal_event(ticket, answer, sent_at, None))
+
+    def _renewal_event(
+        self, ticket: int, answer: Next, now: float, learned: float | None
+    ) -> Event:
         match answer:
             case GotToken(token=token):
                 return Succeeded(ticket, token, now, learned)

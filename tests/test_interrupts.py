@@ -1,0 +1,184 @@
+"""Whatever ends a renewal, the auth object stays usable and keeps its refresh token.
+
+Issue 11 item 3: Ctrl-C (``KeyboardInterrupt``), ``SystemExit`` or any other
+``BaseException`` (gevent and eventlet timeouts are ones) raised during a
+renewal used to leave the lifecycle machine mid-renewal, so every later call
+raised. Here an interrupt strikes at each point of an OAuth refresh (before the
+request is sent, while the answer is read, right after it arrived, during the
+store) and at the same points of a JWT grant. Required each time: the exception
+propagates; every lock is released (another thread and another auth object on
+the same file get in at once); the next call works; and no refresh token Box
+sent us is lost (the one exception is an answer that never arrived whole: Box
+spent the old refresh token and its successor died on the wire, which no client
+can avoid; SECURITY.md, "The ambiguous refresh").
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from returns.result import Failure, Success
+from support import authorize_redirect
+
+from boxauth import (
+    AccessToken,
+    BaseUrls,
+    BoxJWTAuth,
+    BoxOAuth,
+    Effects,
+    FileTokenStorage,
+    JWTConfig,
+    OAuthConfig,
+    Urllib3Transport,
+)
+from boxauth.wire import HttpRequest
+
+
+class Interrupt(BaseException):
+    """Stands for a gevent or eventlet timeout: a BaseException, not an Exception."""
+
+
+INTERRUPTS: list[type[BaseException]] = [KeyboardInterrupt, Interrupt, SystemExit]
+
+
+class Striking(Urllib3Transport):
+    """The real transport, with an interrupt armed for one point of the next token request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.point: str | None = None
+        self.raise_: type[BaseException] = KeyboardInterrupt
+
+    def send(self, request: HttpRequest, *, timeout: float) -> Any:
+        point, self.point = self.point, None
+        if point == "before send":
+            raise self.raise_()
+        result = super().send(request, timeout=timeout)
+        if point == "mid-read":  # the request reached Box; its answer never arrives
+            raise self.raise_()
+        if point == "after the answer":
+            self.armed_clock = True
+        return result
+
+
+class StrikingClock:
+    """The wall clock; armed by the transport, it raises once, right after an answer."""
+
+    def __init__(self, transport: Striking, base: Callable[[], float]) -> None:
+        self.transport = transport
+        self.base = base
+
+    def __call__(self) -> float:
+        if getattr(self.transport, "armed_clock", False):
+            self.transport.armed_clock = False
+            raise self.transport.raise_()
+        return self.base()
+
+
+class StrikingStorage(FileTokenStorage):
+    """A file storage whose next store is interrupted half-way (after the temp file is written)."""
+
+    strike: type[BaseException] | None = None
+
+    def store(self, token: AccessToken) -> None:
+        strike, self.strike = self.strike, None
+        if strike is not None:
+            raise strike()
+        super().store(token)
+
+
+def _oauth(box: Any, urls: BaseUrls, path: Path, transport: Striking) -> BoxOAuth:
+    storage = StrikingStorage(str(path / "tok.json"))
+    auth = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage),
+        base_urls=urls,
+        transport=transport,
+        effects=Effects(clock=StrikingClock(transport, box.emu.now)),
+    )
+    auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
+    return auth
+
+
+def _locks_are_free(auth: Any) -> None:
+    """Another thread, and another auth object on the same file, get the locks at once."""
+    assert auth._lock.acquire(timeout=0.5)
+    auth._lock.release()
+    other = FileTokenStorage(auth.token_storage.filename)
+    with other.lock(0.5):
+        pass
+    done = threading.Event()
+    threading.Thread(target=lambda: (auth.retrieve_token_result(), done.set())).start()
+    assert done.wait(10)
+
+
+POINTS = ["before send", "mid-read", "after the answer", "during the store"]
+
+
+@pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("point", POINTS)
+def test_an_interrupted_refresh_frees_everything_and_keeps_the_refresh_token(
+    box: Any, urls: BaseUrls, tmp_path: Path, point: str, interrupt: type[BaseException]
+) -> None:
+    transport = Striking()
+    auth = _oauth(box, urls, tmp_path, transport)
+    box.emu.advance(3700)  # the access token is expired: the next call refreshes
+    transport.raise_ = interrupt
+    if point == "during the store":
+        auth.token_storage.strike = interrupt  # type: ignore[attr-defined]
+    else:
+        transport.point = point
+    with pytest.raises(interrupt):
+        auth.retrieve_token()
+    _locks_are_free(auth)
+    after = auth.retrieve_token_result()
+    if point == "mid-read":
+        # Box spent the refresh token and its answer never arrived: the one
+        # unavoidable loss. The object still answers, with Box's refusal.
+        assert isinstance(after, Failure)
+        assert "invalid_grant" in after.failure().message()
+        return
+    assert isinstance(after, Success)
+    stored = auth.token_storage.get()
+    assert stored is not None and stored.refresh_token is not None
+    assert box.emu.refresh_token_is_live(stored.refresh_token)
+    assert box.emu.token_info(after.unwrap().access_token) is not None
+
+
+@pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("point", ["before send", "mid-read", "after the answer"])
+def test_an_interrupted_jwt_grant_leaves_a_working_object(
+    box: Any, urls: BaseUrls, point: str, interrupt: type[BaseException]
+) -> None:
+    transport = Striking()
+    auth = BoxJWTAuth(
+        JWTConfig.from_config_json_string(box.fx.config_json),
+        base_urls=urls,
+        transport=transport,
+        effects=Effects(clock=StrikingClock(transport, box.emu.now)),
+    )
+    transport.raise_ = interrupt
+    transport.point = point
+    with pytest.raises(interrupt):
+        auth.retrieve_token()
+    assert auth._lock.acquire(timeout=0.5)
+    auth._lock.release()
+    assert isinstance(auth.retrieve_token_result(), Success)
+
+
+def test_an_interrupt_during_a_revoke_leaves_the_rest_to_revoke_next_time(
+    box: Any, urls: BaseUrls, tmp_path: Path
+) -> None:
+    transport = Striking()
+    auth = _oauth(box, urls, tmp_path, transport)
+    token = auth.retrieve_token()
+    transport.point = "before send"
+    with pytest.raises(KeyboardInterrupt):
+        auth.revoke_token()
+    assert box.emu.refresh_token_is_live(token.refresh_token)
+    assert isinstance(auth.revoke_token_result(), Success)
+    assert not box.emu.refresh_token_is_live(token.refresh_token)
+    assert auth.token_storage.get() is None
