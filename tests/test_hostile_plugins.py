@@ -1,0 +1,210 @@
+"""The Result API is total: no ``*_result()`` method raises, whatever a plug-in does.
+
+Issue 11 item 4 ("the Result API is total"). A user's own ``TokenStorage``,
+transport or signer can raise anything or return anything. Hypothesis picks,
+for each of the storage's methods and for the transport, one behaviour
+(work, raise an exception, return the wrong type), and then every public
+``*_result()`` method of every auth kind is called: each must return a
+``Result`` holding a token or an ``AuthError`` value, never raise. Failures must
+name what failed, never quote a value (a token).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from returns.result import Failure, Result, Success
+
+from boxauth import (
+    AccessToken,
+    BaseUrls,
+    BoxCCGAuth,
+    BoxClient,
+    BoxDeveloperTokenAuth,
+    BoxOAuth,
+    CCGConfig,
+    Effects,
+    OAuthConfig,
+    TokenStorage,
+    Urllib3Transport,
+)
+from boxauth.errors import (
+    AuthError,
+    BoxRefused,
+    InvalidInput,
+    ReauthRequired,
+    StorageFailure,
+    TransportFailure,
+)
+from boxauth.wire import HttpRequest, HttpResponse
+
+SECRET = "SeCrEt" + "x" * 26
+BEHAVIOURS = ["work", "raise", "wrong type", "raise base"]
+WRONG = [None, 42, "tok", b"bytes", object(), [AccessToken(access_token="a")], float("nan")]
+
+
+class OddError(Exception):
+    pass
+
+
+class HostileStorage(TokenStorage):
+    """Each method does what ``plan`` says: work, raise, or return something of the wrong type."""
+
+    def __init__(self, plan: dict[str, str], wrong: object) -> None:
+        self.plan = plan
+        self.wrong = wrong
+        self.token: AccessToken | None = AccessToken(access_token=SECRET, refresh_token=SECRET)
+
+    def _misbehave(self, name: str) -> object:
+        how = self.plan.get(name, "work")
+        if how == "raise":
+            raise OddError(SECRET)  # its text must never reach a message
+        return self.wrong if how == "wrong type" else None
+
+    def store(self, token: AccessToken) -> None:
+        self._misbehave("store")
+        self.token = token
+
+    def get(self) -> AccessToken | None:
+        if self.plan.get("get") == "wrong type":
+            return self.wrong  # type: ignore[return-value]
+        self._misbehave("get")
+        return self.token
+
+    def clear(self) -> None:
+        self._misbehave("clear")
+        self.token = None
+
+    def lock(self, timeout: float = 30.0) -> Any:
+        if self.plan.get("lock") == "raise":
+            raise OddError(SECRET)
+        if self.plan.get("lock") == "wrong type":
+            return self.wrong  # not a context manager
+
+        @contextmanager
+        def held() -> Any:
+            yield
+
+        return held()
+
+
+class HostileTransport(Urllib3Transport):
+    def __init__(self, how: str, wrong: object) -> None:
+        super().__init__()
+        self.how = how
+        self.wrong = wrong
+
+    def send(self, request: HttpRequest, *, timeout: float) -> Any:
+        if self.how == "raise":
+            raise OddError(SECRET)
+        if self.how == "wrong type":
+            return self.wrong
+        if self.how == "wrong inside":
+            return Success(self.wrong)
+        return super().send(request, timeout=timeout)
+
+
+def _texts(error: AuthError) -> str:
+    return repr(error) + error.message()
+
+
+KNOWN = (InvalidInput, BoxRefused, TransportFailure, ReauthRequired, StorageFailure)
+
+
+def _check(result: object) -> None:
+    assert isinstance(result, Success | Failure), result
+    if isinstance(result, Failure):
+        error = result.failure()
+        assert isinstance(error, KNOWN), error
+        assert SECRET not in _texts(error)
+
+
+plans = st.fixed_dictionaries(
+    {name: st.sampled_from(BEHAVIOURS[:3]) for name in ("get", "store", "clear", "lock")}
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
+@given(
+    plan=plans,
+    wrong=st.sampled_from(WRONG),
+    transport=st.sampled_from(["work", "raise", "wrong type", "wrong inside"]),
+    kind=st.sampled_from(["ccg", "oauth", "developer"]),
+)
+def test_no_result_method_raises_whatever_the_plugins_do(  # noqa: PLR0917
+    box: Any, urls: BaseUrls, plan: dict[str, str], wrong: object, transport: str, kind: str
+) -> None:
+    storage = HostileStorage(plan, wrong)
+    shell: dict[str, Any] = {
+        "base_urls": urls,
+        "transport": HostileTransport(transport, wrong),
+        "effects": Effects(sleep=lambda _s: None),
+    }
+    auth: Any
+    if kind == "ccg":
+        auth = BoxCCGAuth(
+            CCGConfig(
+                box.fx.client_id,
+                box.fx.client_secret,
+                enterprise_id=box.fx.enterprise_id,
+                token_storage=storage,
+            ),
+            **shell,
+        )
+    elif kind == "oauth":
+        auth = BoxOAuth(
+            OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage), **shell
+        )
+    else:
+        auth = BoxDeveloperTokenAuth(token=SECRET, **shell)
+    calls: list[Result[Any, Any]] = [
+        auth.retrieve_token_result(),
+        auth.refresh_token_result(),
+        auth.refresh_token_result(replacing=wrong),  # a caller passing junk
+        auth.downscope_token_result(["item_preview"]),
+        auth.downscope_token_result(wrong),  # type: ignore[arg-type]
+        auth.revoke_token_result(),
+        BoxClient(auth).request_result("GET", "users/me"),
+    ]
+    if isinstance(auth, BoxOAuth):
+        calls.append(auth.get_tokens_from_redirect_result(wrong))  # type: ignore[arg-type]
+        calls.append(auth.get_tokens_authorization_code_grant_result(wrong))  # type: ignore[arg-type]
+    for result in calls:
+        _check(result)
+
+
+def test_a_storage_that_raises_is_named_in_the_failure(box: Any, urls: BaseUrls) -> None:
+    storage = HostileStorage({"get": "raise"}, None)
+    auth = BoxCCGAuth(
+        CCGConfig(
+            box.fx.client_id,
+            box.fx.client_secret,
+            enterprise_id=box.fx.enterprise_id,
+            token_storage=storage,
+        ),
+        base_urls=urls,
+    )
+    result = auth.retrieve_token_result()
+    assert isinstance(result, Failure)
+    assert result.failure() == StorageFailure(
+        result.failure().kind,  # type: ignore[union-attr]
+        "OddError while trying to read the token storage",
+    )
+
+
+def test_a_transport_answering_the_wrong_type_is_a_protocol_failure(
+    box: Any, urls: BaseUrls
+) -> None:
+    auth = BoxCCGAuth(
+        CCGConfig(box.fx.client_id, box.fx.client_secret, enterprise_id=box.fx.enterprise_id),
+        base_urls=urls,
+        transport=HostileTransport("wrong inside", HttpResponse),
+        effects=Effects(sleep=lambda _s: None),
+    )
+    result = auth.retrieve_token_result()
+    assert isinstance(result, Failure)
+    assert isinstance(result.failure(), TransportFailure)
+    assert "returned a value of the wrong type" in result.failure().message()
