@@ -96,6 +96,7 @@ from ..lifecycle import (
     while_busy,
 )
 from ..retry import RetryPolicy, check_deadline, check_policy
+from ..sessions import call_settings
 from ..token_requests import TokenRequest
 from ..unexpected import Effect, unexpected, wrong_type
 from ..urls import BaseUrls, validate_base_urls
@@ -116,9 +117,10 @@ Terminal = Use | Fail | Done
 
 
 @dataclass(frozen=True, slots=True)
-class Budget:
-    """What is left of one public call's deadline, on the monotonic clock."""
+class Call:
+    """One public call: where its requests go, and what is left of its deadline."""
 
+    urls: BaseUrls
     ends: float
     seconds: float
     monotonic: Callable[[], float]
@@ -152,6 +154,8 @@ class BaseAuth:
         deadline: float | None = None,
     ) -> None:
         self.base_urls = unwrap(validate_base_urls(base_urls or BaseUrls()))
+        # Told where Box is: a box_sdk_gen network_session's base URLs never override it.
+        self._own_urls = base_urls is not None
         self.token_storage = token_storage
         self.transport: Transport = transport if transport is not None else Urllib3Transport()
         self.effects = effects or Effects()
@@ -185,10 +189,10 @@ class BaseAuth:
     def _owner(self) -> Owner | None:
         return None
 
-    def _grant(self) -> Result[Plan, AuthError]:
+    def _grant(self, urls: BaseUrls) -> Result[Plan, AuthError]:
         return Failure(_internal("this auth object has no grant"))
 
-    def _refresh(self, refresh_token: str) -> Result[Plan, AuthError]:
+    def _refresh(self, urls: BaseUrls, refresh_token: str) -> Result[Plan, AuthError]:
         return Failure(_internal("this auth object cannot refresh"))
 
     def _sign(self, message: bytes) -> object:
@@ -206,9 +210,22 @@ class BaseAuth:
 
     # -- effects: each returns a value, whatever the plug-in does -----------------------
 
-    def _budget(self) -> Budget:
+    def _begin(self, network_session: object = None) -> Result[Call, AuthError]:
+        """This call's settings (``boxauth.sessions``) and the moment its deadline starts."""
+        proxy = getattr(getattr(self.transport, "settings", None), "proxy_url", None)
+        settings = call_settings(
+            network_session,
+            urls=self.base_urls,
+            own_urls=self._own_urls,
+            deadline=self._deadline,
+            proxy_url=proxy,
+        )
+        if not isinstance(settings, Success):
+            return Failure(settings.failure())
+        chosen = settings.unwrap()
         start = self.effects.monotonic()
-        return Budget(start + self._deadline, self._deadline, self.effects.monotonic)
+        ends = start + chosen.deadline
+        return Success(Call(chosen.urls, ends, chosen.deadline, self.effects.monotonic))
 
     def _read(self) -> Stored_:
         try:
@@ -236,9 +253,9 @@ class BaseAuth:
             return ClearFailed(unexpected(Effect.CLEAR, type(exc).__name__))
         return Cleared()
 
-    def _send(self, request: HttpRequest, budget: Budget) -> Result[HttpResponse, AuthError]:
+    def _send(self, request: HttpRequest, call: Call) -> Result[HttpResponse, AuthError]:
         try:
-            sent = self.transport.send(request, timeout=budget.left())
+            sent = self.transport.send(request, timeout=call.left())
         except Exception as exc:  # a user's transport: any failure becomes a value
             return Failure(unexpected(Effect.SEND, type(exc).__name__))
         if isinstance(sent, Success) and isinstance(sent.unwrap(), HttpResponse):
@@ -257,7 +274,7 @@ class BaseAuth:
         return Failure(wrong_type(Effect.SIGN))
 
     def _attempt(
-        self, plan: Plan, state: Attempts, budget: Budget, heard: list[Heard]
+        self, plan: Plan, state: Attempts, call: Call, heard: list[Heard]
     ) -> tuple[Result[HttpResponse, AuthError], float, float]:
         """Prepare and send one attempt: (outcome, sent at, received at).
 
@@ -270,7 +287,7 @@ class BaseAuth:
         )
         ready = prepared.bind(lambda p: self._signed(plan, p))
         sent_at = self.effects.clock()
-        outcome = ready.bind(lambda request: self._send(http_request(request), budget))
+        outcome = ready.bind(lambda request: self._send(http_request(request), call))
         heard.append((state, outcome, sent_at))
         return outcome, sent_at, self.effects.clock()
 
@@ -285,7 +302,7 @@ class BaseAuth:
         self,
         plan: Result[Plan, AuthError],
         skew: float,
-        budget: Budget,
+        call: Call,
         heard: list[Heard] | None = None,
     ) -> tuple[Next, float]:
         """One request to its answer, by the core's retry rules."""
@@ -294,7 +311,7 @@ class BaseAuth:
         state = begin(plan.unwrap(), skew)
         heard = [] if heard is None else heard
         while True:
-            outcome, sent_at, received_at = self._attempt(plan.unwrap(), state, budget, heard)
+            outcome, sent_at, received_at = self._attempt(plan.unwrap(), state, call, heard)
             log.debug("%s attempt %d answered", state.grant.value, state.attempt + 1)
             state, following = after(
                 state,
@@ -302,7 +319,7 @@ class BaseAuth:
                 policy=self._policy,
                 sent_at=sent_at,
                 received_at=received_at,
-                left=budget.left(),
+                left=call.left(),
                 jitter=self.effects.jitter(),
             )
             match following:
@@ -326,11 +343,11 @@ class BaseAuth:
         return action
 
     def _renewed(
-        self, ticket: int, plan: Result[Plan, AuthError], skew: float, budget: Budget
+        self, ticket: int, plan: Result[Plan, AuthError], skew: float, call: Call
     ) -> Event:
         heard: list[Heard] = []
         try:
-            answer, learned = self._carry(plan, skew, budget, heard)
+            answer, learned = self._carry(plan, skew, call, heard)
             now = self.effects.clock()
         except BaseException:
             self._rescue(ticket, heard)
@@ -371,11 +388,11 @@ class BaseAuth:
                 return Failed(ticket, error, now, learned)
         return Failed(ticket, _internal("a token request answered nothing"), now, learned)
 
-    def _revoke_one(self, credential: str, budget: Budget) -> Event:
+    def _revoke_one(self, credential: str, call: Call) -> Event:
         plan = self._client_credentials().map(
-            lambda c: RevokeCall(self.base_urls, c[0], c[1], credential)
+            lambda c: RevokeCall(call.urls, c[0], c[1], credential)
         )
-        answer, _ = self._carry(plan, 0.0, budget)
+        answer, _ = self._carry(plan, 0.0, call)
         match answer:
             case GotNothing():
                 return RevokeDone()
@@ -383,22 +400,22 @@ class BaseAuth:
                 return RevokeFailed(error)
         return RevokeFailed(_internal("a revoke answered a token"))
 
-    def _carry_out(self, action: Action, budget: Budget, code: Plan | None) -> Event:
+    def _carry_out(self, action: Action, call: Call, code: Plan | None) -> Event:
         _log(getattr(action, "notes", ()))
         match action:
             case Fetch(ticket=ticket, skew=skew):
-                return self._renewed(ticket, self._grant(), skew, budget)
+                return self._renewed(ticket, self._grant(call.urls), skew, call)
             case Refresh(ticket=ticket, refresh_token=token):
-                return self._renewed(ticket, self._refresh(token), 0.0, budget)
+                return self._renewed(ticket, self._refresh(call.urls, token), 0.0, call)
             case ExchangeCode(ticket=ticket):
                 plan: Result[Plan, AuthError] = (
                     Failure(_internal("no code")) if code is None else Success(code)
                 )
-                return self._renewed(ticket, plan, 0.0, budget)
+                return self._renewed(ticket, plan, 0.0, call)
             case Store(token=token):
                 return self._save(token)
             case RevokeAt(credential=credential):
-                return self._revoke_one(credential, budget)
+                return self._revoke_one(credential, call)
             case Clear():
                 return self._clear()
             case ReadAgain():
@@ -406,19 +423,19 @@ class BaseAuth:
         return Abandoned()
 
     def _locked(
-        self, held: ExitStack, budget: Budget, early: Callable[[], AccessToken | None]
+        self, held: ExitStack, call: Call, early: Callable[[], AccessToken | None]
     ) -> Result[AccessToken | None, AuthError]:
         """Take both locks (Success(None)); or answer early while someone else holds them."""
         if not self._lock.acquire(blocking=False):
             now = early()
             if now is not None:
                 return Success(now)
-            if not self._lock.acquire(timeout=max(budget.left(), 0.0)):
-                return budget.spent("this auth object")
+            if not self._lock.acquire(timeout=max(call.left(), 0.0)):
+                return call.spent("this auth object")
         held.callback(self._lock.release)
         for wait in (0.0, None):
             try:
-                held.enter_context(self.token_storage.lock(budget.left() if wait is None else wait))
+                held.enter_context(self.token_storage.lock(call.left() if wait is None else wait))
                 return Success(None)
             except StorageLockTimeout:
                 now = early() if wait == 0.0 else None
@@ -428,19 +445,19 @@ class BaseAuth:
                 return Failure(exc.error)
             except Exception as exc:  # a user's storage: any failure becomes a value
                 return Failure(unexpected(Effect.LOCK, type(exc).__name__))
-        return budget.spent("the token storage")
+        return call.spent("the token storage")
 
     def _run(
         self,
         first: Callable[[Stored_], Event],
-        budget: Budget,
+        call: Call,
         *,
         early: Callable[[], AccessToken | None] = lambda: None,
         code: Plan | None = None,
     ) -> Terminal:
         """Run one public call to its terminal action."""
         with ExitStack() as held:
-            locked = self._locked(held, budget, early)
+            locked = self._locked(held, call, early)
             if not isinstance(locked, Success):
                 return Fail(locked.failure())
             answered = locked.unwrap()
@@ -449,7 +466,7 @@ class BaseAuth:
             try:
                 action = self._step(first(self._read()))
                 while not isinstance(action, Use | Fail | Done):
-                    action = self._step(self._carry_out(action, budget, code))
+                    action = self._step(self._carry_out(action, call, code))
             except BaseException:
                 if self._machine.phase is not Phase.IDLE:
                     self._step(Abandoned())
@@ -458,7 +475,7 @@ class BaseAuth:
         return action
 
     def _obtain(
-        self, budget: Budget, forced: bool, replacing: object = None
+        self, call: Call, forced: bool, replacing: object = None
     ) -> Result[AccessToken, AuthError]:
         if not forced:
             fast = self._fast()
@@ -471,7 +488,7 @@ class BaseAuth:
         def early() -> AccessToken | None:
             return while_busy(self._machine, wanted(self._read()))
 
-        return _token(self._run(wanted, budget, early=early))
+        return _token(self._run(wanted, call, early=early))
 
     def _fast(self) -> AccessToken | None:
         try:
@@ -481,60 +498,75 @@ class BaseAuth:
         return fast_use(self._machine, current, self.effects.clock())
 
     # -- Result API --------------------------------------------------------------------
+    # ``network_session``: box_sdk_gen's NetworkSession, honoured or refused as
+    # ``boxauth.sessions`` says (never ignored).
 
-    def retrieve_token_result(self) -> Result[AccessToken, AuthError]:
+    def retrieve_token_result(
+        self, *, network_session: object = None
+    ) -> Result[AccessToken, AuthError]:
         """The current token, renewed first if the lifecycle rules say so."""
-        return _total(lambda: self._obtain(self._budget(), forced=False))
+        return _total(
+            lambda: self._begin(network_session).bind(lambda c: self._obtain(c, forced=False))
+        )
 
     def refresh_token_result(
-        self, *, replacing: AccessToken | None = None
+        self, *, replacing: AccessToken | None = None, network_session: object = None
     ) -> Result[AccessToken, AuthError]:
         """A new token now. With ``replacing``: only if the storage still holds it."""
-        return _total(lambda: self._obtain(self._budget(), forced=True, replacing=replacing))
+        return _total(
+            lambda: self._begin(network_session).bind(
+                lambda c: self._obtain(c, forced=True, replacing=replacing)
+            )
+        )
 
-    def revoke_token_result(self) -> Result[None, AuthError]:
+    def revoke_token_result(self, *, network_session: object = None) -> Result[None, AuthError]:
         """Revoke what this object holds at Box, then clear the storage."""
 
-        def revoke() -> Result[None, AuthError]:
-            budget = self._budget()
-            done = self._run(lambda stored: RevokeWanted(stored, self.effects.clock()), budget)
+        def revoke(call: Call) -> Result[None, AuthError]:
+            done = self._run(lambda stored: RevokeWanted(stored, self.effects.clock()), call)
             return Failure(done.error) if isinstance(done, Fail) else Success(None)
 
-        return _total(revoke)
+        return _total(lambda: self._begin(network_session).bind(revoke))
 
     def downscope_token_result(
-        self, scopes: Iterable[str], *, resource: str | None = None, shared_link: str | None = None
+        self,
+        scopes: Iterable[str],
+        *,
+        resource: str | None = None,
+        shared_link: str | None = None,
+        network_session: object = None,
     ) -> Result[AccessToken, AuthError]:
         """Exchange the current token for a narrower one. Nothing is stored."""
 
-        def downscope() -> Result[AccessToken, AuthError]:
-            budget = self._budget()
+        def downscope(call: Call) -> Result[AccessToken, AuthError]:
             wanted = validate_downscope(scopes, resource, shared_link)
             if not isinstance(wanted, Success):
                 return Failure(wanted.failure())
-            parent = self._obtain(budget, forced=False)
+            parent = self._obtain(call, forced=False)
             plan: Result[Plan, AuthError] = parent.map(
-                lambda p: ExchangeGrant(self.base_urls, wanted.unwrap(), p.access_token or "")
+                lambda p: ExchangeGrant(call.urls, wanted.unwrap(), p.access_token or "")
             )
-            answer, _ = self._carry(plan, 0.0, budget)
+            answer, _ = self._carry(plan, 0.0, call)
             if isinstance(answer, GotToken):
                 return Success(as_downscoped(answer.token))
             failed = answer.error if isinstance(answer, GaveUp) else _internal("downscope")
             return Failure(failed)
 
-        return _total(downscope)
+        return _total(lambda: self._begin(network_session).bind(downscope))
 
     # -- box_sdk_gen's raising API --------------------------------------------------------
 
-    def retrieve_token(self, network_session: object = None) -> AccessToken:
-        fast = self._fast()  # the common case, without building a Result
-        return fast if fast is not None else unwrap(self.retrieve_token_result())
+    def retrieve_token(self, *, network_session: object = None) -> AccessToken:
+        fast = self._fast() if network_session is None else None  # the common case
+        if fast is not None:
+            return fast
+        return unwrap(self.retrieve_token_result(network_session=network_session))
 
-    def refresh_token(self, network_session: object = None) -> AccessToken:
-        return unwrap(self.refresh_token_result())
+    def refresh_token(self, *, network_session: object = None) -> AccessToken:
+        return unwrap(self.refresh_token_result(network_session=network_session))
 
-    def revoke_token(self, network_session: object = None) -> None:
-        unwrap(self.revoke_token_result())
+    def revoke_token(self, *, network_session: object = None) -> None:
+        unwrap(self.revoke_token_result(network_session=network_session))
 
     def downscope_token(
         self,
@@ -545,11 +577,13 @@ class BaseAuth:
         network_session: object = None,
     ) -> AccessToken:
         return unwrap(
-            self.downscope_token_result(scopes, resource=resource, shared_link=shared_link)
+            self.downscope_token_result(
+                scopes, resource=resource, shared_link=shared_link, network_session=network_session
+            )
         )
 
-    def retrieve_authorization_header(self, network_session: object = None) -> str:
-        return f"Bearer {self.retrieve_token().access_token}"
+    def retrieve_authorization_header(self, *, network_session: object = None) -> str:
+        return f"Bearer {self.retrieve_token(network_session=network_session).access_token}"
 
 
 def _log(notes: tuple[Note, ...]) -> None:

@@ -10,6 +10,7 @@ from returns.result import Result, Success
 from ..errors import AuthError
 from ..grants import CcgGrant, Plan
 from ..lifecycle import AuthKind
+from ..urls import BaseUrls
 from .auth import SubjectAuth
 from .configs import CCGConfig
 
@@ -20,5 +21,5 @@ class BoxCCGAuth(SubjectAuth):
     kind = AuthKind.CCG
     config: CCGConfig
 
-    def _grant(self) -> Result[Plan, AuthError]:
-        return Success(CcgGrant(self.base_urls, self.config.settings))
+    def _grant(self, urls: BaseUrls) -> Result[Plan, AuthError]:
+        return Success(CcgGrant(urls, self.config.settings))

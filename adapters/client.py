@@ -109,7 +109,10 @@ class BoxClient:
     ) -> Result[HttpResponse, AuthError]:
         """``{base_url}/2.0/{path}``: the answer, or why not (a 4xx/5xx is a BoxRefused)."""
         auth = self.auth
-        budget = auth._budget()
+        begun = auth._begin()
+        if not isinstance(begun, Success):
+            return Failure(begun.failure())
+        call = begun.unwrap()
 
         def attempt(
             token_result: Result[Any, AuthError], retried: bool
@@ -122,7 +125,7 @@ class BoxClient:
             )
             if not isinstance(request, Success):
                 return Failure(request.failure())
-            sent = auth._send(request.unwrap(), budget)
+            sent = auth._send(request.unwrap(), call)
             if not isinstance(sent, Success):
                 return sent
             resp = sent.unwrap()
@@ -133,13 +136,13 @@ class BoxClient:
                 case Accept():
                     return Success(resp)
                 case RenewAndRetry(rejected=rejected):
-                    renewed = auth._obtain(budget, forced=True, replacing=rejected)
+                    renewed = auth._obtain(call, forced=True, replacing=rejected)
                     return attempt(renewed, True)
                 case Reject(error=error):
                     return Failure(error)
             return Failure(malformed("no verdict"))
 
-        return _total(lambda: attempt(auth._obtain(budget, forced=False), False))
+        return _total(lambda: attempt(auth._obtain(call, forced=False), False))
 
     def request(
         self,

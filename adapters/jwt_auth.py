@@ -14,6 +14,7 @@ from returns.result import Result, Success
 from ..errors import AuthError
 from ..grants import JwtGrant, Plan
 from ..lifecycle import AuthKind
+from ..urls import BaseUrls
 from .auth import SubjectAuth
 from .configs import JWTConfig
 
@@ -31,8 +32,8 @@ class BoxJWTAuth(SubjectAuth):
         super().__init__(config, **shell)
         self._signer = config.signer()
 
-    def _grant(self) -> Result[Plan, AuthError]:
-        return Success(JwtGrant(self.base_urls, self.config.settings))
+    def _grant(self, urls: BaseUrls) -> Result[Plan, AuthError]:
+        return Success(JwtGrant(urls, self.config.settings))
 
     def _sign(self, message: bytes) -> object:
         return self._signer(message)

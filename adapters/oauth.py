@@ -30,7 +30,8 @@ from ..errors import AuthError, InvalidInput
 from ..grants import CodeGrant, Plan, RefreshGrant
 from ..identity import Owner
 from ..lifecycle import AuthKind, SignInWanted
-from .auth import BaseAuth, _token, _total
+from ..urls import BaseUrls
+from .auth import BaseAuth, Call, _token, _total
 from .configs import OAuthConfig
 from .raising import unwrap
 
@@ -99,28 +100,38 @@ class BoxOAuth(BaseAuth):
 
     # -- code exchange -------------------------------------------------------------
 
-    def _exchange(self, code: str, redirect_uri: str | None) -> Result[AccessToken, AuthError]:
+    def _exchange(
+        self, code: str, redirect_uri: str | None, network_session: object = None
+    ) -> Result[AccessToken, AuthError]:
         """Exchange the code under the locks; a failed save is reported (the tokens are kept)."""
-        plan = CodeGrant(self.base_urls, self.config.settings, redirect_uri, code)
-        done = self._run(
-            lambda stored: SignInWanted(stored, self.effects.clock()), self._budget(), code=plan
-        )
-        return _token(done)
+
+        def exchange(call: Call) -> Result[AccessToken, AuthError]:
+            plan = CodeGrant(call.urls, self.config.settings, redirect_uri, code)
+            done = self._run(
+                lambda stored: SignInWanted(stored, self.effects.clock()), call, code=plan
+            )
+            return _token(done)
+
+        return self._begin(network_session).bind(exchange)
 
     def get_tokens_authorization_code_grant_result(
-        self, authorization_code: str
+        self, authorization_code: str, *, network_session: object = None
     ) -> Result[AccessToken, AuthError]:
-        return _total(lambda: self._exchange(authorization_code, None))
+        return _total(lambda: self._exchange(authorization_code, None, network_session))
 
     def get_tokens_authorization_code_grant(
-        self, authorization_code: str, network_session: object = None
+        self, authorization_code: str, *, network_session: object = None
     ) -> AccessToken:
         """Exchange the code from the redirect for tokens, and store them.
 
         This box_sdk_gen-compatible call cannot check ``state``; prefer
         ``get_tokens_from_redirect`` when you have the whole redirect URL.
         """
-        return unwrap(self.get_tokens_authorization_code_grant_result(authorization_code))
+        return unwrap(
+            self.get_tokens_authorization_code_grant_result(
+                authorization_code, network_session=network_session
+            )
+        )
 
     def get_tokens_from_redirect_result(self, redirect: str) -> Result[AccessToken, AuthError]:
         found = query_of_redirect(redirect)
@@ -159,5 +170,5 @@ class BoxOAuth(BaseAuth):
         # any user of this app (boxauth.identity).
         return Owner(self.config.settings.client_id, "oauth_user", None)
 
-    def _refresh(self, refresh_token: str) -> Result[Plan, AuthError]:
-        return Success(RefreshGrant(self.base_urls, self.config.settings, refresh_token))
+    def _refresh(self, urls: BaseUrls, refresh_token: str) -> Result[Plan, AuthError]:
+        return Success(RefreshGrant(urls, self.config.settings, refresh_token))

@@ -31,6 +31,7 @@ from boxauth import (
     lifecycle,
     responses,
     retry,
+    sessions,
     token_requests,
     urls,
     wire,
@@ -57,6 +58,7 @@ CORE = [
     "attempts",
     "api_calls",
     "unexpected",
+    "sessions",
 ]
 T0 = 1_700_000_000.0
 
@@ -373,6 +375,7 @@ INSTANCES: dict[type, object] = {
     attempts.GotNothing: attempts.GotNothing(),
     attempts.Salvage: attempts.Salvage(_TOKEN, errors.ReauthRequired("r")),
     attempts.GaveUp: attempts.GaveUp(errors.ReauthRequired("r")),
+    sessions.CallSettings: sessions.CallSettings(urls.BaseUrls(), 1.0),
     api_calls.Accept: api_calls.Accept(),
     api_calls.RenewAndRetry: api_calls.RenewAndRetry(_TOKEN),
     api_calls.Reject: api_calls.Reject(errors.malformed("x")),
