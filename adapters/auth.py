@@ -26,52 +26,26 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from returns.result import Failure, Result, Success
 
 from ..access_token import AccessToken
-from ..attempts import (
-    Again,
-    Attempts,
-    GaveUp,
-    GotNothing,
-    GotToken,
-    Next,
-    Salvage,
-    Wait,
-    after,
-    begin,
-)
+from ..attempts import GaveUp, GotNothing, GotToken
 from ..config import Subject, SubjectKind, id_field
 from ..downscope import as_downscoped, validate_downscope
-from ..errors import AuthError, InvalidInput, TransportFailure, TransportFailureKind
-from ..exceptions import BoxStorageError
-from ..grants import (
-    ExchangeGrant,
-    JwtGrant,
-    Plan,
-    Ready,
-    RevokeCall,
-    SignFirst,
-    http_request,
-    prepare,
-    signed,
-)
+from ..errors import AuthError, InvalidInput
+from ..grants import ExchangeGrant, Plan, RevokeCall
 from ..identity import Owner
 from ..lifecycle import (
     Abandoned,
     Action,
     AuthKind,
     Clear,
-    Cleared,
-    ClearFailed,
     Done,
     Event,
     ExchangeCode,
     Fail,
-    Failed,
     Fetch,
     Level,
     Machine,
@@ -83,11 +57,7 @@ from ..lifecycle import (
     RevokeDone,
     RevokeFailed,
     RevokeWanted,
-    Salvaged,
     Store,
-    Stored,
-    StoreFailed,
-    Succeeded,
     Use,
     Wanted,
     check_margin,
@@ -97,12 +67,12 @@ from ..lifecycle import (
 )
 from ..retry import RetryPolicy, check_deadline, check_policy
 from ..sessions import call_settings
-from ..token_requests import TokenRequest
-from ..unexpected import Effect, unexpected, wrong_type
 from ..urls import BaseUrls, validate_base_urls
-from ..wire import HttpRequest, HttpResponse, Transport
+from ..wire import Transport
+from . import plugins
 from .raising import raise_error, unwrap
-from .storage import StorageLockTimeout, TokenStorage
+from .sending import Call, Heard, Sender, internal, renewal_event
+from .storage import TokenStorage
 from .system import Effects
 from .transport import Urllib3Transport
 
@@ -111,30 +81,7 @@ ok_or_raise = unwrap  # constructors: bad configuration raises BoxConfigError at
 
 _LEVELS = {Level.DEBUG: logging.DEBUG, Level.WARNING: logging.WARNING, Level.ERROR: logging.ERROR}
 Stored_ = Result[AccessToken | None, AuthError]
-# An answer as it arrived: the attempt state, the outcome, and when it was sent.
-Heard = tuple[Attempts, Result[HttpResponse, AuthError], float]
 Terminal = Use | Fail | Done
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One public call: where its requests go, and what is left of its deadline."""
-
-    urls: BaseUrls
-    ends: float
-    seconds: float
-    monotonic: Callable[[], float]
-
-    def left(self) -> float:
-        return self.ends - self.monotonic()
-
-    def spent(self, what: str) -> Failure[TransportFailure]:
-        detail = f"deadline of {self.seconds:g} s passed while waiting for {what}"
-        return Failure(TransportFailure(TransportFailureKind.DEADLINE, detail, False))
-
-
-def _internal(what: str) -> InvalidInput:
-    return InvalidInput("boxauth", f"internal error ({what}); please report it")
 
 
 class BaseAuth:
@@ -166,6 +113,7 @@ class BaseAuth:
         margin = unwrap(check_margin(refresh_margin))
         self._machine = Machine(self.kind, margin, owner=self._owner())
         self._lock = threading.Lock()
+        self._sender = Sender(self.transport, self.effects, self._policy, self._signer())
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_urls.base_url!r})"
@@ -190,13 +138,13 @@ class BaseAuth:
         return None
 
     def _grant(self, urls: BaseUrls) -> Result[Plan, AuthError]:
-        return Failure(_internal("this auth object has no grant"))
+        return Failure(internal("this auth object has no grant"))
 
     def _refresh(self, urls: BaseUrls, refresh_token: str) -> Result[Plan, AuthError]:
-        return Failure(_internal("this auth object cannot refresh"))
+        return Failure(internal("this auth object cannot refresh"))
 
-    def _sign(self, message: bytes) -> object:
-        return Failure(_internal("this auth object cannot sign"))
+    def _signer(self) -> Callable[[bytes], object] | None:
+        return None
 
     def _client_credentials(self) -> Result[tuple[str, str], AuthError]:
         """client_id and client_secret, for revoking (JWT, CCG and OAuth configs)."""
@@ -208,10 +156,10 @@ class BaseAuth:
         """A renewed token the storage refused is held in memory (saved again next call)."""
         return self._machine.unsaved is not None
 
-    # -- effects: each returns a value, whatever the plug-in does -----------------------
+    # -- the loop ------------------------------------------------------------------------
 
     def _begin(self, network_session: object = None) -> Result[Call, AuthError]:
-        """This call's settings (``boxauth.sessions``) and the moment its deadline starts."""
+        """This call's settings (``boxauth.sessions``); its deadline starts now."""
         proxy = getattr(getattr(self.transport, "settings", None), "proxy_url", None)
         settings = call_settings(
             network_session,
@@ -220,122 +168,15 @@ class BaseAuth:
             deadline=self._deadline,
             proxy_url=proxy,
         )
-        if not isinstance(settings, Success):
-            return Failure(settings.failure())
-        chosen = settings.unwrap()
         start = self.effects.monotonic()
-        ends = start + chosen.deadline
-        return Success(Call(chosen.urls, ends, chosen.deadline, self.effects.monotonic))
-
-    def _read(self) -> Stored_:
-        try:
-            return Success(self.token_storage.get())
-        except BoxStorageError as exc:
-            return Failure(exc.error)
-        except Exception as exc:  # a user's storage: any failure becomes a value
-            return Failure(unexpected(Effect.READ, type(exc).__name__))
-
-    def _save(self, token: AccessToken) -> Event:
-        try:
-            self.token_storage.store(token)
-        except BoxStorageError as exc:
-            return StoreFailed(exc.error)
-        except Exception as exc:  # a user's storage: any failure becomes a value
-            return StoreFailed(unexpected(Effect.STORE, type(exc).__name__))
-        return Stored()
-
-    def _clear(self) -> Event:
-        try:
-            self.token_storage.clear()
-        except BoxStorageError as exc:
-            return ClearFailed(exc.error)
-        except Exception as exc:  # a user's storage: any failure becomes a value
-            return ClearFailed(unexpected(Effect.CLEAR, type(exc).__name__))
-        return Cleared()
-
-    def _send(self, request: HttpRequest, call: Call) -> Result[HttpResponse, AuthError]:
-        try:
-            sent = self.transport.send(request, timeout=call.left())
-        except Exception as exc:  # a user's transport: any failure becomes a value
-            return Failure(unexpected(Effect.SEND, type(exc).__name__))
-        if isinstance(sent, Success) and isinstance(sent.unwrap(), HttpResponse):
-            return sent
-        if isinstance(sent, Failure) and isinstance(sent.failure(), TransportFailure):
-            return sent
-        return Failure(wrong_type(Effect.SEND))
-
-    def _signature(self, message: bytes) -> Result[bytes, AuthError]:
-        try:
-            signed_ = self._sign(message)
-        except Exception as exc:  # a user's signer: any failure becomes a value
-            return Failure(unexpected(Effect.SIGN, type(exc).__name__))
-        if isinstance(signed_, Success | Failure):
-            return signed_
-        return Failure(wrong_type(Effect.SIGN))
-
-    def _attempt(
-        self, plan: Plan, state: Attempts, call: Call, heard: list[Heard]
-    ) -> tuple[Result[HttpResponse, AuthError], float, float]:
-        """Prepare and send one attempt: (outcome, sent at, received at).
-
-        The answer is put in ``heard`` the moment it arrives, before anything
-        else runs: if an interrupt strikes before the machine hears of it, the
-        token it carries can still be kept (``_rescue``).
-        """
-        prepared = prepare(
-            plan, now=self.effects.clock(), skew=state.skew, jti=self.effects.new_jti()
+        return settings.map(
+            lambda c: Call(c.urls, start + c.deadline, c.deadline, self.effects.monotonic)
         )
-        ready = prepared.bind(lambda p: self._signed(plan, p))
-        sent_at = self.effects.clock()
-        outcome = ready.bind(lambda request: self._send(http_request(request), call))
-        heard.append((state, outcome, sent_at))
-        return outcome, sent_at, self.effects.clock()
-
-    def _signed(self, plan: Plan, prepared: Ready | SignFirst) -> Result[TokenRequest, AuthError]:
-        if isinstance(prepared, Ready):
-            return Success(prepared.request)
-        if not isinstance(plan, JwtGrant):
-            return Failure(_internal("only a JWT grant is signed"))
-        return self._signature(prepared.message).bind(lambda sig: signed(plan, prepared, sig))
-
-    def _carry(
-        self,
-        plan: Result[Plan, AuthError],
-        skew: float,
-        call: Call,
-        heard: list[Heard] | None = None,
-    ) -> tuple[Next, float]:
-        """One request to its answer, by the core's retry rules."""
-        if not isinstance(plan, Success):
-            return GaveUp(plan.failure()), skew
-        state = begin(plan.unwrap(), skew)
-        heard = [] if heard is None else heard
-        while True:
-            outcome, sent_at, received_at = self._attempt(plan.unwrap(), state, call, heard)
-            log.debug("%s attempt %d answered", state.grant.value, state.attempt + 1)
-            state, following = after(
-                state,
-                outcome,
-                policy=self._policy,
-                sent_at=sent_at,
-                received_at=received_at,
-                left=call.left(),
-                jitter=self.effects.jitter(),
-            )
-            match following:
-                case Again():
-                    continue
-                case Wait(delay=delay):
-                    self.effects.sleep(delay)
-                case _:
-                    return following, state.skew
-
-    # -- the loop ------------------------------------------------------------------------
 
     def _step(self, event: Event) -> Action:
         stepped = step(self._machine, event)
         if not isinstance(stepped, Success):  # only a bug here can feed an illegal event
-            return Fail(_internal(f"the lifecycle machine refused {stepped.failure()}"))
+            return Fail(internal(f"the lifecycle machine refused {stepped.failure()}"))
         machine: Machine
         action: Action
         machine, action = stepped.unwrap()
@@ -347,58 +188,26 @@ class BaseAuth:
     ) -> Event:
         heard: list[Heard] = []
         try:
-            answer, learned = self._carry(plan, skew, call, heard)
-            now = self.effects.clock()
+            answer, learned = self._sender.carry(plan, skew, call, heard)
         except BaseException:
-            self._rescue(ticket, heard)
+            # An interrupt after Box answered: the machine keeps the token it sent.
+            rescued = self._sender.rescued(ticket, heard)
+            if rescued is not None:
+                self._step(rescued)
             raise
-        return self._renewal_event(ticket, answer, now, learned)
-
-    def _rescue(self, ticket: int, heard: list[Heard]) -> None:
-        """An interrupt struck after an answer arrived: let the machine keep its token.
-
-        The core reads the answer again (``after`` is pure); a token it carries
-        is fed to the machine, so the ``Abandoned`` that follows keeps it as
-        unsaved, and a spent refresh token's successor is not lost.
-        """
-        if not heard:
-            return
-        state, outcome, sent_at = heard[-1]
-        _, answer = after(
-            state,
-            outcome,
-            policy=self._policy,
-            sent_at=sent_at,
-            received_at=sent_at,
-            left=0.0,
-            jitter=0.0,
-        )
-        if isinstance(answer, GotToken | Salvage):
-            self._step(self._renewal_event(ticket, answer, sent_at, None))
-
-    def _renewal_event(
-        self, ticket: int, answer: Next, now: float, learned: float | None
-    ) -> Event:
-        match answer:
-            case GotToken(token=token):
-                return Succeeded(ticket, token, now, learned)
-            case Salvage(token=token, error=error):
-                return Salvaged(ticket, token, error, learned)
-            case GaveUp(error=error):
-                return Failed(ticket, error, now, learned)
-        return Failed(ticket, _internal("a token request answered nothing"), now, learned)
+        return renewal_event(ticket, answer, self.effects.clock(), learned)
 
     def _revoke_one(self, credential: str, call: Call) -> Event:
         plan = self._client_credentials().map(
             lambda c: RevokeCall(call.urls, c[0], c[1], credential)
         )
-        answer, _ = self._carry(plan, 0.0, call)
+        answer, _ = self._sender.carry(plan, 0.0, call, [])
         match answer:
             case GotNothing():
                 return RevokeDone()
             case GaveUp(error=error):
                 return RevokeFailed(error)
-        return RevokeFailed(_internal("a revoke answered a token"))
+        return RevokeFailed(internal("a revoke answered a token"))
 
     def _carry_out(self, action: Action, call: Call, code: Plan | None) -> Event:
         _log(getattr(action, "notes", ()))
@@ -408,18 +217,16 @@ class BaseAuth:
             case Refresh(ticket=ticket, refresh_token=token):
                 return self._renewed(ticket, self._refresh(call.urls, token), 0.0, call)
             case ExchangeCode(ticket=ticket):
-                plan: Result[Plan, AuthError] = (
-                    Failure(_internal("no code")) if code is None else Success(code)
-                )
+                plan = Failure(internal("no code")) if code is None else Success(code)
                 return self._renewed(ticket, plan, 0.0, call)
             case Store(token=token):
-                return self._save(token)
+                return plugins.save(self.token_storage, token)
             case RevokeAt(credential=credential):
                 return self._revoke_one(credential, call)
             case Clear():
-                return self._clear()
+                return plugins.clear(self.token_storage)
             case ReadAgain():
-                return Wanted(self._read(), self.effects.clock())
+                return Wanted(plugins.read(self.token_storage), self.effects.clock())
         return Abandoned()
 
     def _locked(
@@ -433,19 +240,15 @@ class BaseAuth:
             if not self._lock.acquire(timeout=max(call.left(), 0.0)):
                 return call.spent("this auth object")
         held.callback(self._lock.release)
-        for wait in (0.0, None):
-            try:
-                held.enter_context(self.token_storage.lock(call.left() if wait is None else wait))
-                return Success(None)
-            except StorageLockTimeout:
-                now = early() if wait == 0.0 else None
-                if now is not None:
-                    return Success(now)
-            except BoxStorageError as exc:
-                return Failure(exc.error)
-            except Exception as exc:  # a user's storage: any failure becomes a value
-                return Failure(unexpected(Effect.LOCK, type(exc).__name__))
-        return call.spent("the token storage")
+        taken = plugins.hold_lock(self.token_storage, held, 0.0)
+        if taken == Success(False):
+            now = early()
+            if now is not None:
+                return Success(now)
+            taken = plugins.hold_lock(self.token_storage, held, max(call.left(), 0.0))
+        if taken == Success(False):
+            return call.spent("the token storage")
+        return taken.map(lambda _: None)
 
     def _run(
         self,
@@ -464,7 +267,7 @@ class BaseAuth:
             if answered is not None:
                 return Use(answered)
             try:
-                action = self._step(first(self._read()))
+                action = self._step(first(plugins.read(self.token_storage)))
                 while not isinstance(action, Use | Fail | Done):
                     action = self._step(self._carry_out(action, call, code))
             except BaseException:
@@ -486,7 +289,7 @@ class BaseAuth:
             return Wanted(stored, self.effects.clock(), forced, replacing)  # type: ignore[arg-type]
 
         def early() -> AccessToken | None:
-            return while_busy(self._machine, wanted(self._read()))
+            return while_busy(self._machine, wanted(plugins.read(self.token_storage)))
 
         return _token(self._run(wanted, call, early=early))
 
@@ -546,10 +349,10 @@ class BaseAuth:
             plan: Result[Plan, AuthError] = parent.map(
                 lambda p: ExchangeGrant(call.urls, wanted.unwrap(), p.access_token or "")
             )
-            answer, _ = self._carry(plan, 0.0, call)
+            answer, _ = self._sender.carry(plan, 0.0, call, [])
             if isinstance(answer, GotToken):
                 return Success(as_downscoped(answer.token))
-            failed = answer.error if isinstance(answer, GaveUp) else _internal("downscope")
+            failed = answer.error if isinstance(answer, GaveUp) else internal("downscope")
             return Failure(failed)
 
         return _total(lambda: self._begin(network_session).bind(downscope))
@@ -594,7 +397,7 @@ def _log(notes: tuple[Note, ...]) -> None:
 def _token(done: Terminal) -> Result[AccessToken, AuthError]:
     if isinstance(done, Use):
         return Success(done.token)
-    return Failure(done.error) if isinstance(done, Fail) else Failure(_internal("no token"))
+    return Failure(done.error) if isinstance(done, Fail) else Failure(internal("no token"))
 
 
 def _total(call: Callable[[], Result[Any, AuthError]]) -> Result[Any, AuthError]:
@@ -603,7 +406,7 @@ def _total(call: Callable[[], Result[Any, AuthError]]) -> Result[Any, AuthError]
         return call()
     except Exception as exc:  # a bug here or in a plug-in: still a value
         log.error("unexpected %s in boxauth; please report it", type(exc).__name__)
-        return Failure(_internal(type(exc).__name__))
+        return Failure(internal(type(exc).__name__))
 
 
 class SubjectAuth(BaseAuth):

@@ -21,6 +21,7 @@ from ..errors import AuthError, BoxRefused, malformed
 from ..exceptions import BoxAPIError, BoxMalformedResponseError
 from ..urls import BaseUrls, validate_base_urls
 from ..wire import HttpResponse
+from . import plugins
 from .auth import BaseAuth, _total
 from .raising import unwrap
 
@@ -125,7 +126,7 @@ class BoxClient:
             )
             if not isinstance(request, Success):
                 return Failure(request.failure())
-            sent = auth._send(request.unwrap(), call)
+            sent = plugins.send(auth.transport, request.unwrap(), call.left())
             if not isinstance(sent, Success):
                 return sent
             resp = sent.unwrap()

@@ -7,6 +7,7 @@ every token fetch, about 50 ms each).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from returns.result import Result, Success
@@ -29,11 +30,11 @@ class BoxJWTAuth(SubjectAuth):
     config: JWTConfig
 
     def __init__(self, config: JWTConfig, **shell: Any) -> None:
+        self._key = config.signer()  # decrypted once per config; fails fast on a bad key
         super().__init__(config, **shell)
-        self._signer = config.signer()
 
     def _grant(self, urls: BaseUrls) -> Result[Plan, AuthError]:
         return Success(JwtGrant(urls, self.config.settings))
 
-    def _sign(self, message: bytes) -> object:
-        return self._signer(message)
+    def _signer(self) -> Callable[[bytes], object]:
+        return self._key

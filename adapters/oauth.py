@@ -31,9 +31,10 @@ from ..grants import CodeGrant, Plan, RefreshGrant
 from ..identity import Owner
 from ..lifecycle import AuthKind, SignInWanted
 from ..urls import BaseUrls
-from .auth import BaseAuth, Call, _token, _total
+from .auth import BaseAuth, _token, _total
 from .configs import OAuthConfig
 from .raising import unwrap
+from .sending import Call
 
 # Authorize requests whose redirect has not come back yet, newest last.
 MAX_PENDING = 64

@@ -1,0 +1,90 @@
+"""Calls to plug-ins that always come back with a value.
+
+A storage, a transport and a signer may be the user's own, and may raise
+anything or return anything. Each call here turns that into the value the
+core expects: a typed failure named by ``boxauth.unexpected`` (the exception's
+class name only: its text may hold a token or a file's contents). Storages
+that follow the contract raise ``BoxStorageError`` with the value inside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from returns.result import Failure, Result, Success
+
+from ..access_token import AccessToken
+from ..errors import AuthError, TransportFailure
+from ..exceptions import BoxStorageError
+from ..lifecycle import Cleared, ClearFailed, Event, Stored, StoreFailed
+from ..unexpected import Effect, unexpected, wrong_type
+from ..wire import HttpRequest, HttpResponse, Transport
+from .storage import StorageLockTimeout, TokenStorage
+
+
+def read(storage: TokenStorage) -> Result[AccessToken | None, AuthError]:
+    """What the storage holds (the core checks its type and shape)."""
+    try:
+        return Success(storage.get())
+    except BoxStorageError as exc:
+        return Failure(exc.error)
+    except Exception as exc:  # a user's storage: any failure becomes a value
+        return Failure(unexpected(Effect.READ, type(exc).__name__))
+
+
+def save(storage: TokenStorage, token: AccessToken) -> Event:
+    try:
+        storage.store(token)
+    except BoxStorageError as exc:
+        return StoreFailed(exc.error)
+    except Exception as exc:  # a user's storage: any failure becomes a value
+        return StoreFailed(unexpected(Effect.STORE, type(exc).__name__))
+    return Stored()
+
+
+def clear(storage: TokenStorage) -> Event:
+    try:
+        storage.clear()
+    except BoxStorageError as exc:
+        return ClearFailed(exc.error)
+    except Exception as exc:  # a user's storage: any failure becomes a value
+        return ClearFailed(unexpected(Effect.CLEAR, type(exc).__name__))
+    return Cleared()
+
+
+def hold_lock(storage: TokenStorage, held: ExitStack, timeout: float) -> Result[bool, AuthError]:
+    """Enter the storage's lock on ``held``: True if taken, False if busy past ``timeout``."""
+    try:
+        held.enter_context(storage.lock(timeout))
+    except StorageLockTimeout:
+        return Success(False)
+    except BoxStorageError as exc:
+        return Failure(exc.error)
+    except Exception as exc:  # a user's storage: any failure becomes a value
+        return Failure(unexpected(Effect.LOCK, type(exc).__name__))
+    return Success(True)
+
+
+def send(
+    transport: Transport, request: HttpRequest, timeout: float
+) -> Result[HttpResponse, AuthError]:
+    try:
+        sent = transport.send(request, timeout=timeout)
+    except Exception as exc:  # a user's transport: any failure becomes a value
+        return Failure(unexpected(Effect.SEND, type(exc).__name__))
+    if isinstance(sent, Success) and isinstance(sent.unwrap(), HttpResponse):
+        return sent
+    if isinstance(sent, Failure) and isinstance(sent.failure(), TransportFailure):
+        return sent
+    return Failure(wrong_type(Effect.SEND))
+
+
+def sign(signer: Callable[[bytes], object], message: bytes) -> Result[bytes, AuthError]:
+    try:
+        signed = signer(message)
+    except Exception as exc:  # a user's signer: any failure becomes a value
+        return Failure(unexpected(Effect.SIGN, type(exc).__name__))
+    if isinstance(signed, Success | Failure):
+        return signed
+    return Failure(wrong_type(Effect.SIGN))

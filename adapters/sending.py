@@ -1,0 +1,147 @@
+"""A token or revoke request carried to its answer, by the core's rules.
+
+The loop (``Sender.carry``) prepares an attempt from the plan (``boxauth.grants``),
+signs it if it is a JWT grant, sends it, and asks ``boxauth.attempts`` what
+follows: send again, wait and send again, or stop with an answer. Nothing is
+decided here.
+
+Every answer is kept the moment it arrives (``heard``): if an interrupt strikes
+before the lifecycle machine hears of it, ``rescued`` reads it again, so a new
+refresh token in it is not lost (issue: whatever ends a renewal, no refresh
+token is lost).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from returns.result import Failure, Result, Success
+
+from ..attempts import Again, Attempts, GaveUp, GotToken, Next, Salvage, Wait, after, begin
+from ..errors import AuthError, InvalidInput, TransportFailure, TransportFailureKind
+from ..grants import JwtGrant, Plan, Ready, SignFirst, http_request, prepare, signed
+from ..lifecycle import Event, Failed, Salvaged, Succeeded
+from ..retry import RetryPolicy
+from ..token_requests import TokenRequest
+from ..urls import BaseUrls
+from ..wire import HttpResponse, Transport
+from . import plugins
+from .system import Effects
+
+log = logging.getLogger("boxauth")
+
+# An answer as it arrived: the attempt's state, the outcome, and when it was sent.
+Heard = tuple[Attempts, Result[HttpResponse, AuthError], float]
+
+
+def internal(what: str) -> InvalidInput:
+    return InvalidInput("boxauth", f"internal error ({what}); please report it")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One public call: where its requests go, and what is left of its deadline."""
+
+    urls: BaseUrls
+    ends: float
+    seconds: float
+    monotonic: Callable[[], float]
+
+    def left(self) -> float:
+        return self.ends - self.monotonic()
+
+    def spent(self, what: str) -> Failure[TransportFailure]:
+        detail = f"deadline of {self.seconds:g} s passed while waiting for {what}"
+        return Failure(TransportFailure(TransportFailureKind.DEADLINE, detail, False))
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """What sending needs: the transport, the clocks and randomness, the retry policy, a signer."""
+
+    transport: Transport
+    effects: Effects
+    policy: RetryPolicy
+    signer: Callable[[bytes], object] | None = None
+
+    def carry(
+        self, plan: Result[Plan, AuthError], skew: float, call: Call, heard: list[Heard]
+    ) -> tuple[Next, float]:
+        """One request to its answer: (the answer, the clock skew in use at the end)."""
+        if not isinstance(plan, Success):
+            return GaveUp(plan.failure()), skew
+        state = begin(plan.unwrap(), skew)
+        while True:
+            outcome, sent_at, received_at = self._attempt(plan.unwrap(), state, call, heard)
+            state, following = after(
+                state,
+                outcome,
+                policy=self.policy,
+                sent_at=sent_at,
+                received_at=received_at,
+                left=call.left(),
+                jitter=self.effects.jitter(),
+            )
+            answered = type(following).__name__
+            log.debug("%s attempt %d: %s", state.grant.value, state.attempt, answered)
+            match following:
+                case Again():
+                    continue
+                case Wait(delay=delay):
+                    self.effects.sleep(delay)
+                case _:
+                    return following, state.skew
+
+    def _attempt(
+        self, plan: Plan, state: Attempts, call: Call, heard: list[Heard]
+    ) -> tuple[Result[HttpResponse, AuthError], float, float]:
+        """Prepare and send one attempt: (outcome, sent at, received at)."""
+        clock = self.effects.clock
+        prepared = prepare(plan, now=clock(), skew=state.skew, jti=self.effects.new_jti())
+        ready = prepared.bind(lambda p: self._signed(plan, p))
+        sent_at = clock()
+        outcome = ready.bind(
+            lambda request: plugins.send(self.transport, http_request(request), call.left())
+        )
+        heard.append((state, outcome, sent_at))  # first, before anything else can run
+        return outcome, sent_at, clock()
+
+    def _signed(self, plan: Plan, prepared: Ready | SignFirst) -> Result[TokenRequest, AuthError]:
+        if isinstance(prepared, Ready):
+            return Success(prepared.request)
+        if not isinstance(plan, JwtGrant) or self.signer is None:
+            return Failure(internal("only a JWT grant with a signer is signed"))
+        signature = plugins.sign(self.signer, prepared.message)
+        return signature.bind(lambda sig: signed(plan, prepared, sig))
+
+    def rescued(self, ticket: int, heard: list[Heard]) -> Event | None:
+        """The event for a token the last answer carried, read again after an interrupt."""
+        if not heard:
+            return None
+        state, outcome, sent_at = heard[-1]
+        _, answer = after(
+            state,
+            outcome,
+            policy=self.policy,
+            sent_at=sent_at,
+            received_at=sent_at,
+            left=0.0,
+            jitter=0.0,
+        )
+        if isinstance(answer, GotToken | Salvage):
+            return renewal_event(ticket, answer, sent_at, None)
+        return None
+
+
+def renewal_event(ticket: int, answer: Next, now: float, learned: float | None) -> Event:
+    """A renewal's answer as the lifecycle machine's event."""
+    match answer:
+        case GotToken(token=token):
+            return Succeeded(ticket, token, now, learned)
+        case Salvage(token=token, error=error):
+            return Salvaged(ticket, token, error, learned)
+        case GaveUp(error=error):
+            return Failed(ticket, error, now, learned)
+    return Failed(ticket, internal("a token request answered nothing"), now, learned)
