@@ -23,7 +23,7 @@ from ..errors import AuthError, BoxRefused
 from ..responses import request_id, server_skew
 from ..retry import GiveUp, RetryPolicy, next_step, resign_for_skew
 from ..token_requests import Grant, TokenRequest, body
-from ..wire import HttpResponse
+from ..wire import HttpRequest, HttpResponse
 from . import system
 from .transport import Urllib3Transport
 
@@ -78,11 +78,8 @@ def call(
         log.debug("POST %s grant=%s attempt=%d", request.url, request.grant.value, attempt)
         sent_at = effects.clock()
         sent = transport.send(
-            "POST",
-            request.url,
-            headers=FORM_HEADERS,
-            body=body(request),
-            remaining=deadline - elapsed,
+            HttpRequest("POST", request.url, tuple(FORM_HEADERS.items()), body(request)),
+            timeout=deadline - elapsed,
         )
         received_at = effects.clock()
         error: AuthError

@@ -21,7 +21,7 @@ from ..exceptions import BoxAPIError, BoxMalformedResponseError
 from ..lifecycle import Renewal, renewal_of
 from ..responses import parse_error, refresh_may_help
 from ..urls import BaseUrls, api_url, validate_base_urls
-from ..wire import HttpResponse
+from ..wire import HttpRequest, HttpResponse
 from .auth import BaseAuth, ok_or_raise, raise_error, unwrap
 
 
@@ -102,10 +102,13 @@ class BoxClient:
         self, method: str, url: str, body: bytes | None, headers: dict[str, str], token: AccessToken
     ) -> HttpResponse:
         sent = self.auth.transport.send(
-            method,
-            url,
-            headers={**headers, "Authorization": f"Bearer {token.access_token}"},
-            body=body,
+            HttpRequest(
+                method,
+                url,
+                (*headers.items(), ("Authorization", f"Bearer {token.access_token}")),
+                body,
+            ),
+            timeout=self.auth.transport.settings.deadline,
         )
         if not isinstance(sent, Success):
             raise_error(sent.failure())
