@@ -321,10 +321,11 @@ def _connecting() -> Iterator[None]:
     _note(exchange, connecting=True)
     try:
         yield
-    finally:
-        after = _CURRENT.get()
-        if after is not None:
-            _note(after, connecting=False)
+    except BaseException:
+        _note(_CURRENT.get() or exchange, connecting=False)
+        raise
+    # Connected, nothing sent yet (http.client buffers the head until the first send).
+    _note(_CURRENT.get() or exchange, connecting=False, step=Step.START)
 
 
 def _before_send(conn: HTTPConnection) -> None:

@@ -37,7 +37,7 @@ _WHERE: dict[Step, str] = {
     Step.BODY: "while reading the body from {target}",
 }
 
-_CONNECTING = frozenset({Step.START, Step.RESOLVE, Step.CONNECT, Step.TUNNEL, Step.HANDSHAKE})
+_CONNECTING = frozenset({Step.RESOLVE, Step.CONNECT, Step.TUNNEL, Step.HANDSHAKE})
 
 # OpenSSL verify codes (X509_V_ERR_*) a user can act on; any other is "not trusted".
 _VERIFY: dict[int, str] = {
