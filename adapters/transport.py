@@ -205,27 +205,32 @@ def _read_ca_bundle(path: str | os.PathLike[str]) -> bytes | InvalidInput:
 
 
 def _tls_context(bundle: bytes | None) -> ssl.SSLContext:
-    """urllib3's hardened context, trusting the system's CAs plus ``bundle`` (issue 13).
+    """The client context: the system's CAs plus ``bundle`` (issue 13), urllib3's hardening.
 
-    urllib3 loads the system's CAs only into contexts it makes itself and
-    ``ca_certs=`` would have *replaced* them; this context has both.
+    urllib3 loads the system's CAs only into contexts it makes itself, and its
+    ``ca_certs=`` *replaced* them; this context has both. It is built here
+    rather than by ``urllib3.util.ssl_.create_urllib3_context`` because that
+    opens the file named by SSLKEYLOGFILE and writes the session keys to it,
+    which would decrypt the client secret and every token sent. The settings
+    are urllib3 2.8's: TLS 1.2 at least, no compression, no session tickets,
+    hostname checked by OpenSSL without falling back to the common name.
     """
     import ssl  # noqa: PLC0415 - lazy, see above
-
-    from urllib3.util.ssl_ import create_urllib3_context  # noqa: PLC0415 - lazy
+    import sys  # noqa: PLC0415 - lazy, see above
 
     from .deadline_io import BoundedSSLSocket  # noqa: PLC0415 - lazy
 
-    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
-    context.check_hostname = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.options |= ssl.OP_NO_SSLv2 | ssl.OP_NO_SSLv3 | ssl.OP_NO_COMPRESSION | ssl.OP_NO_TICKET
+    if sys.version_info >= (3, 13):  # as urllib3 and ssl.create_default_context do there
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+    context.post_handshake_auth = True
     context.hostname_checks_common_name = False
-    # urllib3 copies SSLKEYLOGFILE here; session keys in a file decrypt every secret sent.
-    context.keylog_filename = None  # type: ignore[assignment]
     context.load_default_certs()
     if bundle is not None:
-        context.load_verify_locations(
-            cadata=bundle.decode("ascii") if bundle[:1] == b"-" else bundle
-        )
+        pem = bundle[:1] == b"-"
+        context.load_verify_locations(cadata=bundle.decode("ascii") if pem else bundle)
     context.sslsocket_class = BoundedSSLSocket  # the handshake ends by the deadline
     return context
 

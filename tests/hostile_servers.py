@@ -250,3 +250,164 @@ def any_of(*scripts: Script) -> Any:
         next(order)(conn, server)
 
     return script
+
+
+class Pki:
+    """A CA made for one test session, and server certificates it signs (PEM files)."""
+
+    def __init__(self, folder: Any) -> None:
+        import datetime
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        self.folder = folder
+        self._x509, self._hashes, self._ec, self._oid = x509, hashes, ec, NameOID
+        self._now = datetime.datetime.now(datetime.UTC)
+        self._delta = datetime.timedelta
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "boxauth test CA")])
+        self.name = name
+        self.cert = (
+            self._builder(name, self.key.public_key())
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=False,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        self.ca_file = str(folder / "ca.pem")
+        self._write(self.ca_file, self.cert)
+
+    def _builder(self, subject: Any, public_key: Any) -> Any:
+        return (
+            self._x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.name if hasattr(self, "name") else subject)
+            .public_key(public_key)
+            .serial_number(self._x509.random_serial_number())
+            .not_valid_before(self._now - self._delta(minutes=5))
+            .not_valid_after(self._now + self._delta(hours=2))
+        )
+
+    @staticmethod
+    def _write(path: str, cert: Any) -> None:
+        from cryptography.hazmat.primitives import serialization
+
+        with open(path, "wb") as out:
+            out.write(cert.public_bytes(serialization.Encoding.PEM))
+
+    def server_context(self, *names: str) -> ssl.SSLContext:
+        """A server context whose certificate (signed by this CA) names ``names``."""
+        import ipaddress
+
+        from cryptography.hazmat.primitives import serialization
+
+        x509 = self._x509
+        key = self._ec.generate_private_key(self._ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(self._oid.COMMON_NAME, names[0])])
+        alt: list[Any] = []
+        for name in names:
+            try:
+                alt.append(x509.IPAddress(ipaddress.ip_address(name)))
+            except ValueError:
+                alt.append(x509.DNSName(name))
+        cert = (
+            self._builder(subject, key.public_key())
+            .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(self.key, self._hashes.SHA256())
+        )
+        stem = self.folder / f"server-{len(list(self.folder.iterdir()))}"
+        cert_file, key_file = f"{stem}.pem", f"{stem}.key"
+        self._write(cert_file, cert)
+        with open(key_file, "wb") as out:
+            out.write(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        return context
+
+
+class ConnectProxy:
+    """A CONNECT-only proxy on 127.0.0.1 that wants ``Proxy-Authorization: <expected>``.
+
+    ``seen`` keeps each CONNECT request head it received. Tunnels only to loopback.
+    """
+
+    def __init__(self, expected: str | None) -> None:
+        self.expected = expected
+        self.seen: list[bytes] = []
+        self.server = RawServer(self.script)
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def __enter__(self) -> ConnectProxy:
+        self.server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.__exit__(*exc)
+
+    def script(self, conn: socket.socket, server: RawServer) -> None:
+        head = read_request(conn)
+        self.seen.append(head)
+        lines = head.split(b"\r\n")
+        method, target, _ = [*lines[0].split(b" "), b"", b""][:3]
+        given = None
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"proxy-authorization":
+                given = value.strip().decode("latin-1")
+        if self.expected is not None and given != self.expected:
+            conn.sendall(
+                b"HTTP/1.1 407 Proxy Authentication Required s3cr3t-canary\r\n"
+                b'Proxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n'
+            )
+            return
+        host, _, port = target.decode().rpartition(":")
+        if method != b"CONNECT" or host not in ("127.0.0.1", "localhost"):
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            return
+        upstream = socket.create_connection((host, int(port)), timeout=5)
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        relay(conn, upstream, server)
+
+
+def relay(a: socket.socket, b: socket.socket, server: RawServer) -> None:
+    """Copy bytes both ways until either side closes."""
+    try:
+        while not server.stop.is_set():
+            readable, _, _ = select.select([a, b], [], [], 0.1)
+            for source in readable:
+                data = source.recv(65536)
+                if not data:
+                    return
+                (b if source is a else a).sendall(data)
+    except OSError:
+        return
+    finally:
+        b.close()
+
+
+OK_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
