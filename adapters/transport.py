@@ -534,10 +534,20 @@ class Urllib3Transport:
         if declared is not None and declared > MAX_BODY:
             detail = f"{target} sent over 1 MiB"
             return _fail(Stage.READING_BODY, TransportFailureKind.TOO_LARGE, detail)
+        parts: list[bytes] = []
+        size = 0
         try:
-            body = raw.read(MAX_BODY + 1, decode_content=False)
+            # Until an empty read: only that one makes urllib3 check the body
+            # against Content-Length (a short body is IncompleteRead, not a success).
+            while size <= MAX_BODY:
+                part = raw.read(MAX_BODY + 1 - size, decode_content=False)
+                if not part:
+                    break
+                parts.append(part)
+                size += len(part)
         except _caught() as exc:
             return Failure(self._describe(exc, route, target, budget))
+        body = b"".join(parts)
         if len(body) > MAX_BODY:
             detail = f"{target} sent over 1 MiB"
             return _fail(Stage.READING_BODY, TransportFailureKind.TOO_LARGE, detail)
