@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 USER_AGENT = "boxauth/0.1.0"
 MAX_TIMEOUT = 86400.0
 MAX_CA_BUNDLE = 16 * 1024 * 1024
+MAX_ROUTES = 256
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _BAD_URL_CHAR = re.compile(r"[^\x21-\x7e]")  # spaces, controls, non-ASCII
 _PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----")
@@ -239,7 +240,9 @@ def _env_proxy(host: str) -> str | None:
     """HTTPS_PROXY / https_proxy unless NO_PROXY exempts ``host``. HTTP_PROXY is never read."""
     import urllib.request  # noqa: PLC0415 - lazy, see above
 
-    if urllib.request.proxy_bypass(host):
+    # proxy_bypass_environment, not proxy_bypass: on macOS and Windows the
+    # latter reads the system settings and may look host names up (unbounded).
+    if urllib.request.proxy_bypass_environment(host):
         return None
     return urllib.request.getproxies_environment().get("https")
 
@@ -393,6 +396,8 @@ class Urllib3Transport:
             chosen = self._choose(parts)
             if isinstance(chosen, Success):
                 # A failure is not cached: the environment may be fixed.
+                if len(self._routes) >= MAX_ROUTES:  # many hosts: forget, never grow
+                    self._routes.clear()
                 self._routes[key] = chosen.unwrap()
             return chosen
 

@@ -213,3 +213,58 @@ def test_name_lookup_is_bounded_by_the_deadline(monkeypatch: Any) -> None:
     assert failure.kind is TransportFailureKind.DEADLINE
     assert failure.maybe_sent is False
     assert failure.detail == "deadline of 0.5 s passed while looking up stuck.example"
+
+
+def test_sending_a_body_the_server_never_reads_ends_at_the_deadline() -> None:
+    """sendall() is bounded as a whole by the socket timeout, set to what is left."""
+
+    def never_reads(conn: Any, server: RawServer) -> None:
+        while not server.stop.is_set():
+            time.sleep(0.05)
+
+    transport = Urllib3Transport(TransportSettings(read_timeout=10))
+    with RawServer(never_reads) as server:
+        started = time.monotonic()
+        request = HttpRequest("POST", f"{server.url}/upload", (), b"x" * (64 * 1024 * 1024))
+        result = transport.send(request, timeout=1.0)
+        took = time.monotonic() - started
+    failure = result.failure()
+    assert failure.kind is TransportFailureKind.DEADLINE
+    assert failure.maybe_sent is True
+    assert failure.detail == f"deadline of 1 s passed while sending the request to {server.url[7:]}"
+    assert took <= 1.0 + SLACK
+
+
+def test_one_transport_serves_auth_objects_of_different_subjects_in_many_threads(box: Any) -> None:
+    """google-auth's rule: credentials never own a transport, so sharing one must be safe."""
+    transport = Urllib3Transport()
+    urls = BaseUrls(base_url=box.emu.base_url, oauth_2_url=box.emu.oauth_2_url)
+    fx = box.fx
+    auths = [
+        BoxCCGAuth(
+            CCGConfig(fx.client_id, fx.client_secret, enterprise_id=fx.enterprise_id),
+            base_urls=urls,
+            transport=transport,
+        ),
+        BoxCCGAuth(
+            CCGConfig(fx.client_id, fx.client_secret, user_id=fx.user_id),
+            base_urls=urls,
+            transport=transport,
+        ),
+    ]
+    results: list[Any] = []
+
+    def run(auth: BoxCCGAuth) -> None:
+        for _ in range(3):
+            results.append((auth, auth.refresh_token_result()))
+
+    threads = [threading.Thread(target=run, args=(auths[i % 2],)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(results) == 18
+    assert all(isinstance(result, Success) for _, result in results), results
+    service = {r.unwrap().access_token for a, r in results if a is auths[0]}
+    user = {r.unwrap().access_token for a, r in results if a is auths[1]}
+    assert service.isdisjoint(user)
