@@ -58,11 +58,10 @@ class RecordingTransport(Urllib3Transport):
         super().__init__(settings)
         self.bodies: list[dict[str, str]] = []
 
-    def send(self, method: str, url: str, **kwargs: Any) -> Any:
-        body = kwargs.get("body")
-        if body:
-            self.bodies.append(dict(parse_qsl(body.decode())))
-        return super().send(method, url, **kwargs)
+    def send(self, request: Any, *, timeout: float) -> Any:
+        if request.body:
+            self.bodies.append(dict(parse_qsl(request.body.decode())))
+        return super().send(request, timeout=timeout)
 
 
 def jti_of(form: dict[str, str]) -> str:

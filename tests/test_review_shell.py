@@ -38,11 +38,11 @@ class ExplodingOnce(Urllib3Transport):
 
     armed = True
 
-    def send(self, method: str, url: str, **kwargs: Any) -> Any:
+    def send(self, request: Any, *, timeout: float) -> Any:
         if self.armed:
             self.armed = False
             raise RuntimeError("boom")
-        return super().send(method, url, **kwargs)
+        return super().send(request, timeout=timeout)
 
 
 def test_an_exception_during_renewal_is_a_failure_and_does_not_brick_the_object(
@@ -176,9 +176,9 @@ class JumpingClock:
 class JumpDuringRefresh(Urllib3Transport):
     clock: JumpingClock
 
-    def send(self, method: str, url: str, **kwargs: Any) -> Any:
-        result = super().send(method, url, **kwargs)
-        if b"grant_type=refresh_token" in (kwargs.get("body") or b""):
+    def send(self, request: Any, *, timeout: float) -> Any:
+        result = super().send(request, timeout=timeout)
+        if b"grant_type=refresh_token" in (request.body or b""):
             self.clock.jump += 4000
             self.clock.emu.advance(4000)
         return result
