@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from typing import Any
 
 import pytest
-from hostile_servers import OK_ANSWER, ConnectProxy, Pki, RawServer, answer
+from hostile_servers import OK_ANSWER, ConnectProxy, Pki, RawServer, answer, bytes_of, hostile
 from returns.result import Failure, Success
 
 from boxauth import TransportFailureKind, TransportSettings, Urllib3Transport
@@ -120,3 +121,19 @@ def test_a_proxy_that_refuses_the_connection_is_named_as_the_proxy(origin: RawSe
     assert failure.kind is TransportFailureKind.CONNECT
     assert failure.detail == "connection refused by the proxy 127.0.0.1:1"
     assert failure.maybe_sent is False
+
+
+def test_a_proxy_dripping_its_connect_answer_ends_at_the_deadline(origin: RawServer) -> None:
+    script = hostile(b"HTTP/1.1 200 OK\r\n", lambda: bytes_of(b"X-Slow: a\r\n" * 10_000), 0.02)
+    with RawServer(script) as proxy:
+        transport = Urllib3Transport(TransportSettings(proxy_url=proxy.url))
+        started = time.monotonic()
+        failure = transport.send(HttpRequest("GET", f"{origin.url}/x"), timeout=1.0).failure()
+        took = time.monotonic() - started
+        assert failure.kind is TransportFailureKind.DEADLINE
+        assert failure.maybe_sent is False  # nothing reached the origin
+        where = f"while opening a tunnel through the proxy 127.0.0.1:{proxy.port}"
+        assert failure.detail == f"deadline of 1 s passed {where}"
+        assert took <= 2.0
+        assert proxy.closed.wait(1.0)
+    assert origin.requests == []
