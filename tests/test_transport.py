@@ -519,3 +519,27 @@ def test_any_failure_while_reading_the_body_may_have_been_sent() -> None:
     for error in (SSLError("read failed"), OSError()):
         failure = describe(error, reading, target="h:443", proxy=None, now=0.0, budget=60)
         assert failure.maybe_sent is True
+
+
+@pytest.mark.parametrize(
+    ("answer_bytes", "body"),
+    [
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", b"{}"),
+        (b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", b""),
+        (b'HTTP/1.0 200 OK\r\n\r\n{"a":1}', b'{"a":1}'),  # no length: read to the end
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            b"2\r\n{}\r\n0\r\nX-Trailer: 1\r\n\r\n",
+            b"{}",
+        ),
+        (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", b"{}"),
+    ],
+)
+def test_ordinary_answer_shapes_read_whole(answer_bytes: bytes, body: bytes) -> None:
+    """The deadline-bounded reader changes no ordinary answer."""
+    from hostile_servers import RawServer, answer
+
+    with RawServer(answer(answer_bytes)) as server:
+        result = post(Urllib3Transport(), f"{server.url}/oauth2/token")
+    assert isinstance(result, Success), result
+    assert result.unwrap().body == body
