@@ -242,7 +242,7 @@ def _env_proxy(host: str) -> str | None:
 
     # proxy_bypass_environment, not proxy_bypass: on macOS and Windows the
     # latter reads the system settings and may look host names up (unbounded).
-    if urllib.request.proxy_bypass_environment(host):
+    if urllib.request.proxy_bypass_environment(host):  # type: ignore[attr-defined]
         return None
     return urllib.request.getproxies_environment().get("https")
 
@@ -439,11 +439,8 @@ class Urllib3Transport:
     ) -> Result[HttpResponse, TransportFailure]:
         budget = _budget(timeout)
         if budget is None:
-            detail = (
-                "no time left of the deadline"
-                if isinstance(timeout, int | float)
-                else ("timeout: must be a number of seconds")
-            )
+            number = isinstance(timeout, int | float)
+            detail = "no time left of the deadline" if number else "timeout: must be seconds"
             return _fail(Stage.BEFORE_CONNECT, TransportFailureKind.DEADLINE, detail)
         problem = _request_problem(request)
         if problem is not None:
@@ -469,25 +466,24 @@ class Urllib3Transport:
             connect_timeout=min(settings.connect_timeout, budget),
             read_timeout=min(settings.read_timeout, budget),
         )
+        call = _Call(routed.unwrap(), _target(parts), budget, exchange)
         token = deadline_io.begin(exchange)
         try:
-            return self._exchange(request, routed.unwrap(), _target(parts), budget)
+            return self._exchange(request, call)
         finally:
             deadline_io.end(token)
 
     def _exchange(
-        self, request: HttpRequest, route: _Route, target: str, budget: float
+        self, request: HttpRequest, call: _Call
     ) -> Result[HttpResponse, TransportFailure]:
         """Runs inside the request's deadline context (``deadline_io``)."""
         from . import deadline_io  # noqa: PLC0415 - lazy, see above
 
-        exchange = deadline_io.current()
-        assert exchange is not None  # noqa: S101 - set by _send  # nosec B101
         timeouts = self._urllib3.Timeout(
-            connect=exchange.connect_timeout, read=exchange.read_timeout
+            connect=call.start.connect_timeout, read=call.start.read_timeout
         )
         try:
-            raw = route.pool.urlopen(
+            raw = call.route.pool.urlopen(
                 request.method,
                 request.url,
                 body=request.body,
@@ -499,10 +495,10 @@ class Urllib3Transport:
                 decode_content=False,
             )
         except _caught() as exc:
-            return Failure(self._describe(exc, route, target, budget))
+            return Failure(_describe(exc, call))
         deadline_io.note_step(deadline_io.Step.BODY)
         try:
-            result = self._read(raw, target, route, budget)
+            result = self._read(raw, call)
             if not isinstance(result, Success):
                 # Unread or half read: closed, never drained (draining is
                 # unbounded in size). The closed connection goes back only as
@@ -512,21 +508,10 @@ class Urllib3Transport:
             raw.release_conn()
         return result
 
-    def _describe(
-        self, exc: BaseException, route: _Route, target: str, budget: float
-    ) -> TransportFailure:
-        from . import deadline_io, net_failures  # noqa: PLC0415 - lazy, see above
-
-        exchange = deadline_io.current()
-        assert exchange is not None  # noqa: S101 - set by _send  # nosec B101
-        return net_failures.describe(
-            exc, exchange, target=target, proxy=route.proxy, now=time.monotonic(), budget=budget
-        )
-
-    def _read(
-        self, raw: urllib3.BaseHTTPResponse, target: str, route: _Route, budget: float
-    ) -> Result[HttpResponse, TransportFailure]:
+    @staticmethod
+    def _read(raw: urllib3.BaseHTTPResponse, call: _Call) -> Result[HttpResponse, TransportFailure]:
         """The body, up to 1 MiB. Every wait in it is bounded by ``deadline_io``."""
+        target = call.target
         if 300 <= raw.status < 400:
             detail = f"{target} answered {raw.status} (a redirect); redirects are never followed"
             return _fail(Stage.READING_BODY, TransportFailureKind.REDIRECT_REFUSED, detail)
@@ -551,7 +536,7 @@ class Urllib3Transport:
                 parts.append(part)
                 size += len(part)
         except _caught() as exc:
-            return Failure(self._describe(exc, route, target, budget))
+            return Failure(_describe(exc, call))
         body = b"".join(parts)
         if len(body) > MAX_BODY:
             detail = f"{target} sent over 1 MiB"
@@ -565,6 +550,31 @@ class Urllib3Transport:
             managers = [self._direct, *self._proxies.values()]
         for manager in managers:
             manager.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One send()'s fixed facts: where it goes, its budget, and its exchange as it began."""
+
+    route: _Route
+    target: str  # host:port, for messages
+    budget: float  # seconds this send() was given
+    start: Any  # deadline_io.Exchange (typed loosely: that module loads lazily)
+
+
+def _describe(exc: BaseException, call: _Call) -> TransportFailure:
+    """The failure for ``exc``, from how far the exchange got (``net_failures``)."""
+    from . import deadline_io, net_failures  # noqa: PLC0415 - lazy, see above
+
+    exchange = deadline_io.current() or call.start
+    return net_failures.describe(
+        exc,
+        exchange,
+        target=call.target,
+        proxy=call.route.proxy,
+        now=time.monotonic(),
+        budget=call.budget,
+    )
 
 
 @cache
