@@ -36,29 +36,34 @@ Retries are not done here: the caller decides with the core's
 
 from __future__ import annotations
 
-import base64
 import os
 import re
-import stat
 import threading
 import time
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import SplitResult, unquote_to_bytes, urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from returns.result import Failure, Result, Success
 
 from ..errors import InvalidInput, TransportFailure, TransportFailureKind
 from ..exceptions import BoxConfigError
-from ..redaction import REDACTED
 from ..responses import MAX_BODY
 from ..urls import check_secure_url
 from ..wire import HttpRequest, HttpResponse, Stage, failed_at
+from .transport_setup import (
+    BAD_URL_CHAR,
+    Proxy,
+    env_proxy,
+    proxy_problem,
+    read_ca_bundle,
+    split_proxy,
+    tls_context,
+    without_userinfo,
+)
 
 if TYPE_CHECKING:
-    import ssl
-
     import urllib3
 
 # urllib3, ssl and the deadline_io / net_failures modules (which import them)
@@ -66,11 +71,7 @@ if TYPE_CHECKING:
 
 USER_AGENT = "boxauth/0.1.0"
 MAX_TIMEOUT = 86400.0
-MAX_CA_BUNDLE = 16 * 1024 * 1024
 MAX_ROUTES = 256
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
-_BAD_URL_CHAR = re.compile(r"[^\x21-\x7e]")  # spaces, controls, non-ASCII
-_PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----")
 
 # What http.client would refuse with an exception whose text holds the whole
 # header value (an access token): checked here first so that never happens.
@@ -94,68 +95,11 @@ class TransportSettings:
         return (
             f"TransportSettings(connect_timeout={self.connect_timeout!r}, "
             f"read_timeout={self.read_timeout!r}, deadline={self.deadline!r}, "
-            f"proxy_url={_without_userinfo(self.proxy_url)!r}, "
+            f"proxy_url={without_userinfo(self.proxy_url)!r}, "
             f"ca_certs={self.ca_certs!r}, pool_size={self.pool_size!r})"
         )
 
     __str__ = __repr__
-
-
-def _without_userinfo(url: str | None) -> str | None:
-    """``scheme://<redacted>@host:port`` for a URL with userinfo; fails closed.
-
-    Everything up to the last '@' goes, so a password holding '/', '?' or '@'
-    cannot escape; only a plain scheme is kept from it.
-    """
-    if not isinstance(url, str) or "@" not in url:
-        return url
-    head, _, tail = url.rpartition("@")
-    scheme = head.split("://", 1)[0] if "://" in head else ""
-    prefix = f"{scheme}://" if _SCHEME.fullmatch(scheme) else ""
-    return f"{prefix}{REDACTED}@{tail}"
-
-
-def _proxy_problem(url: object) -> str | None:
-    """Why ``url`` is not a usable proxy URL (http or https, with a host), or None."""
-    if not isinstance(url, str) or not url or _BAD_URL_CHAR.search(url):
-        return "must be an http:// or https:// URL without spaces or control characters"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return "is not a valid URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an http:// or https:// URL with a host"
-    return None
-
-
-@dataclass(frozen=True, slots=True, repr=False)
-class _Proxy:
-    """A proxy URL split for urllib3: where it is, and the header that logs in (RFC 7617)."""
-
-    url: str  # scheme://host:port, no userinfo
-    where: str  # host:port, for messages
-    headers: tuple[tuple[str, str], ...]
-
-    def __repr__(self) -> str:
-        return f"_Proxy(url={self.url!r})"
-
-
-def _split_proxy(url: str) -> _Proxy:
-    """Userinfo, percent-decoded to bytes as the user wrote it, becomes Proxy-Authorization.
-
-    urllib3 never sends it from the URL (so such proxies used to answer 407).
-    """
-    parts = urlsplit(url)
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    default = 443 if parts.scheme == "https" else 80
-    where = hostport if parts.port is not None else f"{hostport}:{default}"
-    headers: tuple[tuple[str, str], ...] = ()
-    if at:
-        user, _, password = userinfo.partition(":")
-        pair = unquote_to_bytes(user) + b":" + unquote_to_bytes(password)
-        headers = (("Proxy-Authorization", "Basic " + base64.b64encode(pair).decode("ascii")),)
-    return _Proxy(f"{parts.scheme}://{hostport}", where, headers)
 
 
 def _settings_problem(settings: TransportSettings) -> InvalidInput | None:
@@ -169,82 +113,12 @@ def _settings_problem(settings: TransportSettings) -> InvalidInput | None:
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         return InvalidInput("pool_size", "must be an integer of at least 1")
     if settings.proxy_url is not None:
-        problem = _proxy_problem(settings.proxy_url)
+        problem = proxy_problem(settings.proxy_url)
         if problem is not None:
             return InvalidInput("proxy_url", problem)
     if settings.ca_certs is not None and (not isinstance(settings.ca_certs, str | os.PathLike)):
         return InvalidInput("ca_certs", "must be a path or None")
     return None
-
-
-def _read_ca_bundle(path: str | os.PathLike[str]) -> bytes | InvalidInput:
-    """The certificates of a CA bundle file (PEM, or one DER certificate).
-
-    Opened non-blocking, and only a regular file is read: a FIFO or a device
-    named by mistake cannot hang the constructor. The path is never quoted.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
-    except (OSError, ValueError, TypeError):
-        return InvalidInput("ca_certs", "cannot be opened (no such file, or not readable)")
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return InvalidInput("ca_certs", "must be a CA bundle file, not a directory or device")
-        data = os.read(fd, MAX_CA_BUNDLE + 1)
-    except OSError:
-        return InvalidInput("ca_certs", "cannot be read")
-    finally:
-        os.close(fd)
-    if len(data) > MAX_CA_BUNDLE:
-        return InvalidInput("ca_certs", "is over 16 MiB: not a CA bundle")
-    pems = _PEM_CERT.findall(data)
-    if pems:  # comments (often non-ASCII) dropped: ssl takes ASCII PEM text only
-        return b"\n".join(pems)
-    if data[:1] == b"\x30":  # a DER certificate is an ASN.1 SEQUENCE
-        return data
-    return InvalidInput("ca_certs", "holds no PEM certificate")
-
-
-def _tls_context(bundle: bytes | None) -> ssl.SSLContext:
-    """The client context: the system's CAs plus ``bundle`` (issue 13), urllib3's hardening.
-
-    urllib3 loads the system's CAs only into contexts it makes itself, and its
-    ``ca_certs=`` *replaced* them; this context has both. It is built here
-    rather than by ``urllib3.util.ssl_.create_urllib3_context`` because that
-    opens the file named by SSLKEYLOGFILE and writes the session keys to it,
-    which would decrypt the client secret and every token sent. The settings
-    are urllib3 2.8's: TLS 1.2 at least, no compression, no session tickets,
-    hostname checked by OpenSSL without falling back to the common name.
-    """
-    import ssl  # noqa: PLC0415 - lazy, see above
-    import sys  # noqa: PLC0415 - lazy, see above
-
-    from .deadline_io import BoundedSSLSocket  # noqa: PLC0415 - lazy
-
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.options |= ssl.OP_NO_SSLv2 | ssl.OP_NO_SSLv3 | ssl.OP_NO_COMPRESSION | ssl.OP_NO_TICKET
-    if sys.version_info >= (3, 13):  # as urllib3 and ssl.create_default_context do there
-        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
-    context.post_handshake_auth = True
-    context.hostname_checks_common_name = False
-    context.load_default_certs()
-    if bundle is not None:
-        pem = bundle[:1] == b"-"
-        context.load_verify_locations(cadata=bundle.decode("ascii") if pem else bundle)
-    context.sslsocket_class = BoundedSSLSocket  # the handshake ends by the deadline
-    return context
-
-
-def _env_proxy(host: str) -> str | None:
-    """HTTPS_PROXY / https_proxy unless NO_PROXY exempts ``host``. HTTP_PROXY is never read."""
-    import urllib.request  # noqa: PLC0415 - lazy, see above
-
-    # proxy_bypass_environment, not proxy_bypass: on macOS and Windows the
-    # latter reads the system settings and may look host names up (unbounded).
-    if urllib.request.proxy_bypass_environment(host):  # type: ignore[attr-defined]
-        return None
-    return urllib.request.getproxies_environment().get("https")
 
 
 def _fail(stage: Stage, kind: TransportFailureKind, detail: str) -> Failure[TransportFailure]:
@@ -338,14 +212,14 @@ class Urllib3Transport:
         problem = _settings_problem(self.settings)
         bundle: bytes | None = None
         if problem is None and self.settings.ca_certs is not None:
-            read = _read_ca_bundle(self.settings.ca_certs)
+            read = read_ca_bundle(self.settings.ca_certs)
             problem, bundle = (read, None) if isinstance(read, InvalidInput) else (None, read)
         if problem is not None:
             raise BoxConfigError(problem)
         import ssl  # noqa: PLC0415 - lazy, see above
 
         try:
-            self._tls = _tls_context(bundle)
+            self._tls = tls_context(bundle)
         except (ssl.SSLError, ValueError) as exc:
             # The bundle's certificates could not be parsed; OpenSSL's text is not passed on.
             raise BoxConfigError(
@@ -361,7 +235,7 @@ class Urllib3Transport:
     def __repr__(self) -> str:
         return f"Urllib3Transport({self.settings!r})"
 
-    def _manager(self, proxy: _Proxy | None) -> urllib3.PoolManager:
+    def _manager(self, proxy: Proxy | None) -> urllib3.PoolManager:
         common: dict[str, Any] = {
             "maxsize": self.settings.pool_size,
             "cert_reqs": "CERT_REQUIRED",
@@ -409,15 +283,15 @@ class Urllib3Transport:
             return Success(_Route(self._direct, None))
         # https goes through a proxy only as a CONNECT tunnel, so the proxy sees
         # the host name and nothing else.
-        url = self.settings.proxy_url or _env_proxy(host)
+        url = self.settings.proxy_url or env_proxy(host)
         if url is None:
             return Success(_Route(self._direct, None))
         # proxy_url was checked in __init__; the environment's is checked here,
         # on first use (its text may hold a password: never quoted).
-        if self.settings.proxy_url is None and _proxy_problem(url) is not None:
+        if self.settings.proxy_url is None and proxy_problem(url) is not None:
             detail = f"the proxy for {host} in the environment is not an http(s) URL"
             return _fail(Stage.BEFORE_CONNECT, TransportFailureKind.CONNECT, detail)
-        proxy = _split_proxy(url)
+        proxy = split_proxy(url)
         if url not in self._proxies:
             self._proxies[url] = self._manager(proxy)
         return Success(_Route(self._proxies[url], proxy.where))
@@ -445,7 +319,7 @@ class Urllib3Transport:
         problem = _request_problem(request)
         if problem is not None:
             return Failure(problem)
-        if not isinstance(request.url, str) or _BAD_URL_CHAR.search(request.url):
+        if not isinstance(request.url, str) or BAD_URL_CHAR.search(request.url):
             detail = "url: must be a URL without spaces, control or non-ASCII characters"
             return _fail(Stage.BEFORE_CONNECT, TransportFailureKind.INSECURE_URL, detail)
         try:
