@@ -464,3 +464,10 @@ def _caught() -> tuple[type[BaseException], ...]:
     from urllib3.exceptions import HTTPError  # noqa: PLC0415 - lazy, see above
 
     return (HTTPError, OSError, ValueError, http.client.HTTPException)
+
+
+if TYPE_CHECKING:
+    from ..wire import Transport
+
+    def _conforms(transport: Urllib3Transport) -> Transport:
+        return transport  # mypy --strict checks that the protocol is implemented
