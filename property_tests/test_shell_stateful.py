@@ -51,12 +51,13 @@ class FakeBox:
     def _json(self, status: int, data: dict[str, Any]) -> Success[HttpResponse]:
         return Success(HttpResponse(status, (), json.dumps(data).encode()))
 
-    def send(self, method: str, url: str, **kwargs: Any) -> Any:
+    def send(self, request: Any, *, timeout: float) -> Any:
+        url = request.url
         if self.mode == "drop":
             return Failure(TransportFailure(TransportFailureKind.PROTOCOL, "dropped", True))
         if self.mode == "5xx":
             return Success(HttpResponse(503, (), b""))
-        form = dict(parse_qsl(kwargs["body"].decode()))
+        form = dict(parse_qsl(request.body.decode()))
         if url.endswith("/oauth2/revoke"):
             self.live_refresh.discard(form["token"])
             return Success(HttpResponse(200, (), b""))

@@ -10,11 +10,13 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from returns.result import Failure, Success
 
 from boxauth import BoxConfigError, TransportFailureKind, TransportSettings, Urllib3Transport
+from boxauth.wire import HttpRequest
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -65,9 +67,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"{}")
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None  # a client that hung up on a refused answer is expected here
+
+
 @pytest.fixture
 def server() -> Iterator[str]:
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = QuietServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.server_address[1]}"
@@ -75,8 +82,8 @@ def server() -> Iterator[str]:
     srv.server_close()
 
 
-def post(transport: Urllib3Transport, url: str) -> Any:
-    return transport.send("POST", url, headers={}, body=b"client_secret=s3cr3t")
+def post(transport: Urllib3Transport, url: str, timeout: float = 30.0) -> Any:
+    return transport.send(HttpRequest("POST", url, (), b"client_secret=s3cr3t"), timeout=timeout)
 
 
 def test_redirects_are_never_followed(server: str) -> None:
@@ -110,9 +117,9 @@ def test_read_timeout_is_enforced(server: str) -> None:
 
 
 def test_remaining_deadline_caps_the_timeout(server: str) -> None:
-    result = Urllib3Transport().send("POST", f"{server}/slow", headers={}, body=b"", remaining=0.2)
+    result = post(Urllib3Transport(), f"{server}/slow", timeout=0.2)
     assert isinstance(result, Failure)
-    assert result.failure().kind is TransportFailureKind.TIMEOUT
+    assert result.failure().kind is TransportFailureKind.DEADLINE
 
 
 def test_connection_refused_is_a_typed_failure_not_sent() -> None:
@@ -141,9 +148,11 @@ def test_https_proxy_from_the_environment_is_used_and_no_proxy_respected(monkeyp
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     monkeypatch.setenv("NO_PROXY", "internal.example")
     transport = Urllib3Transport()
-    pool = transport._pool_for("https://api.box.com/oauth2/token").unwrap()
+    pool = transport._choose(urlsplit("https://api.box.com/oauth2/token")).unwrap().pool
     assert pool is not transport._direct
-    assert transport._pool_for("https://internal.example/x").unwrap() is transport._direct
+    assert (
+        transport._choose(urlsplit("https://internal.example/x")).unwrap().pool is transport._direct
+    )
 
 
 def test_no_exception_text_leaks(server: str) -> None:
@@ -160,7 +169,7 @@ def test_a_header_http_client_would_refuse_is_a_failure_without_its_value(
     server: str, value: str
 ) -> None:
     result = Urllib3Transport().send(
-        "GET", f"{server}/ok", headers={"Authorization": value}, body=None
+        HttpRequest("GET", f"{server}/ok", (("Authorization", value),)), timeout=30
     )
     assert isinstance(result, Failure)
     failure = result.failure()
@@ -183,7 +192,8 @@ def test_errors_raised_inside_http_client_are_caught_with_the_class_name_only(
     assert isinstance(result, Failure)
     assert result.failure().kind is TransportFailureKind.PROTOCOL
     assert "s3cr3t" not in result.failure().detail
-    assert result.failure().detail == "ValueError talking to 127.0.0.1"
+    assert result.failure().detail.startswith("ValueError before anything was sent to 127.0.0.1:")
+    assert result.failure().maybe_sent is False
 
 
 @pytest.mark.parametrize(
@@ -295,7 +305,8 @@ def test_https_uses_only_https_proxy_and_only_as_a_connect_tunnel(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", proxy)
     transport = Urllib3Transport(TransportSettings(read_timeout=0.5))
-    assert transport._pool_for("https://api.box.com/oauth2/token").unwrap() is transport._direct
+    route = transport._choose(urlsplit("https://api.box.com/oauth2/token")).unwrap()
+    assert route.pool is transport._direct
     monkeypatch.setenv("HTTPS_PROXY", proxy)
     result = post(Urllib3Transport(TransportSettings(read_timeout=0.5)), "https://api.box.com/x")
     assert isinstance(result, Failure)
@@ -336,7 +347,8 @@ def test_repr_without_a_proxy_shows_every_setting() -> None:
 
 def test_identity_encoding_is_asked_for_whatever_the_caller_says(server: str) -> None:
     result = Urllib3Transport().send(
-        "POST", f"{server}/echo-encoding", headers={"accept-encoding": "gzip, br"}, body=b""
+        HttpRequest("POST", f"{server}/echo-encoding", (("accept-encoding", "gzip, br"),), b""),
+        timeout=30,
     )
     assert isinstance(result, Success)
     assert result.unwrap().body == b"identity"
@@ -381,7 +393,7 @@ def test_a_body_dripped_under_the_read_timeout_stops_at_the_deadline() -> None:
     url, done = drip_server(head, b"x" * 40, every=0.3)
     transport = Urllib3Transport(TransportSettings(read_timeout=0.5, deadline=1.0))
     started = time.monotonic()
-    result = transport.send("POST", f"{url}/oauth2/token", headers={}, body=b"x", remaining=1.0)
+    result = transport.send(HttpRequest("POST", f"{url}/oauth2/token", (), b"x"), timeout=1.0)
     took = time.monotonic() - started
     done.set()
     assert isinstance(result, Failure)
@@ -499,8 +511,35 @@ def test_a_tls_failure_after_the_request_may_have_been_sent(cert_files: tuple[st
 
 
 def test_any_failure_while_reading_the_body_may_have_been_sent() -> None:
+    from boxauth.adapters.deadline_io import Exchange, Step
+    from boxauth.adapters.net_failures import describe
     from urllib3.exceptions import SSLError
 
-    error = SSLError("read failed")
-    assert Urllib3Transport._map(error, "h", reading=True).failure().maybe_sent is True
-    assert Urllib3Transport._map(OSError(), "h", reading=True).failure().maybe_sent is True
+    reading = Exchange(time.monotonic() + 60, 5.0, 15.0, step=Step.BODY)
+    for error in (SSLError("read failed"), OSError()):
+        failure = describe(error, reading, target="h:443", proxy=None, now=0.0, budget=60)
+        assert failure.maybe_sent is True
+
+
+@pytest.mark.parametrize(
+    ("answer_bytes", "body"),
+    [
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", b"{}"),
+        (b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", b""),
+        (b'HTTP/1.0 200 OK\r\n\r\n{"a":1}', b'{"a":1}'),  # no length: read to the end
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            b"2\r\n{}\r\n0\r\nX-Trailer: 1\r\n\r\n",
+            b"{}",
+        ),
+        (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", b"{}"),
+    ],
+)
+def test_ordinary_answer_shapes_read_whole(answer_bytes: bytes, body: bytes) -> None:
+    """The deadline-bounded reader changes no ordinary answer."""
+    from hostile_servers import RawServer, answer
+
+    with RawServer(answer(answer_bytes)) as server:
+        result = post(Urllib3Transport(), f"{server.url}/oauth2/token")
+    assert isinstance(result, Success), result
+    assert result.unwrap().body == body
