@@ -100,7 +100,16 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "packages": versions,
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "loadavg_start": _loadavg(),
     }
+
+
+def _loadavg() -> float | None:
+    """1-minute load average: how busy the machine was (others' work skews times)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 # -- building rows -----------------------------------------------------------------
@@ -447,10 +456,12 @@ def main(argv: list[str] | None = None) -> int:
             profiles = _guard("profile", lambda: profile_boxauth(emu, fx), errors)
 
     elapsed = time.perf_counter() - started
+    info["loadavg_end"] = _loadavg()
     print()
     print(
         f"Machine: {info['nproc']} CPUs, {info['cpu_model']}; Python {info['python']}; "
-        f"{info['platform']}; run took {elapsed:.0f} s "
+        f"{info['platform']}; load average {info['loadavg_start']} at the start, "
+        f"{info['loadavg_end']} at the end; run took {elapsed:.0f} s "
         f"({'quick' if args.quick else 'full'}: {cfg})."
     )
     print(
