@@ -4,4 +4,8 @@ test:
 demo:
 	bash .ci/demo
 
-.PHONY: test demo
+# Not part of CI: `make test` N times beside a CPU burner (RUNS=10 by default).
+stress:
+	bash .ci/stress $(RUNS)
+
+.PHONY: test demo stress

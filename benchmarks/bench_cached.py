@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench_sides import sdk_available
-from bench_stats import NOT_INSTALLED, calibrate, summary, time_calls
+from bench_stats import NOT_INSTALLED, calibrate, paired, summary, time_calls
 
 KINDS = ("memory", "file", "file_cached")
 TOKEN = "T" * 32
@@ -95,12 +95,9 @@ def run(rounds: int, budget: float) -> dict[str, Any]:
                     "calls_per_round": calls[side],
                 }
             if have_sdk:
-                entry["time_ratio_per_round"] = summary(
-                    [
-                        a / b
-                        for a, b in zip(per_call["boxauth"], per_call["box_sdk_gen"], strict=True)
-                    ]
-                )
+                ours, sdk = per_call["boxauth"], per_call["box_sdk_gen"]
+                entry["time_ratio_per_round"] = paired(ours, sdk)
+                entry["rate_ratio_per_round"] = paired(sdk, ours)  # calls/s: 1/t
             out[kind] = entry
     return out
 

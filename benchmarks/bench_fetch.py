@@ -15,7 +15,7 @@ from typing import Any
 
 from bench_floor import Floor
 from bench_sides import BoxauthSide, SdkSide, sdk_available, sdk_jwt_available
-from bench_stats import NOT_INSTALLED, latencies, percentile, summary
+from bench_stats import NOT_INSTALLED, latencies, paired, percentile, summary
 
 WARMUP = 3
 
@@ -77,7 +77,7 @@ def run(emu: Any, fx: Any, rounds: int, fetches: int) -> dict[str, Any]:
     def ratio(a: str, b: str, which: dict[str, list[float]]) -> Any:
         if a not in which or b not in which:
             return None
-        return summary([x / y for x, y in zip(which[a], which[b], strict=True)])
+        return paired(which[a], which[b])
 
     out["ratios_per_round"] = {
         "ccg_p50_vs_sdk": ratio("boxauth/ccg", "box_sdk_gen/ccg", p50),

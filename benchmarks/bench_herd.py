@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench_sides import BoxauthSide, SdkSide, quiet_urllib3, sdk_available, sdk_jwt_available
-from bench_stats import NOT_INSTALLED, summary
+from bench_stats import NOT_INSTALLED, paired, summary
 
 THREADS = 64
 REFRESH = "refresh_token"
@@ -182,4 +182,10 @@ def run(emu: Any, fx: Any, rounds: int) -> dict[str, Any]:
             side: (_aggregate(results[side]) if side in results else NOT_INSTALLED)
             for side in sides
         }
+        if len(results) == 2:
+            # round i of boxauth ÷ round i of box_sdk_gen: they ran back to back.
+            out[case]["wall_ratio_per_round"] = paired(
+                [r["wall_s"] for r in results["boxauth"]],
+                [r["wall_s"] for r in results["box_sdk_gen"]],
+            )
     return out

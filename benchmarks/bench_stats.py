@@ -30,6 +30,18 @@ def summary(values: Sequence[float]) -> dict[str, float]:
     }
 
 
+def paired(ours: Sequence[float], other: Sequence[float]) -> dict[str, float] | None:
+    """summary() of ours[i] / other[i]: each ratio within one round, the two
+    sides measured back to back, so drift between rounds cancels out. None
+    when no round gives a finite ratio (a side missing, a zero, a NaN)."""
+    ratios = [
+        a / b
+        for a, b in zip(ours, other, strict=True)
+        if math.isfinite(a) and math.isfinite(b) and b != 0
+    ]
+    return summary(ratios) if ratios else None
+
+
 def percentile(sorted_values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of an already sorted list."""
     if not sorted_values:

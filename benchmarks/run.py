@@ -8,21 +8,28 @@ the raw figures:
 Install first: ``pip install '.[bench]'`` (boxauth plus boxsdk[jwt]). Without
 box_sdk_gen the comparison cells read "not installed"; the rest still runs.
 
-Every figure is the median over repeated rounds, with (min–max). Ratios are
-taken within this run, the two sides interleaved round by round. Benchmarks
-are not tests: nothing here asserts a timing.
+Every figure is the median over repeated rounds, with (min–max). Every ratio
+is paired: boxauth's figure in round i divided by the other side's in round i
+(the two measured back to back, in alternating order), and the row shows the
+median of those per-round ratios. Benchmarks are not tests: nothing here
+asserts a timing.
+
+To add a row group: write a ``measure_*`` function (cfg, emulator, app
+fixture -> raw results) and a ``*_rows`` function (raw results -> rows, built
+with ``compare`` and ``count_row``), then add a ``Group`` to ``GROUPS``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -51,30 +58,7 @@ QUICK = {
     "fetch_rounds": 1,
     "herd_rounds": 1,
 }
-
-# Every row the table has, in order. The smoke test checks them all.
-ROW_IDS = (
-    "import_wall",
-    "import_modules",
-    "import_rss",
-    "import_bare",
-    "cached_memory",
-    "cached_file",
-    "cached_file_cache",
-    "fetch_ccg_p50",
-    "fetch_ccg_p99",
-    "fetch_jwt_p50",
-    "fetch_jwt_p99",
-    "floor_jwt_p50",
-    "floor_jwt_p99",
-    "herd_ccg_requests",
-    "herd_ccg_wall",
-    "herd_jwt_requests",
-    "herd_jwt_wall",
-    "herd_oauth_refreshes",
-    "herd_oauth_invalid_grant",
-    "herd_oauth_wall",
-)
+SDK = "box_sdk_gen"
 
 
 # -- machine ---------------------------------------------------------------------
@@ -116,32 +100,39 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "packages": versions,
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "loadavg_start": _loadavg(),
     }
 
 
-# -- rows ------------------------------------------------------------------------
+def _loadavg() -> float | None:
+    """1-minute load average: how busy the machine was (others' work skews times)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
-def _get(d: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(d, dict) or key not in d:
-            return None
-        d = d[key]
-    return d
+# -- building rows -----------------------------------------------------------------
 
 
-def _cell(side: Any, *path: str, unit: str, scale: float = 1.0, digits: int = 2) -> str:
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a side's results: its key, and how to print it."""
+
+    key: str
+    unit: str
+    scale: float = 1.0
+    digits: int = 2
+
+
+def cell(side: Any, fig: Figure) -> str:
+    """'median (min–max) unit' of a side's figure; a side that did not run says why."""
     if side is None:
         return "—"
     if isinstance(side, str):
         return side
-    return fmt_range(_get(side, *path), unit, scale, digits)
-
-
-def _verdict(value: float | None, target: str, ok: bool | None) -> str:
-    if ok is None or value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return "yes" if ok else "NO"
+    found = side.get(fig.key) if isinstance(side, dict) else None
+    return fmt_range(found, fig.unit, fig.scale, fig.digits)
 
 
 def row(
@@ -149,274 +140,209 @@ def row(
     case: str,
     ours: str,
     other: str,
-    other_name: str,
-    ratio: Any,
-    target: str,
-    met: str,
+    *,
+    other_name: str = SDK,
+    ratio: dict[str, float] | None = None,
+    target: str = "",
+    met: bool | None = None,
     note: str = "",
 ) -> dict[str, Any]:
+    """One table row. ``ratio`` is the summary of the per-round ratios (paired)."""
     return {
         "id": rid,
         "case": case,
         "boxauth": ours,
         "other": other,
         "other_name": other_name,
-        "ratio": ratio,
+        "ratio": ratio["median"] if ratio else None,
+        "ratio_range": [ratio["min"], ratio["max"]] if ratio else None,
         "target": target,
-        "met": met,
+        "met": "n/a" if met is None else ("yes" if met else "NO"),
         "note": note,
     }
 
 
-def _med(s: Any) -> float | None:
-    return s["median"] if isinstance(s, dict) and "median" in s else None
+def compare(
+    rid: str,
+    case: str,
+    ours: Any,
+    other: Any,
+    fig: Figure,
+    ratio: dict[str, float] | None,
+    *,
+    target: str = "",
+    ok: Callable[[float], bool] | None = None,
+    **kw: Any,
+) -> dict[str, Any]:
+    """A row comparing one figure of two sides, with their paired ratio."""
+    met = None if ok is None or ratio is None else ok(ratio["median"])
+    return row(
+        rid, case, cell(ours, fig), cell(other, fig), ratio=ratio, target=target, met=met, **kw
+    )
 
 
-def import_rows(res: Any) -> list[dict[str, Any]]:
-    if isinstance(res, str):  # the case failed
-        return [row(r, r, res, res, "box_sdk_gen", None, "", "n/a") for r in ROW_IDS[:4]]
-    ours, sdk, bare = res["boxauth"], res["box_sdk_gen"], res["bare"]
-    ratio = _med(res.get("wall_ratio_per_run"))
+def count_row(
+    rid: str, case: str, ours: Any, other: Any, key: str, want: int, **kw: Any
+) -> dict[str, Any]:
+    """A row of counts where boxauth must hit ``want`` in every round."""
+    found = ours.get(key) if isinstance(ours, dict) else None
+    met = None if not isinstance(found, dict) else found["min"] == found["max"] == want
+    fig = Figure(key, "")
+    return row(
+        rid, case, cell(ours, fig), cell(other, fig), target=f"exactly {want}", met=met, **kw
+    )
+
+
+# -- row groups: one measure function and one rows function each ---------------------
+
+WALL_MS = Figure("wall_s", "ms", 1e3, 1)
+
+
+def measure_import(cfg: dict[str, Any], emu: Any, fx: Any) -> Any:
+    return bench_import.run(cfg["import_runs"])
+
+
+def import_rows(res: dict[str, Any]) -> list[dict[str, Any]]:
+    ours, sdk, bare = res["boxauth"], res[SDK], res["bare"]
+    ratios = res.get("ratios_per_run", {})
+    rss = Figure("peak_rss_mib", "MiB", digits=1)
+    modules = Figure("modules", "")
     return [
-        row(
-            "import_wall",
-            "cold import: whole-process wall time",
-            _cell(ours, "wall_s", unit="ms", scale=1e3, digits=1),
-            _cell(sdk, "wall_s", unit="ms", scale=1e3, digits=1),
-            "box_sdk_gen",
-            ratio,
-            "≤ 0.10×",
-            _verdict(ratio, "", None if ratio is None else ratio <= 0.10),
-        ),
-        row(
-            "import_modules",
-            "cold import: modules in sys.modules",
-            _cell(ours, "modules", unit=""),
-            _cell(sdk, "modules", unit=""),
-            "box_sdk_gen",
-            (_med(_get(ours, "modules")) or math.nan) / _med(_get(sdk, "modules"))
-            if _med(_get(sdk, "modules"))
-            else None,
-            "",
-            "n/a",
-        ),
-        row(
-            "import_rss",
-            "cold import: peak RSS",
-            _cell(ours, "peak_rss_mib", unit="MiB", digits=1),
-            _cell(sdk, "peak_rss_mib", unit="MiB", digits=1),
-            "box_sdk_gen",
-            (_med(_get(ours, "peak_rss_mib")) or math.nan) / _med(_get(sdk, "peak_rss_mib"))
-            if _med(_get(sdk, "peak_rss_mib"))
-            else None,
-            "",
-            "n/a",
-        ),
-        row(
-            "import_bare",
-            "cold import: bare interpreter (`pass`), for reference",
-            _cell(bare, "wall_s", unit="ms", scale=1e3, digits=1),
-            "",
-            "",
-            None,
-            "",
-            "n/a",
-            note=f"modules {_cell(bare, 'modules', unit='')}, "
-            f"RSS {_cell(bare, 'peak_rss_mib', unit='MiB', digits=1)}",
-        ),
-    ]
+        compare("import_wall", "cold import: whole-process wall time", ours, sdk, WALL_MS,
+                ratios.get("wall_s"), target="≤ 0.10×", ok=lambda r: r <= 0.10),
+        compare("import_modules", "cold import: modules in sys.modules", ours, sdk, modules,
+                ratios.get("modules")),
+        compare("import_rss", "cold import: peak RSS of the child (VmHWM)", ours, sdk, rss,
+                ratios.get("peak_rss_mib")),
+        row("import_bare", "cold import: bare interpreter (`pass`), for reference",
+            cell(bare, WALL_MS), "", other_name="",
+            note=f"modules {cell(bare, modules)}, peak RSS {cell(bare, rss)}"),
+    ]  # fmt: skip
 
 
-CACHED_LABEL = {
-    "memory": ("cached_memory", "cached retrieve_token, in-memory storage"),
-    "file": ("cached_file", "cached retrieve_token, file storage"),
-    "file_cache": ("cached_file_cache", "cached retrieve_token, file + in-memory cache"),
-}
+def measure_cached(cfg: dict[str, Any], emu: Any, fx: Any) -> Any:
+    return bench_cached.run(cfg["rounds"], cfg["budget"])
 
 
-def cached_rows(res: Any) -> list[dict[str, Any]]:
+CACHED_NOTE = (
+    "calls/s; boxauth checks the stored token and its expiry on every call "
+    "(lock-free while fresh), box_sdk_gen never checks expiry"
+)
+
+
+def cached_rows(res: dict[str, Any]) -> list[dict[str, Any]]:
+    calls = Figure("calls_per_s", "/s")
+    cases = {
+        "memory": ("cached_memory", "in-memory storage", "time_ratio_per_round",
+                   "time/call ≤ 1.5×", lambda r: r <= 1.5, "time per call"),
+        "file": ("cached_file", "file storage", "rate_ratio_per_round",
+                 "rate ≥ 10×", lambda r: r >= 10, "rate"),
+        "file_cached": ("cached_file_cache", "file + in-memory cache", "rate_ratio_per_round",
+                        "", None, "rate"),
+    }  # fmt: skip
     out = []
-    note = "calls/s; boxauth checks the stored token and its expiry on every call (lock-free while fresh), box_sdk_gen never checks expiry"
-    for kind, (rid, label) in zip(
-        ("memory", "file", "file_cached"), CACHED_LABEL.values(), strict=True
-    ):
-        entry = res.get(kind) if isinstance(res, dict) else None
-        if entry is None:
-            msg = res if isinstance(res, str) else "missing"
-            out.append(row(rid, label, msg, msg, "box_sdk_gen", None, "", "n/a"))
-            continue
-        ours, sdk = entry["boxauth"], entry["box_sdk_gen"]
-        time_ratio = _med(entry.get("time_ratio_per_round"))
-        if kind == "memory":
-            ratio, target = time_ratio, "time/call ≤ 1.5×"
-            met = _verdict(ratio, target, None if ratio is None else ratio <= 1.5)
-        elif kind == "file":
-            ratio = None if time_ratio is None else 1.0 / time_ratio
-            target = "rate ≥ 10×"
-            met = _verdict(ratio, target, None if ratio is None else ratio >= 10)
-        else:
-            ratio = None if time_ratio is None else 1.0 / time_ratio
-            target, met = "", "n/a"
+    for kind, (rid, label, ratio_key, target, ok, basis) in cases.items():
+        entry = res[kind]
         out.append(
-            row(
-                rid,
-                label,
-                _cell(ours, "calls_per_s", unit="/s"),
-                _cell(sdk, "calls_per_s", unit="/s"),
-                "box_sdk_gen",
-                ratio,
-                target,
-                met,
-                note=note + ("; ratio = time per call" if kind == "memory" else "; ratio = rate"),
-            )
-        )
+            compare(rid, f"cached retrieve_token, {label}", entry["boxauth"], entry[SDK], calls,
+                    entry.get(ratio_key), target=target, ok=ok,
+                    note=f"{CACHED_NOTE}; ratio = {basis}")
+        )  # fmt: skip
     return out
 
 
-def fetch_rows(res: Any) -> list[dict[str, Any]]:
-    if isinstance(res, str):
-        ids = [r for r in ROW_IDS if r.startswith(("fetch_", "floor_"))]
-        return [row(r, r, res, res, "", None, "", "n/a") for r in ids]
-    ratios = res["ratios_per_round"]
-    n = res["fetches_per_round"]
+def measure_fetch(cfg: dict[str, Any], emu: Any, fx: Any) -> Any:
+    return bench_fetch.run(emu, fx, cfg["fetch_rounds"], cfg["fetches"])
+
+
+FLOOR_NOTE = "floor: cryptography RSA sign + one urllib3 POST (kept alive) + json.loads"
+
+
+def fetch_rows(res: dict[str, Any]) -> list[dict[str, Any]]:
+    ratios, n = res["ratios_per_round"], res["fetches_per_round"]
     out = []
     for grant in ("ccg", "jwt"):
         for q in ("p50", "p99"):
-            ratio = _med(ratios.get(f"{grant}_{q}_vs_sdk"))
             out.append(
-                row(
-                    f"fetch_{grant}_{q}",
-                    f"{grant.upper()} token fetch, {q} ({n} fetches/round)",
-                    _cell(res[f"boxauth/{grant}"], f"{q}_s", unit="ms", scale=1e3),
-                    _cell(res[f"box_sdk_gen/{grant}"], f"{q}_s", unit="ms", scale=1e3),
-                    "box_sdk_gen",
-                    ratio,
-                    "",
-                    "n/a",
-                )
-            )
-    for q in ("p50", "p99"):
-        ratio = _med(ratios.get(f"jwt_{q}_vs_floor"))
-        target = "≤ 1.15×" if q == "p50" else ""
-        met = _verdict(ratio, target, None if ratio is None or q != "p50" else ratio <= 1.15)
+                compare(f"fetch_{grant}_{q}", f"{grant.upper()} token fetch, {q} ({n} fetches/round)",
+                        res[f"boxauth/{grant}"], res[f"{SDK}/{grant}"], Figure(f"{q}_s", "ms", 1e3),
+                        ratios.get(f"{grant}_{q}_vs_sdk"))
+            )  # fmt: skip
+    for q, target, ok in (("p50", "≤ 1.15×", lambda r: r <= 1.15), ("p99", "", None)):
         out.append(
-            row(
-                f"floor_jwt_{q}",
-                f"JWT fetch vs the floor, {q}",
-                _cell(res["boxauth/jwt"], f"{q}_s", unit="ms", scale=1e3),
-                _cell(res["floor/jwt"], f"{q}_s", unit="ms", scale=1e3),
-                "floor",
-                ratio,
-                target,
-                met,
-                note="floor: cryptography RSA sign + one urllib3 POST (kept alive) + json.loads",
-            )
-        )
+            compare(f"floor_jwt_{q}", f"JWT fetch vs the floor, {q}", res["boxauth/jwt"],
+                    res["floor/jwt"], Figure(f"{q}_s", "ms", 1e3), ratios.get(f"jwt_{q}_vs_floor"),
+                    target=target, ok=ok, other_name="floor", note=FLOOR_NOTE)
+        )  # fmt: skip
     return out
 
 
-def herd_rows(res: Any) -> list[dict[str, Any]]:
-    if isinstance(res, str):
-        return [
-            row(r, r, res, res, "box_sdk_gen", None, "", "n/a")
-            for r in ROW_IDS
-            if r.startswith("herd_")
-        ]
+def measure_herd(cfg: dict[str, Any], emu: Any, fx: Any) -> Any:
+    return bench_herd.run(emu, fx, cfg["herd_rounds"])
+
+
+def herd_rows(res: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
-
-    def exact(side: Any, key: str, want: int) -> bool | None:
-        s = _get(side, key)
-        if not isinstance(s, dict):
-            return None
-        return s["min"] == want and s["max"] == want
-
     for grant in ("ccg", "jwt"):
-        ours, sdk = res[grant]["boxauth"], res[grant]["box_sdk_gen"]
-        ok = exact(ours, "token_requests", 1)
-        out.append(
-            row(
-                f"herd_{grant}_requests",
-                f"herd, {grant.upper()}, 64 threads, no token: token requests",
-                _cell(ours, "token_requests", unit=""),
-                _cell(sdk, "token_requests", unit=""),
-                "box_sdk_gen",
-                None,
-                "exactly 1",
-                "n/a" if ok is None else ("yes" if ok else "NO"),
-            )
-        )
-        out.append(
-            row(
-                f"herd_{grant}_wall",
-                f"herd, {grant.upper()}: wall time",
-                _cell(ours, "wall_s", unit="ms", scale=1e3, digits=1),
-                _cell(sdk, "wall_s", unit="ms", scale=1e3, digits=1),
-                "box_sdk_gen",
-                _ratio_of(ours, sdk, "wall_s"),
-                "",
-                "n/a",
-            )
-        )
-    ours, sdk = res["oauth"]["boxauth"], res["oauth"]["box_sdk_gen"]
-    mode = ""
-    if isinstance(sdk, dict) and sdk["rounds"]:
-        mode = f"box_sdk_gen: 64× {sdk['rounds'][0]['mode']}"
-    ok = exact(ours, "refreshes", 1)
-    out.append(
-        row(
-            "herd_oauth_refreshes",
-            "herd, OAuth, access token expired: refreshes",
-            _cell(ours, "refreshes", unit=""),
-            _cell(sdk, "refreshes", unit=""),
-            "box_sdk_gen",
-            None,
-            "exactly 1",
-            "n/a" if ok is None else ("yes" if ok else "NO"),
-            note="boxauth: 64× retrieve_token" + (f"; {mode}" if mode else ""),
-        )
-    )
-    ok = exact(ours, "invalid_grant", 0)
-    out.append(
-        row(
-            "herd_oauth_invalid_grant",
-            "herd, OAuth: invalid_grant failures",
-            _cell(ours, "invalid_grant", unit=""),
-            _cell(sdk, "invalid_grant", unit=""),
-            "box_sdk_gen",
-            None,
-            "0",
-            "n/a" if ok is None else ("yes" if ok else "NO"),
-        )
-    )
-    out.append(
-        row(
-            "herd_oauth_wall",
-            "herd, OAuth: wall time",
-            _cell(ours, "wall_s", unit="ms", scale=1e3, digits=1),
-            _cell(sdk, "wall_s", unit="ms", scale=1e3, digits=1),
-            "box_sdk_gen",
-            _ratio_of(ours, sdk, "wall_s"),
-            "",
-            "n/a",
-            note="box_sdk_gen's includes its 1–3 s retry sleep after the 401"
-            if "401" in mode
-            else "",
-        )
-    )
-    return out
+        case = res[grant]
+        ours, sdk, label = case["boxauth"], case[SDK], grant.upper()
+        out += [
+            count_row(f"herd_{grant}_requests",
+                      f"herd, {label}, {bench_herd.THREADS} threads, no token: token requests",
+                      ours, sdk, "token_requests", 1),
+            compare(f"herd_{grant}_wall", f"herd, {label}: wall time", ours, sdk, WALL_MS,
+                    case.get("wall_ratio_per_round")),
+        ]  # fmt: skip
+    case = res["oauth"]
+    ours, sdk = case["boxauth"], case[SDK]
+    mode = sdk["rounds"][0]["mode"] if isinstance(sdk, dict) and sdk["rounds"] else ""
+    return [
+        *out,
+        count_row("herd_oauth_refreshes", "herd, OAuth, access token expired: refreshes",
+                  ours, sdk, "refreshes", 1,
+                  note=f"boxauth: {bench_herd.THREADS}× retrieve_token"
+                  + (f"; box_sdk_gen: {bench_herd.THREADS}× {mode}" if mode else "")),
+        count_row("herd_oauth_invalid_grant", "herd, OAuth: invalid_grant failures",
+                  ours, sdk, "invalid_grant", 0),
+        compare("herd_oauth_wall", "herd, OAuth: wall time", ours, sdk, WALL_MS,
+                case.get("wall_ratio_per_round"),
+                note="box_sdk_gen's includes its 1–3 s retry sleep after the 401"
+                if "401" in mode else ""),
+    ]  # fmt: skip
 
 
-def _ratio_of(a: Any, b: Any, key: str) -> float | None:
-    x, y = _med(_get(a, key)), _med(_get(b, key))
-    if x is None or not y:
-        return None
-    return x / y
+@dataclass(frozen=True)
+class Group:
+    """A group of rows: what to measure, and how its results become rows."""
+
+    name: str
+    measure: Callable[[dict[str, Any], Any, Any], Any]
+    rows: Callable[[Any], list[dict[str, Any]]]
+
+
+GROUPS = (
+    Group("cold import", measure_import, import_rows),
+    Group("cached retrieve_token", measure_cached, cached_rows),
+    Group("token fetch and floor", measure_fetch, fetch_rows),
+    Group("thundering herd", measure_herd, herd_rows),
+)
+
+
+def rows_of(group: Group, res: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
+    """The group's rows; a group that failed (to measure, or to tabulate) is one error row."""
+    if not isinstance(res, str):
+        res = _guard(group.name, lambda: group.rows(res), errors)
+        if not isinstance(res, str):
+            return res
+    rid = group.name.replace(" ", "_")
+    return [row(rid, f"{group.name}: FAILED", res, res, other_name="")]
 
 
 # -- output ----------------------------------------------------------------------
 
 
 def table(rows: list[dict[str, Any]]) -> str:
+    """Markdown, as README's Performance section shows it."""
     lines = [
         "| case | boxauth | box_sdk_gen or floor | ratio | target | met? |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -425,8 +351,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         other = r["other"]
         if r["other_name"] == "floor" and other not in ("", "—"):
             other = f"floor: {other}"
-        ratio = fmt_ratio(r["ratio"]) if not isinstance(r["ratio"], str) else r["ratio"]
-        case = r["case"] + (f" <br>*{r['note']}*" if r["note"] else "")
+        case = r["case"] + (f" — *{r['note']}*" if r["note"] else "")
+        ratio = fmt_ratio(r["ratio"]) if r["ratio"] is not None else "—"
         lines.append(
             f"| {case} | {r['boxauth']} | {other} | {ratio} | {r['target']} | {r['met']} |"
         )
@@ -507,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     errors: dict[str, str] = {}
     results: dict[str, Any] = {}
+    rows: list[dict[str, Any]] = []
     print(f"# boxauth benchmarks ({'quick' if args.quick else 'full'})", flush=True)
     print(
         f"machine: {info['nproc']} CPUs ({info['cpu_model']}), Python {info['python']}, "
@@ -514,48 +441,32 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
-    print("- cold import ...", flush=True)
-    results["cold_import"] = _guard(
-        "cold_import", lambda: bench_import.run(cfg["import_runs"]), errors
-    )
-    print("- cached retrieve_token ...", flush=True)
-    results["cached"] = _guard(
-        "cached", lambda: bench_cached.run(cfg["rounds"], cfg["budget"]), errors
-    )
-
     from boxauth.adapters.emulator import BoxEmulator, make_app_fixture
 
-    profiles: dict[str, str] = {}
+    profiles: Any = {}
     with BoxEmulator() as emu:
         fx = make_app_fixture(emu)
-        print("- token fetch and floor ...", flush=True)
-        results["fetch"] = _guard(
-            "fetch", lambda: bench_fetch.run(emu, fx, cfg["fetch_rounds"], cfg["fetches"]), errors
-        )
-        print("- thundering herd ...", flush=True)
-        results["herd"] = _guard(
-            "herd", lambda: bench_herd.run(emu, fx, cfg["herd_rounds"]), errors
-        )
+        for group in GROUPS:
+            print(f"- {group.name} ...", flush=True)
+            res = _guard(group.name, lambda g=group: g.measure(cfg, emu, fx), errors)
+            results[group.name] = res
+            rows += rows_of(group, res, errors)
         if args.profile:
             print("- profiling boxauth ...", flush=True)
             profiles = _guard("profile", lambda: profile_boxauth(emu, fx), errors)
 
-    rows = (
-        import_rows(results["cold_import"])
-        + cached_rows(results["cached"])
-        + fetch_rows(results["fetch"])
-        + herd_rows(results["herd"])
-    )
     elapsed = time.perf_counter() - started
+    info["loadavg_end"] = _loadavg()
     print()
     print(
         f"Machine: {info['nproc']} CPUs, {info['cpu_model']}; Python {info['python']}; "
-        f"{info['platform']}; run took {elapsed:.0f} s "
+        f"{info['platform']}; load average {info['loadavg_start']} at the start, "
+        f"{info['loadavg_end']} at the end; run took {elapsed:.0f} s "
         f"({'quick' if args.quick else 'full'}: {cfg})."
     )
     print(
         "Figures: median (min–max) over rounds; ratios are boxauth ÷ other, "
-        "paired round by round in this run.\n"
+        "paired round by round in this run (the median of the per-round ratios).\n"
     )
     print(table(rows))
     if isinstance(profiles, dict):

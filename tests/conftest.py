@@ -9,14 +9,12 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import hypothesis_profiles  # property_tests/, on sys.path by pyproject's pytest pythonpath
 import pytest
-from hypothesis import settings
 
 import boxauth
 
-settings.register_profile("ci", max_examples=50, derandomize=True, deadline=None, database=None)
-settings.register_profile("exhaustive", max_examples=1250, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+hypothesis_profiles.load()
 
 
 def pytest_report_header() -> str:
