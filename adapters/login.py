@@ -218,7 +218,7 @@ class Listener:
         except OSError as exc:
             sock.close()
             why = exc.strerror or type(exc).__name__
-            raise LocalError(f"cannot listen on 127.0.0.1:{port}: {why}") from None
+            raise LocalError(f"{COMMAND}: cannot listen on 127.0.0.1:{port}: {why}") from None
         self._sock = sock
         self.port: int = sock.getsockname()[1]
 
@@ -376,6 +376,7 @@ def wait_for_redirect(
             result = exchange(f"http://127.0.0.1:{listener.port}{event.target}")
         except BaseException:
             page.ready.set()  # the browser gets "failed" rather than a hung page
+            page.sent.wait(PAGE_WAIT_SECONDS)
             raise
         page.ok = isinstance(result, Success)
         page.ready.set()
@@ -434,9 +435,8 @@ def run_login(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out
         error = result.failure()
         if isinstance(error, StorageFailure):
             raise LocalError(
-                f"{COMMAND}: Box signed you in, but the tokens were not saved to {shown} "
-                f"({error.message()}); nothing was saved: run login again with a token "
-                "file you own"
+                f"{COMMAND}: the tokens were not saved to {shown} ({error.message()}): "
+                "run login again with a token file you own"
             )
         raise exception_for(error)
     out.write(f"Signed in; tokens saved to {shown} (mode 0600)\n")
