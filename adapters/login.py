@@ -319,6 +319,7 @@ def check_authorize_url(url: str, events: queue.Queue[Event]) -> None:
                 preload_content=False,
             )  # fmt: skip
             status = answer.status
+            answer.read(64 * 1024)  # a short error page, read so the close is clean
             answer.release_conn()
     except Exception as exc:  # the text may hold the URL (and so the state): the class only
         where = urlsplit(url).netloc

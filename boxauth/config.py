@@ -377,4 +377,4 @@ def describe_value(value: object) -> str:
         return f"{size} that does not look like a path"
     if len(value) > MAX_SHOWN_PATH:
         return f"a {len(value):,}-character path (too long to show)"
-    return f"{size} without a directory or an extension (not shown)"
+    return f"{size} that does not read as a file name"
