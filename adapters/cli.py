@@ -618,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["emulator"]:
         return cmd_emulator(args_list[1:])
+    if sys.stdout is None:  # started with fd 1 closed: do nothing that needs output
+        return _fail(EXIT_OUTPUT, f"{PROG}: stdout is closed")
     _tolerant_streams()
     out = cast(TextIO, Output(sys.stdout))
     command = PROG
