@@ -173,19 +173,44 @@ def _where() -> _Parser:
     return common
 
 
-def _client_options(group: Any) -> None:
-    group.add_argument("--client-id", metavar="ID", help="app client id (BOX_CLIENT_ID)")
-    group.add_argument(
-        "--client-secret",
-        metavar="SECRET",
-        help="app client secret (BOX_CLIENT_SECRET; prefer the variable)",
-    )
-    group.add_argument(
+# (option, metavar, help) for the plain options; each names its variable.
+CLIENT_OPTIONS = (
+    ("--client-id", "ID", "app client id (BOX_CLIENT_ID)"),
+    ("--client-secret", "SECRET", "app client secret (BOX_CLIENT_SECRET; prefer the variable)"),
+    (
         "--app-config",
-        metavar="FILE|JSON",
-        help="take the client id and secret from a developer console config "
+        "FILE|JSON",
+        "take the client id and secret from a developer console config "
         "(boxAppSettings); without the four, BOX_JWT_CONFIG's is used",
-    )
+    ),
+)
+CREDENTIAL_OPTIONS = (
+    (
+        "--jwt-config",
+        "FILE|JSON",
+        "JWT app config from the developer console (BOX_JWT_CONFIG); a value "
+        "starting with { is the JSON itself",
+    ),
+    *CLIENT_OPTIONS,
+    ("--enterprise-id", "ID", "CCG as the Service Account (BOX_ENTERPRISE_ID)"),
+    ("--user-id", "ID", "CCG as a user (BOX_USER_ID)"),
+    (
+        "--developer-token",
+        "TOKEN",
+        "a developer token, or any access token (BOX_DEVELOPER_TOKEN; prefer the variable)",
+    ),
+    (
+        "--token-file",
+        "FILE",
+        "token file (JSON, mode 0600): OAuth tokens saved by `login`, "
+        "or a token cache for JWT and CCG",
+    ),
+)
+
+
+def _add(group: Any, rows: tuple[tuple[str, str, str], ...]) -> None:
+    for flag, metavar, words in rows:
+        group.add_argument(flag, metavar=metavar, help=words)
 
 
 def _credentials() -> _Parser:
@@ -202,27 +227,7 @@ def _credentials() -> _Parser:
         help="which method (default auto: the one the options name, else the one the "
         "variables name, else oauth with --token-file)",
     )
-    group.add_argument(
-        "--jwt-config",
-        metavar="FILE|JSON",
-        help="JWT app config from the developer console (BOX_JWT_CONFIG); a value "
-        "starting with { is the JSON itself",
-    )
-    _client_options(group)
-    group.add_argument("--enterprise-id", metavar="ID", help="CCG as the Service Account "
-                       "(BOX_ENTERPRISE_ID)")  # fmt: skip
-    group.add_argument("--user-id", metavar="ID", help="CCG as a user (BOX_USER_ID)")
-    group.add_argument(
-        "--developer-token",
-        metavar="TOKEN",
-        help="a developer token, or any access token (BOX_DEVELOPER_TOKEN; prefer the variable)",
-    )
-    group.add_argument(
-        "--token-file",
-        metavar="FILE",
-        help="token file (JSON, mode 0600): OAuth tokens saved by `login`, "
-        "or a token cache for JWT and CCG",
-    )
+    _add(group, CREDENTIAL_OPTIONS)
     subject = group.add_mutually_exclusive_group()
     subject.add_argument(
         "--as-user", metavar="ID", help="JWT or CCG: act as this user (with_user_subject)"
@@ -322,7 +327,7 @@ def _login_parser(command: Callable[..., argparse.ArgumentParser], common: _Pars
         "Requests that are not the redirect are refused and reported, and login keeps "
         "waiting. Later commands use the tokens with --token-file and the same app.",
     )
-    _client_options(login.add_argument_group("credentials (or their variables)"))
+    _add(login.add_argument_group("credentials (or their variables)"), CLIENT_OPTIONS)
     login.add_argument(
         "--token-file",
         default=DEFAULT_LOGIN_TOKEN_FILE,

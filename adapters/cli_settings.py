@@ -33,13 +33,13 @@ class UsageError(Exception):
 # Each setting's option and environment variable. The message names these.
 OPTION = {
     "client_id": "--client-id",
-    "client_secret": "--client-secret",
+    "client_secret": "--client-secret",  # nosec B105 - an option's name
     "enterprise_id": "--enterprise-id",
     "user_id": "--user-id",
-    "developer_token": "--developer-token",
+    "developer_token": "--developer-token",  # nosec B105 - an option's name
     "jwt_config": "--jwt-config",
     "app_config": "--app-config",
-    "token_file": "--token-file",
+    "token_file": "--token-file",  # nosec B105 - an option's name
     "base_url": "--base-url",
     "oauth2_url": "--oauth2-url",
 }
@@ -60,9 +60,6 @@ class Method(enum.Enum):
     JWT = "jwt"
     CCG = "ccg"
     OAUTH = "oauth"
-
-    def __repr__(self) -> str:
-        return f"Method.{self.name}"
 
 
 # The settings that name each method. --token-file is not among them: it is
@@ -115,9 +112,6 @@ class Rule(enum.Enum):
     REFUSE_VARIABLES = "refuse: the variables name several methods"
     REFUSE_AMBIGUOUS_FILE = "refuse: --token-file could be OAuth's or the variable's method's cache"
     NO_CREDENTIALS = "refuse: no credentials"
-
-    def __repr__(self) -> str:
-        return f"Rule.{self.name}"
 
 
 NONE, ONE, SEVERAL = "none", "one", "several"

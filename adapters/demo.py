@@ -34,7 +34,7 @@ from ..urls import BaseUrls
 from .auth import BaseAuth
 from .calls import Effects
 from .ccg_auth import BoxCCGAuth
-from .cli_output import iso
+from .cli_output import iso, terminal_text
 from .client import BoxClient
 from .configs import CCGConfig, DeveloperTokenConfig, JWTConfig, OAuthConfig
 from .developer_token_auth import BoxDeveloperTokenAuth
@@ -114,7 +114,7 @@ def restrictions(token: AccessToken) -> str:
 def whose(auth: BaseAuth) -> str:
     me = BoxClient(auth).users.get_user_me()
     login = f" <{me.login}>" if me.login else ""
-    return f"{me.name or '(no name)'}{login}, user {me.id}"
+    return terminal_text(f"{me.name or '(no name)'}{login}, user {me.id}")
 
 
 def token_line(token: AccessToken) -> str:

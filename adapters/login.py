@@ -81,9 +81,6 @@ class Kind(enum.Enum):
     MALFORMED = "malformed"
     FAVICON = "favicon"
 
-    def __repr__(self) -> str:
-        return f"Kind.{self.name}"
-
 
 def classify(head: bytes, path: str, state: str) -> tuple[Kind, str]:
     """What a request head is, and its target (path and query) if it is the redirect."""
@@ -269,8 +266,8 @@ class Listener:
             self.events.put(Notice(notice_for(kind, target, self.path), kind))
             page = _html("This is not the sign-in redirect boxauth waits for.")
             _answer(conn, 400, page, deadline)
-        except Exception:  # noqa: S110 - a client's failure is never the user's error
-            pass
+        except Exception:  # a client's failure is never the user's error: drop it
+            return
         finally:
             conn.close()
             self._slots.release()

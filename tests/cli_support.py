@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -110,3 +111,10 @@ def deliver(location: str, timeout: float = 10) -> int:
             return int(answer.status)
     except urllib.error.HTTPError as answer:
         return answer.code
+
+
+def json_id(proc: subprocess.CompletedProcess[str]) -> str:
+    """The ``id`` that ``whoami --json`` printed (the command must have succeeded)."""
+    assert proc.returncode == 0, proc.stderr
+    value: str = json.loads(proc.stdout)["id"]
+    return value

@@ -7,10 +7,9 @@ run (the shell reads a token owned by another identity as empty).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from cli_support import app, run
+from cli_support import app, json_id, run
 
 __all__ = ["app"]
 
@@ -23,19 +22,13 @@ def user_of(box: Any, proc: Any) -> str:
     return user
 
 
-def whoami(proc: Any) -> str:
-    assert proc.returncode == 0, proc.stderr
-    value: str = json.loads(proc.stdout)["id"]
-    return value
-
-
 def test_jwt_as_user_after_the_service_account_with_one_token_file(
     box: Any, app: dict[str, Any]
 ) -> None:
     args = ["--jwt-config", app["config"], "--token-file", "t.json", *app["where"]]
-    assert whoami(run(["whoami", "--json", *args], app["dir"])) == box.fx.service_account_id
+    assert json_id(run(["whoami", "--json", *args], app["dir"])) == box.fx.service_account_id
     as_user = [*args, "--as-user", box.fx.app_user_id]
-    assert whoami(run(["whoami", "--json", *as_user], app["dir"])) == box.fx.app_user_id
+    assert json_id(run(["whoami", "--json", *as_user], app["dir"])) == box.fx.app_user_id
     assert user_of(box, run(["token", *as_user], app["dir"])) == box.fx.app_user_id
     # ... and back: the Service Account again, not the user's cached token.
     assert user_of(box, run(["token", *args], app["dir"])) == box.fx.service_account_id
@@ -49,7 +42,7 @@ def test_ccg_enterprise_after_user_with_one_token_file(box: Any, app: dict[str, 
     assert user_of(box, run(ent, app["dir"], app["creds"])) == box.fx.service_account_id
     who = run(["whoami", "--json", "--enterprise-id", box.fx.enterprise_id, *args], app["dir"],
               app["creds"])  # fmt: skip
-    assert whoami(who) == box.fx.service_account_id
+    assert json_id(who) == box.fx.service_account_id
 
 
 def test_ccg_as_user_after_enterprise_with_one_token_file(box: Any, app: dict[str, Any]) -> None:

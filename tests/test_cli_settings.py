@@ -9,7 +9,6 @@ emulator, checking whose token comes back.
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from boxauth.adapters.cli_settings import (
     choose_method,
     client_pair,
 )
-from cli_support import app, assert_error, run
+from cli_support import app, assert_error, json_id, run
 
 __all__ = ["app"]
 
@@ -217,18 +216,12 @@ def test_a_path_setting_that_is_not_a_path_is_described_not_quoted() -> None:
 # -- the cases, as commands ---------------------------------------------------------
 
 
-def whoami_id(proc: Any) -> str:
-    assert proc.returncode == 0, proc.stderr
-    value: str = json.loads(proc.stdout)["id"]
-    return value
-
-
 def test_box_user_id_does_not_beat_an_explicit_enterprise_id(
     box: Any, app: dict[str, Any]
 ) -> None:
     env = {**app["creds"], "BOX_USER_ID": box.fx.user_id}
     args = ["whoami", "--json", "--enterprise-id", box.fx.enterprise_id, *app["where"]]
-    assert whoami_id(run(args, app["dir"], env)) == box.fx.service_account_id
+    assert json_id(run(args, app["dir"], env)) == box.fx.service_account_id
 
 
 def test_box_developer_token_does_not_beat_an_explicit_jwt_config(
@@ -237,7 +230,7 @@ def test_box_developer_token_does_not_beat_an_explicit_jwt_config(
     token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
     args = ["whoami", "--json", "--jwt-config", app["config"], *app["where"]]
     proc = run(args, app["dir"], {"BOX_DEVELOPER_TOKEN": token})
-    assert whoami_id(proc) == box.fx.service_account_id
+    assert json_id(proc) == box.fx.service_account_id
 
 
 def test_box_enterprise_id_with_an_oauth_token_file_is_refused_and_the_file_kept(
@@ -266,7 +259,7 @@ def test_box_base_url_and_box_oauth2_url_point_the_cli_at_the_emulator(
 ) -> None:
     env = {"BOX_BASE_URL": box.emu.base_url, "BOX_OAUTH2_URL": box.emu.oauth_2_url}
     proc = run(["whoami", "--json", "--jwt-config", app["config"]], app["dir"], env)
-    assert whoami_id(proc) == box.fx.service_account_id
+    assert json_id(proc) == box.fx.service_account_id
     # An option wins: a dead --base-url fails although the variable is good.
     proc = run(
         ["token", "--jwt-config", app["config"], "--base-url", "http://127.0.0.1:1"],
@@ -280,4 +273,4 @@ def test_ccg_takes_the_client_pair_from_box_jwt_config(box: Any, app: dict[str, 
     # No client id or secret anywhere but the app config the emulator wrote.
     env = {"BOX_JWT_CONFIG": app["config"]}
     args = ["whoami", "--json", "--user-id", box.fx.user_id, *app["where"]]
-    assert whoami_id(run(args, app["dir"], env)) == box.fx.user_id
+    assert json_id(run(args, app["dir"], env)) == box.fx.user_id
