@@ -211,7 +211,9 @@ class JWTConfig(_SubjectConfig):
         *,
         algorithm: Algorithm | str = Algorithm.RS256,
     ) -> JWTConfig:
-        """From the developer console's JSON text (https://developer.box.com/guides/authentication/jwt/jwt-setup/)."""
+        """From the developer console's JSON text: the ``config.json`` of
+        https://developer.box.com/guides/authentication/jwt/with-sdk
+        """
         app = ok_or_raise(parse_app_config(config_json_string))
         return cls._of(ok_or_raise(jwt_settings_from_app(app, algorithm)), token_storage, None)
 
