@@ -331,3 +331,29 @@ def test_a_redirect_path_that_is_not_a_plain_path_is_refused(
     args = ["login", "--redirect-path", path, "--redirect-port", str(free_port())]
     proc = run([*args, *app["where"]], app["dir"], app["creds"])
     assert_error(proc, 2, "--redirect-path must be a path such as /callback")
+
+
+def test_login_takes_the_client_pair_from_box_jwt_config_or_app_config(
+    box: Any, app: dict[str, Any]
+) -> None:
+    # The walkthrough's case: no client id or secret but the emulator's app config.
+    for how, extra, env in (
+        ("variable", [], {"BOX_JWT_CONFIG": app["config"]}),
+        ("option", ["--app-config", app["config"]], {}),
+    ):
+        token_file = app["dir"] / f"oauth-{how}.json"
+        proc, url, _port = start_login(
+            {**app, "creds": {}}, token_file, *extra, env=env
+        )
+        try:
+            assert f"client_id={box.fx.client_id}" in url
+            assert deliver(authorize_redirect(url)) == 200
+            out, err = finish(proc)
+        finally:
+            proc.kill()
+        assert proc.returncode == 0, (how, err)
+        assert out.startswith("Signed in"), how
+        # ... and the OAuth commands after it find the pair the same way.
+        args = ["whoami", "--auth", "oauth", "--token-file", str(token_file), *extra]
+        who = run([*args, *app["where"]], app["dir"], env)
+        assert "login: ada@example.com" in who.stdout, (how, who.stderr)
