@@ -49,7 +49,7 @@ from .cli_auth import credentials, given_of, storage_for
 from .cli_settings import UsageError, checked_path, client_pair
 
 CONNECTION_SECONDS = 10.0  # one request's whole read, and its answer
-MAX_CONNECTIONS = 32
+MAX_CONNECTIONS = 128  # each holds a thread for at most CONNECTION_SECONDS
 MAX_HEAD = 16 * 1024  # a redirect's request head; Box's is well under 2 KiB
 PAGE_WAIT_SECONDS = 2.0  # for the browser to receive the last page before exit
 EXCHANGE_WAIT_SECONDS = 120.0  # the code exchange's own deadline is shorter
