@@ -17,6 +17,7 @@ from ..exceptions import BoxConfigError
 from ..urls import BaseUrls
 from .auth import BaseAuth, SubjectAuth
 from .cli_settings import (
+    SETTINGS,
     ClientPair,
     Given,
     Method,
@@ -42,11 +43,7 @@ class Built:
 
 
 def given_of(args: argparse.Namespace, env: dict[str, str]) -> Given:
-    names = (
-        "client_id", "client_secret", "enterprise_id", "user_id", "developer_token",
-        "jwt_config", "app_config", "token_file", "base_url", "oauth2_url",
-    )  # fmt: skip
-    return Given({name: getattr(args, name, None) for name in names}, env)
+    return Given({name: getattr(args, name, None) for name in SETTINGS}, env)
 
 
 def storage_for(path: str | None) -> TokenStorage | None:

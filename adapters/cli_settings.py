@@ -30,29 +30,17 @@ class UsageError(Exception):
     """A usage mistake found by argparse or by the command line: exit 2."""
 
 
-# Each setting's option and environment variable. The message names these.
-OPTION = {
-    "client_id": "--client-id",
-    "client_secret": "--client-secret",  # nosec B105 - an option's name
-    "enterprise_id": "--enterprise-id",
-    "user_id": "--user-id",
-    "developer_token": "--developer-token",  # nosec B105 - an option's name
-    "jwt_config": "--jwt-config",
-    "app_config": "--app-config",
-    "token_file": "--token-file",  # nosec B105 - an option's name
-    "base_url": "--base-url",
-    "oauth2_url": "--oauth2-url",
-}
-ENV = {
-    "client_id": "BOX_CLIENT_ID",
-    "client_secret": "BOX_CLIENT_SECRET",  # nosec B105 - a variable's name
-    "enterprise_id": "BOX_ENTERPRISE_ID",
-    "user_id": "BOX_USER_ID",
-    "developer_token": "BOX_DEVELOPER_TOKEN",  # nosec B105 - a variable's name
-    "jwt_config": "BOX_JWT_CONFIG",
-    "base_url": "BOX_BASE_URL",
-    "oauth2_url": "BOX_OAUTH2_URL",
-}
+# Every setting the command line reads. Its option is ``--`` and the name
+# with dashes (``client_id``: ``--client-id``); its variable is ``BOX_`` and
+# the name in capitals (``BOX_CLIENT_ID``), except for the two settings that
+# have no variable. Messages name these, never the values.
+SETTINGS = (
+    "client_id", "client_secret", "enterprise_id", "user_id", "developer_token",
+    "jwt_config", "app_config", "token_file", "base_url", "oauth2_url",
+)  # fmt: skip
+WITHOUT_VARIABLE = frozenset({"app_config", "token_file"})
+OPTION = {name: "--" + name.replace("_", "-") for name in SETTINGS}
+ENV = {name: "BOX_" + name.upper() for name in SETTINGS if name not in WITHOUT_VARIABLE}
 
 
 class Method(enum.Enum):
