@@ -180,8 +180,9 @@ CLIENT_OPTIONS = (
     (
         "--app-config",
         "FILE|JSON",
-        "take the client id and secret from a developer console config "
-        "(boxAppSettings); without the four, BOX_JWT_CONFIG's is used",
+        "take the client id and secret from a developer console config's "
+        "boxAppSettings (path or JSON); when neither is given by an option or "
+        "variable, BOX_JWT_CONFIG's app is used",
     ),
 )
 CREDENTIAL_OPTIONS = (
