@@ -136,9 +136,9 @@ def test_the_redirect_is_served_while_40_clients_stall(box: Any, app: dict[str, 
     try:
         for sock in socks:
             sock.sendall(b"GET /callback?st")  # and then nothing
-        started = time.monotonic()
+        # Served at once: were the listener serial, the stalled clients would
+        # hold it for 40 x 10 s, far past deliver's own 10 s timeout.
         assert deliver(authorize_redirect(url)) == 200
-        assert time.monotonic() - started < 5
         _out, err = finish(proc)
     finally:
         for sock in socks:
@@ -191,7 +191,7 @@ def test_a_state_this_login_did_not_issue_then_the_timeout_is_exit_4(
     box: Any, app: dict[str, Any]
 ) -> None:
     token_file = app["dir"] / "oauth.json"
-    proc, url, _port = start_login(app, token_file, "--timeout", "3")
+    proc, url, _port = start_login(app, token_file, "--timeout", "5")
     try:
         forged = with_query(authorize_redirect(url), state="f" * 32)
         assert deliver(forged) == 400
@@ -200,7 +200,7 @@ def test_a_state_this_login_did_not_issue_then_the_timeout_is_exit_4(
         proc.kill()
     assert proc.returncode == 4
     assert err == (
-        "boxauth login: no redirect arrived within 3 s; 1 other request(s) were refused, "
+        "boxauth login: no redirect arrived within 5 s; 1 other request(s) were refused, "
         "1 of them with a state this login did not issue (possible CSRF)\n"
     )
 
@@ -246,7 +246,6 @@ def test_open_with_a_console_browser_that_waits_does_not_deadlock(
     )
     browser.chmod(0o700)
     token_file = app["dir"] / "oauth.json"
-    started = time.monotonic()
     proc, _url, _port = start_login(app, token_file, "--open", env={"BROWSER": str(browser)})
     try:
         out, err = finish(proc, timeout=30)
@@ -254,9 +253,9 @@ def test_open_with_a_console_browser_that_waits_does_not_deadlock(
         proc.kill()
         if pid_file.exists():
             os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    # finish() allows 30 s; the browser stays open for 60 s.
     assert proc.returncode == 0, err
     assert "Signed in" in out
-    assert time.monotonic() - started < 20
     assert json.loads(token_file.read_text())["refresh_token"]
 
 
