@@ -353,7 +353,7 @@ def test_login_takes_the_client_pair_from_box_jwt_config_or_app_config(
         finally:
             proc.kill()
         assert proc.returncode == 0, (how, err)
-        assert out.startswith("Signed in"), how
+        assert "\nSigned in; tokens saved to" in "\n" + out, how
         # ... and the OAuth commands after it find the pair the same way.
         args = ["whoami", "--auth", "oauth", "--token-file", str(token_file), *extra]
         who = run([*args, *app["where"]], app["dir"], env)
