@@ -358,3 +358,19 @@ def test_login_takes_the_client_pair_from_box_jwt_config_or_app_config(
         args = ["whoami", "--auth", "oauth", "--token-file", str(token_file), *extra]
         who = run([*args, *app["where"]], app["dir"], env)
         assert "login: ada@example.com" in who.stdout, (how, who.stderr)
+
+
+def test_a_redirect_path_the_app_did_not_register_is_reported_at_once(
+    box: Any, app: dict[str, Any]
+) -> None:
+    # The emulator, like Box, refuses an unregistered redirect URI on its page.
+    proc, _url, _port = start_login(app, app["dir"] / "o.json", "--redirect-path", "/other")
+    try:
+        assert read_line(proc).startswith("Waiting")
+        line = read_line(proc)
+    finally:
+        proc.kill()
+    assert line == (
+        "boxauth login: the authorize page answered 400: check --oauth2-url, the client id "
+        "and the redirect URI registered for the app. Still waiting.\n"
+    )
