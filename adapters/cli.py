@@ -1,101 +1,168 @@
-"""``boxauth``: the command line (argparse only, so the core stays dependency-light).
+"""``boxauth``: the command line (argparse only, so it adds no dependency).
 
 Commands: token, whoami, downscope, revoke, login, emulator, demo. Run
-``boxauth COMMAND --help`` for each one's options.
+``boxauth COMMAND --help`` for each one's options. Which credentials a
+command uses, options against the environment, is ``cli_settings``; the
+login listener is ``login``; what is printed, ``cli_output``.
 
-Credentials come from options or, so secrets need not appear on a command
-line, from the environment: BOX_CLIENT_ID, BOX_CLIENT_SECRET, BOX_ENTERPRISE_ID,
-BOX_USER_ID, BOX_DEVELOPER_TOKEN, BOX_JWT_CONFIG. An option wins over its
-variable. Which method is used (``--auth auto``) is the first that applies:
-
-1. a developer token (``--developer-token``);
-2. a JWT console config (``--jwt-config FILE``);
-3. CCG: client id and secret with ``--enterprise-id`` or ``--user-id``;
-4. OAuth: client id and secret with ``--token-file`` (tokens saved by ``login``).
-
-``--token-file`` is also a token cache for JWT and CCG (that is what ``revoke``
-revokes for them).
-
-Errors are one line on stderr. Exit codes: 0 ok, 1 Box refused (or a new
-sign-in is needed), 2 usage or configuration error, 3 network. Nothing secret
-is printed, except the token that ``token`` (or ``downscope``) was asked for.
+Every path ends with one line on stderr and an exit code from ``EXIT_CODES``
+(a traceback never reaches the user), whatever the input, the environment,
+the file system or the state of stdout. Nothing secret is printed, except
+the token that ``token`` (or ``downscope``) was asked for; a value given for
+a path is shown only when it reads as a path.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.server
+import ast
+import contextlib
+import io
 import json
 import logging
 import os
+import re
 import sys
-import threading
-import time
-import webbrowser
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
-from ..access_token import AccessToken
+from returns.result import Success
+
+from ..config import shown_path
+from ..errors import InvalidInput
 from ..exceptions import (
     BoxAuthError,
     BoxConfigError,
     BoxNetworkError,
+    BoxReauthRequiredError,
+    BoxRefusedError,
+    BoxStorageError,
+    exception_for,
 )
-from ..urls import DEFAULT_BASE_URL, DEFAULT_OAUTH_2_URL, BaseUrls
-from .auth import BaseAuth, SubjectAuth
+from ..urls import BaseUrls
+from .cli_auth import Built, given_of, make_auth
+from .cli_output import terminal_text, token_facts
+from .cli_settings import Method, UsageError, base_urls
+from .login import LocalError, LoginTimeoutError
 
 PROG = "boxauth"
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
-DEFAULT_LOGIN_TOKEN_FILE = ".boxauth_token.json"  # noqa: S105  # nosec B105
+DEFAULT_LOGIN_TOKEN_FILE = ".boxauth_token.json"  # noqa: S105  # nosec B105 - a file name
 
-ENV = {
-    "client_id": "BOX_CLIENT_ID",
-    "client_secret": "BOX_CLIENT_SECRET",  # nosec B105
-    "enterprise_id": "BOX_ENTERPRISE_ID",
-    "user_id": "BOX_USER_ID",
-    "developer_token": "BOX_DEVELOPER_TOKEN",  # nosec B105
-    "jwt_config": "BOX_JWT_CONFIG",
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_NETWORK = 3
+EXIT_CSRF = 4
+EXIT_OUTPUT = 5
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+# Every exit code, as --help and README list them.
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "ok"),
+    (EXIT_REFUSED, "Box refused, or a new sign-in is needed"),
+    (EXIT_USAGE, "usage, configuration or local problem (a file, a port, the token storage)"),
+    (EXIT_NETWORK, "network failure, or no redirect reached `login` in time"),
+    (EXIT_CSRF, "`login` refused redirects with a state it did not issue (possible CSRF)"),
+    (EXIT_OUTPUT, "the output could not be written (stdout closed, a broken pipe)"),
+    (EXIT_INTERNAL, "a bug in boxauth (please report it)"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+EXIT_HELP = "Exit codes: " + "; ".join(f"{code} {words}" for code, words in EXIT_CODES) + "."
+
+
+class CommandError(Exception):
+    """A command's own failure, with its exit code and one-line message."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class OutputError(Exception):
+    """stdout could not be written: closed, or its reader went away."""
+
+
+# The exit code of each exception, found along its class's MRO, so a
+# subclass (BoxAPIError under BoxRefusedError, say) gets its parent's code.
+EXIT_FOR: dict[type[BaseException], int] = {
+    UsageError: EXIT_USAGE,
+    LocalError: EXIT_USAGE,
+    BoxConfigError: EXIT_USAGE,
+    BoxStorageError: EXIT_USAGE,
+    BoxNetworkError: EXIT_NETWORK,
+    LoginTimeoutError: EXIT_NETWORK,
+    BoxReauthRequiredError: EXIT_REFUSED,
+    BoxRefusedError: EXIT_REFUSED,
+    BoxAuthError: EXIT_REFUSED,
+    OutputError: EXIT_OUTPUT,
 }
 
 
-class UsageError(Exception):
-    """A usage mistake found by argparse or by this module: exit 2."""
-
-
-class LoginTimeoutError(Exception):
-    """No redirect reached the login listener in time: exit 3."""
-
-
-class LocalError(Exception):
-    """A local failure (a port in use, an unwritable file): exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but an error is one line on stderr (no usage block) and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see --help)")
+def exit_code(exc: BaseException) -> int:
+    if isinstance(exc, CommandError):
+        return exc.code
+    if isinstance(exc, LoginTimeoutError) and exc.unknown_states:
+        return EXIT_CSRF
+    error = getattr(exc, "error", None)
+    if isinstance(error, InvalidInput) and error.field == "state":
+        return EXIT_CSRF  # a redirect's state matched no sign-in: possible CSRF
+    for cls in type(exc).__mro__:
+        if cls in EXIT_FOR:
+            return EXIT_FOR[cls]
+    return EXIT_INTERNAL
 
 
 # -- the parser ------------------------------------------------------------------
 
 
-def _common() -> _Parser:
-    common = _Parser(add_help=False)
-    where = common.add_argument_group("where Box is")
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line (no usage block), exit 2, and quotes
+    no value that could be a secret."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {_without_values(message)} (see --help)")
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def shown_word(value: str) -> str:
+    """A command-line word, quoted if it may be shown (an option name, a short
+    lower-case word such as a command), else described by its length only."""
+    if re.fullmatch(r"-{0,2}[a-z][a-z0-9_-]{0,24}", value):
+        return repr(value)
+    return f"a {len(value):,}-character value"
+
+
+def _without_values(message: str) -> str:
+    # argparse quotes the user's values with %r ("invalid choice: 'x'",
+    # "ignored explicit argument 'x'"); option names and our choices are plain
+    # words and stay.
+    def replace(match: re.Match[str]) -> str:
+        try:
+            value = ast.literal_eval(match.group(0))
+        except (ValueError, SyntaxError):
+            return "a value"
+        return shown_word(value) if isinstance(value, str) else "a value"
+
+    return _QUOTED.sub(replace, message)
+
+
+def _where() -> _Parser:
+    common = _Parser(add_help=False, allow_abbrev=False)
+    where = common.add_argument_group("where Box is (both options, else both variables)")
     where.add_argument(
         "--base-url",
-        default=DEFAULT_BASE_URL,
         metavar="URL",
-        help=f"Box API base: token, revoke and /2.0 calls (default {DEFAULT_BASE_URL})",
+        help="Box API base: token, revoke and /2.0 calls (BOX_BASE_URL; "
+        "default https://api.box.com)",
     )
     where.add_argument(
         "--oauth2-url",
-        default=DEFAULT_OAUTH_2_URL,
         metavar="URL",
-        help=f"Box OAuth 2.0 base, for the authorize page (default {DEFAULT_OAUTH_2_URL})",
+        help="Box OAuth 2.0 base, for the authorize page (BOX_OAUTH2_URL; "
+        "default https://account.box.com/api/oauth2)",
     )
     common.add_argument(
         "-v",
@@ -106,40 +173,62 @@ def _common() -> _Parser:
     return common
 
 
+# (option, metavar, help) for the plain options; each names its variable.
+CLIENT_OPTIONS = (
+    ("--client-id", "ID", "app client id (BOX_CLIENT_ID)"),
+    ("--client-secret", "SECRET", "app client secret (BOX_CLIENT_SECRET; prefer the variable)"),
+    (
+        "--app-config",
+        "FILE|JSON",
+        "take the client id and secret from a developer console config's "
+        "boxAppSettings (path or JSON); when neither is given by an option or "
+        "variable, BOX_JWT_CONFIG's app is used",
+    ),
+)
+CREDENTIAL_OPTIONS = (
+    (
+        "--jwt-config",
+        "FILE|JSON",
+        "JWT app config from the developer console (BOX_JWT_CONFIG); a value "
+        "starting with { is the JSON itself",
+    ),
+    *CLIENT_OPTIONS,
+    ("--enterprise-id", "ID", "CCG as the Service Account (BOX_ENTERPRISE_ID)"),
+    ("--user-id", "ID", "CCG as a user (BOX_USER_ID)"),
+    (
+        "--developer-token",
+        "TOKEN",
+        "a developer token, or any access token (BOX_DEVELOPER_TOKEN; prefer the variable)",
+    ),
+    (
+        "--token-file",
+        "FILE",
+        "token file (JSON, mode 0600): OAuth tokens saved by `login`, "
+        "or a token cache for JWT and CCG",
+    ),
+)
+
+
+def _add(group: Any, rows: tuple[tuple[str, str, str], ...]) -> None:
+    for flag, metavar, words in rows:
+        group.add_argument(flag, metavar=metavar, help=words)
+
+
 def _credentials() -> _Parser:
-    creds = _Parser(add_help=False)
+    creds = _Parser(add_help=False, allow_abbrev=False)
     group = creds.add_argument_group(
-        "credentials", "each option falls back to its environment variable (shown)"
+        "credentials",
+        "each falls back to its environment variable (shown); an option always "
+        "outranks every variable, and a conflict is refused (exit 2)",
     )
     group.add_argument(
         "--auth",
         choices=("auto", "developer", "jwt", "ccg", "oauth"),
         default="auto",
-        help="which method to use (default auto: the first that applies, in this order: "
-        "developer, jwt, ccg, oauth)",
+        help="which method (default auto: the one the options name, else the one the "
+        "variables name, else oauth with --token-file)",
     )
-    group.add_argument("--jwt-config", metavar="FILE", help="JWT app config JSON (BOX_JWT_CONFIG)")
-    group.add_argument("--client-id", metavar="ID", help="app client id (BOX_CLIENT_ID)")
-    group.add_argument(
-        "--client-secret",
-        metavar="SECRET",
-        help="app client secret (BOX_CLIENT_SECRET; prefer the variable)",
-    )
-    group.add_argument(
-        "--enterprise-id", metavar="ID", help="CCG as the enterprise (BOX_ENTERPRISE_ID)"
-    )
-    group.add_argument("--user-id", metavar="ID", help="CCG as a user (BOX_USER_ID)")
-    group.add_argument(
-        "--developer-token",
-        metavar="TOKEN",
-        help="a developer token, or any access token (BOX_DEVELOPER_TOKEN; prefer the variable)",
-    )
-    group.add_argument(
-        "--token-file",
-        metavar="FILE",
-        help="token file (JSON, mode 0600): OAuth tokens saved by `login`, "
-        "or a token cache for JWT and CCG",
-    )
+    _add(group, CREDENTIAL_OPTIONS)
     subject = group.add_mutually_exclusive_group()
     subject.add_argument(
         "--as-user", metavar="ID", help="JWT or CCG: act as this user (with_user_subject)"
@@ -155,15 +244,22 @@ def _credentials() -> _Parser:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
-        description="Authenticate to the Box API: developer token, JWT, CCG and OAuth 2.0.",
-        epilog="Exit codes: 0 ok, 1 Box refused, 2 usage or config error, 3 network. "
-        "Run `boxauth COMMAND --help` for a command's options.",
+        allow_abbrev=False,
+        description="Authenticate to the Box API: developer token, JWT, CCG and OAuth 2.0. "
+        "Errors are one line on stderr.",
+        epilog=EXIT_HELP + " Run `boxauth COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    common, creds = _common(), _credentials()
+    common, creds = _where(), _credentials()
 
-    token = sub.add_parser(
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        made: argparse.ArgumentParser = sub.add_parser(
+            name, allow_abbrev=False, epilog=EXIT_HELP, **kwargs
+        )
+        return made
+
+    token = command(
         "token",
         parents=[common, creds],
         help="print an access token",
@@ -173,16 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--json", action="store_true", help="print JSON with expiry and restrictions"
     )
-
-    whoami = sub.add_parser(
+    whoami = command(
         "whoami",
         parents=[common, creds],
         help="show whose token it is (users/me)",
-        description="Call GET /2.0/users/me and print the user's id, name and login.",
+        description="Call GET /2.0/users/me and print the user's id, name and login "
+        "(control characters in them are shown escaped).",
     )
     whoami.add_argument("--json", action="store_true", help="print JSON")
-
-    down = sub.add_parser(
+    down = command(
         "downscope",
         parents=[common, creds],
         help="print a downscoped token",
@@ -202,31 +297,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     target.add_argument("--shared-link", metavar="URL", help="restrict to a shared link's item")
     down.add_argument("--json", action="store_true", help="print JSON with expiry and restrictions")
-
-    sub.add_parser(
+    command(
         "revoke",
         parents=[common, creds],
         help="revoke the stored token",
-        description="Revoke the token at Box and clear it from --token-file. For a "
-        "developer token (or any access token passed as one), --client-id and "
-        "--client-secret are needed too.",
+        description="Revoke the token at Box and delete --token-file. For a developer "
+        "token (or any access token passed as one), the client id and secret are "
+        "needed too.",
     )
+    _login_parser(command, common)
+    sub.add_parser(
+        "emulator", add_help=False, help="run the Box emulator on loopback (see emulator --help)"
+    )
+    command(
+        "demo",
+        help="walk through every auth flow against a built-in emulator",
+        description="Start the emulator in-process and walk through every flow of the "
+        "guide. Exits 0 only if every step succeeded.",
+    )
+    return parser
 
-    login = sub.add_parser(
+
+def _login_parser(command: Callable[..., argparse.ArgumentParser], common: _Parser) -> None:
+    login = command(
         "login",
         parents=[common],
         help="OAuth 2.0 sign-in; saves tokens to --token-file",
         description="Print the authorize URL, wait for Box's redirect on a loopback "
         "port, check its state, exchange the code and save the tokens (mode 0600). "
-        "Later commands use them with --token-file and the same client id and secret.",
+        "Requests that are not the redirect are refused and reported, and login keeps "
+        "waiting. Later commands use the tokens with --token-file and the same app.",
     )
-    login_creds = login.add_argument_group("credentials")
-    login_creds.add_argument("--client-id", metavar="ID", help="app client id (BOX_CLIENT_ID)")
-    login_creds.add_argument(
-        "--client-secret",
-        metavar="SECRET",
-        help="app client secret (BOX_CLIENT_SECRET; prefer the variable)",
-    )
+    _add(login.add_argument_group("credentials (or their variables)"), CLIENT_OPTIONS)
     login.add_argument(
         "--token-file",
         default=DEFAULT_LOGIN_TOKEN_FILE,
@@ -249,7 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     login.add_argument("--scope", action="append", metavar="S", help="an OAuth scope to ask for")
     browser = login.add_mutually_exclusive_group()
-    browser.add_argument("--open", action="store_true", help="open the URL in a web browser")
+    browser.add_argument(
+        "--open", action="store_true", help="also open the URL in a web browser (not waited for)"
+    )
     browser.add_argument(
         "--no-browser", dest="open", action="store_false", help="only print the URL (default)"
     )
@@ -258,19 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=300.0,
         metavar="SECONDS",
-        help="how long to wait for the redirect (default 300)",
+        help="how long to wait for the redirect, at most (default 300)",
     )
-
-    sub.add_parser(
-        "emulator", add_help=False, help="run the Box emulator on loopback (see emulator --help)"
-    )
-    sub.add_parser(
-        "demo",
-        help="walk through every auth flow against a built-in emulator",
-        description="Start the emulator in-process and walk through every flow of the "
-        "guide. Exits 0 only if every step succeeded.",
-    )
-    return parser
 
 
 def _version() -> str:
@@ -280,7 +373,7 @@ def _version() -> str:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 65535:
+    if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError("must be a port number 0..65535")
     return int(text)
 
@@ -295,163 +388,10 @@ def _seconds(text: str) -> float:
     return value
 
 
-# -- credentials ---------------------------------------------------------------------
+# -- commands ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Shell:
-    """What every auth object gets: where Box is."""
-
-    base_urls: BaseUrls
-
-    def kwargs(self) -> dict[str, Any]:
-        return {"base_urls": self.base_urls}
-
-
-def _value(args: argparse.Namespace, name: str, env: dict[str, str]) -> str | None:
-    given: str | None = getattr(args, name, None)
-    if given:
-        return given
-    variable = ENV.get(name)
-    found = env.get(variable) if variable else None
-    return found or None
-
-
-def _storage(path: str | None) -> Any:
-    from .storage import FileTokenStorage  # noqa: PLC0415 - loaded only when needed
-
-    return FileTokenStorage(filename=path) if path else None
-
-
-def _pick(args: argparse.Namespace, env: dict[str, str]) -> str:
-    if args.auth != "auto":
-        chosen: str = args.auth
-        return chosen
-    if _value(args, "developer_token", env):
-        return "developer"
-    if _value(args, "jwt_config", env):
-        return "jwt"
-    if _value(args, "enterprise_id", env) or _value(args, "user_id", env):
-        return "ccg"
-    if args.token_file:
-        return "oauth"
-    raise UsageError(
-        f"{PROG} {args.command}: no credentials: give --developer-token, --jwt-config, "
-        "--client-id/--client-secret with --enterprise-id or --user-id (CCG), "
-        "or --client-id/--client-secret with --token-file (OAuth, after `boxauth login`)"
-    )
-
-
-def _client_pair(args: argparse.Namespace, env: dict[str, str], why: str) -> tuple[str, str]:
-    client_id = _value(args, "client_id", env)
-    client_secret = _value(args, "client_secret", env)
-    if not client_id or not client_secret:
-        raise UsageError(
-            f"{PROG} {args.command}: {why} needs --client-id and --client-secret "
-            "(or BOX_CLIENT_ID and BOX_CLIENT_SECRET)"
-        )
-    return client_id, client_secret
-
-
-def make_auth(args: argparse.Namespace, env: dict[str, str], shell: Shell) -> BaseAuth:
-    """The auth object the options and environment describe."""
-    method = _pick(args, env)
-    storage = _storage(args.token_file)
-    auth: BaseAuth
-    if method == "developer":
-        from .configs import DeveloperTokenConfig  # noqa: PLC0415
-        from .developer_token_auth import BoxDeveloperTokenAuth  # noqa: PLC0415
-
-        token = _value(args, "developer_token", env)
-        if not token:
-            raise UsageError(f"{PROG} {args.command}: --auth developer needs --developer-token")
-        dev_config = DeveloperTokenConfig(
-            client_id=_value(args, "client_id", env),
-            client_secret=_value(args, "client_secret", env),
-        )
-        auth = BoxDeveloperTokenAuth(token, config=dev_config, **shell.kwargs())
-    elif method == "jwt":
-        from .configs import JWTConfig  # noqa: PLC0415
-        from .jwt_auth import BoxJWTAuth  # noqa: PLC0415
-
-        path = _value(args, "jwt_config", env)
-        if not path:
-            raise UsageError(f"{PROG} {args.command}: --auth jwt needs --jwt-config FILE")
-        auth = BoxJWTAuth(JWTConfig.from_config_file(path, storage), **shell.kwargs())
-    elif method == "ccg":
-        from .ccg_auth import BoxCCGAuth  # noqa: PLC0415
-        from .configs import CCGConfig  # noqa: PLC0415
-
-        client_id, client_secret = _client_pair(args, env, "CCG")
-        user_id = _value(args, "user_id", env)
-        enterprise_id = None if user_id else _value(args, "enterprise_id", env)
-        if not user_id and not enterprise_id:
-            raise UsageError(f"{PROG} {args.command}: CCG needs --enterprise-id or --user-id")
-        config = CCGConfig(
-            client_id,
-            client_secret,
-            enterprise_id=enterprise_id,
-            user_id=user_id,
-            token_storage=storage,
-        )
-        auth = BoxCCGAuth(config, **shell.kwargs())
-    else:
-        from .configs import OAuthConfig  # noqa: PLC0415
-        from .oauth import BoxOAuth  # noqa: PLC0415
-
-        if not args.token_file:
-            raise UsageError(
-                f"{PROG} {args.command}: OAuth needs --token-file (run `boxauth login` first)"
-            )
-        client_id, client_secret = _client_pair(args, env, "OAuth")
-        auth = BoxOAuth(
-            OAuthConfig(client_id, client_secret, token_storage=storage), **shell.kwargs()
-        )
-    if args.as_user or args.as_enterprise:
-        if not isinstance(auth, SubjectAuth):
-            raise UsageError(
-                f"{PROG} {args.command}: --as-user and --as-enterprise need JWT or CCG"
-            )
-        if args.as_user:
-            auth = auth.with_user_subject(args.as_user, token_storage=storage)
-        else:
-            auth = auth.with_enterprise_subject(args.as_enterprise, token_storage=storage)
-    return auth
-
-
-# -- output ------------------------------------------------------------------------
-
-
-def iso(when: float | None) -> str | None:
-    if when is None:
-        return None
-    return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def token_facts(token: AccessToken) -> dict[str, Any]:
-    """What may be shown about a token besides the token itself."""
-    return {
-        "token_type": token.token_type,
-        "expires_in": token.expires_in,
-        "expires_at": token.expires_at,
-        "expires_at_utc": iso(token.expires_at),
-        "restricted_to": [
-            {
-                k: v
-                for k, v in (
-                    ("scope", r.scope),
-                    ("object_type", r.object_type),
-                    ("object_id", r.object_id),
-                    ("object_name", r.object_name),
-                )
-                if v is not None
-            }
-            for r in token.restricted_to
-        ],
-    }
-
-
-def _print_token(token: AccessToken, as_json: bool, out: TextIO) -> None:
+def _print_token(token: Any, as_json: bool, out: TextIO) -> None:
     if as_json:
         record = {"access_token": token.access_token, **token_facts(token)}
         out.write(json.dumps(record, indent=2) + "\n")
@@ -459,154 +399,107 @@ def _print_token(token: AccessToken, as_json: bool, out: TextIO) -> None:
         out.write(f"{token.access_token}\n")
 
 
-# -- commands ----------------------------------------------------------------------
+def _signed_out(built: Built, exc: BoxReauthRequiredError, command: str) -> CommandError:
+    """A re-auth error for OAuth, saying what the token file has to do with it."""
+    shown = shown_path(built.token_file)
+    if built.token_file is not None and not os.path.lexists(built.token_file):
+        return CommandError(
+            EXIT_REFUSED,
+            f"{command}: the token file {shown} does not exist: `boxauth login` "
+            "with the same --token-file signs in and creates it",
+        )
+    return CommandError(
+        EXIT_REFUSED,
+        f"{command}: {exc}; `boxauth login` with the same --token-file signs in again",
+    )
 
 
-def cmd_token(args: argparse.Namespace, env: dict[str, str], shell: Shell, out: TextIO) -> int:
-    _print_token(make_auth(args, env, shell).retrieve_token(), args.json, out)
-    return EXIT_OK
+def _run_auth(built: Built, command: str, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except BoxReauthRequiredError as exc:
+        if built.method is Method.OAUTH:
+            raise _signed_out(built, exc, command) from None
+        raise
 
 
-def cmd_whoami(args: argparse.Namespace, env: dict[str, str], shell: Shell, out: TextIO) -> int:
-    from .client import BoxClient  # noqa: PLC0415
-
-    me = BoxClient(make_auth(args, env, shell)).users.get_user_me()
-    if args.json:
-        record = {"id": me.id, "type": me.type, "name": me.name, "login": me.login}
-        out.write(json.dumps(record, indent=2) + "\n")
-    else:
-        out.write(f"id: {me.id}\nname: {me.name or ''}\nlogin: {me.login or ''}\n")
-    return EXIT_OK
-
-
-def cmd_downscope(args: argparse.Namespace, env: dict[str, str], shell: Shell, out: TextIO) -> int:
-    auth = make_auth(args, env, shell)
-    token = auth.downscope_token(args.scope, resource=args.resource, shared_link=args.shared_link)
+def cmd_token(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out: TextIO) -> int:
+    command = f"{PROG} token"
+    built = make_auth(args, env, urls, command)
+    token = _run_auth(built, command, built.auth.retrieve_token)
     _print_token(token, args.json, out)
     return EXIT_OK
 
 
-def cmd_revoke(args: argparse.Namespace, env: dict[str, str], shell: Shell, out: TextIO) -> int:
-    auth = make_auth(args, env, shell)
-    from .developer_token_auth import BoxDeveloperTokenAuth  # noqa: PLC0415
+def cmd_whoami(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out: TextIO) -> int:
+    from .client import BoxClient  # noqa: PLC0415
 
-    if not isinstance(auth, BoxDeveloperTokenAuth) and not args.token_file:
-        raise UsageError(
-            f"{PROG} revoke: nothing to revoke: give --token-file (the stored token), or the "
-            "token itself with --developer-token and --client-id/--client-secret"
-        )
-    if auth.token_storage.get() is None:
-        out.write("no stored token; nothing to revoke\n")
-        return EXIT_OK
-    auth.revoke_token()
-    out.write("token revoked" + (f"; {args.token_file} cleared\n" if args.token_file else "\n"))
+    command = f"{PROG} whoami"
+    built = make_auth(args, env, urls, command)
+    me = _run_auth(built, command, BoxClient(built.auth).users.get_user_me)
+    if args.json:  # json.dumps escapes every control character
+        record = {"id": me.id, "type": me.type, "name": me.name, "login": me.login}
+        out.write(json.dumps(record, indent=2) + "\n")
+    else:  # Box's text, so escaped: a name may hold escape sequences or newlines
+        lines = (("id", me.id), ("name", me.name or ""), ("login", me.login or ""))
+        out.write("".join(f"{key}: {terminal_text(value)}\n" for key, value in lines))
     return EXIT_OK
 
 
-class _Redirect:
-    """What the login listener received: the redirect's path and query, once."""
+def cmd_downscope(
+    args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out: TextIO
+) -> int:
+    command = f"{PROG} downscope"
+    built = make_auth(args, env, urls, command)
 
-    def __init__(self) -> None:
-        self.target: str | None = None
-        self.outcome: str = ""
-        self.done = threading.Event()
+    def downscope() -> Any:
+        return built.auth.downscope_token(
+            args.scope, resource=args.resource, shared_link=args.shared_link
+        )
 
-
-def _listener(
-    path: str, port: int, seen: _Redirect, exchange: Callable[[str], str]
-) -> http.server.HTTPServer:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        timeout = 15  # per connection: a silent client cannot hold the listener
-
-        def do_GET(self) -> None:
-            if self.path.split("?", 1)[0] != path or seen.target is not None:
-                self.send_error(404)
-                return
-            seen.target = self.path
-            seen.outcome = exchange(f"http://127.0.0.1:{server.server_port}{self.path}")
-            page = (
-                "<!doctype html><title>boxauth</title><p>"
-                + (
-                    "Signed in. You may close this window."
-                    if seen.outcome == ""
-                    else "Sign-in failed; see the terminal."
-                )
-                + "</p>"
-            ).encode()
-            self.send_response(200 if seen.outcome == "" else 400)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(page)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(page)
-            seen.done.set()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return  # the request line holds the code and state: never log it
-
-    server = http.server.HTTPServer(("127.0.0.1", port), Handler)
-    return server
-
-
-def cmd_login(args: argparse.Namespace, env: dict[str, str], shell: Shell, out: TextIO) -> int:
-    from .configs import OAuthConfig  # noqa: PLC0415
-    from .oauth import BoxOAuth, GetAuthorizeUrlOptions  # noqa: PLC0415
-
-    client_id, client_secret = _client_pair(args, env, "login")
-    path = args.redirect_path if args.redirect_path.startswith("/") else "/" + args.redirect_path
-    auth = BoxOAuth(
-        OAuthConfig(client_id, client_secret, token_storage=_storage(args.token_file)),
-        **shell.kwargs(),
-    )
-    failure: list[BaseException] = []
-
-    def exchange(target: str) -> str:
-        # Runs in the listener; any failure is carried back to the main thread.
-        try:
-            auth.get_tokens_from_redirect(target)
-            if auth.token_storage.get() is None:
-                raise LocalError(f"could not save the tokens to {args.token_file}")
-        except Exception as exc:
-            failure.append(exc)
-            return type(exc).__name__
-        return ""
-
-    seen = _Redirect()
     try:
-        server = _listener(path, args.redirect_port, seen, exchange)
-    except OSError as exc:
-        why = exc.strerror or type(exc).__name__
-        raise LocalError(f"cannot listen on 127.0.0.1:{args.redirect_port}: {why}") from None
-    with server:
-        port = server.server_address[1]
-        redirect_uri = f"http://127.0.0.1:{port}{path}"
-        url = auth.get_authorize_url(
-            options=GetAuthorizeUrlOptions(redirect_uri=redirect_uri, scope=args.scope)
-        )
-        out.write(f"Open this URL to sign in to Box:\n{url}\n")
-        out.write(f"Waiting up to {args.timeout:g} s for the redirect to {redirect_uri} ...\n")
-        out.flush()
-        if args.open:
-            webbrowser.open(url)
-        deadline = time.monotonic() + args.timeout
-        while not seen.done.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LoginTimeoutError(
-                    f"{PROG} login: no redirect arrived within {args.timeout:g} s"
-                )
-            server.timeout = left
-            server.handle_request()
-    if failure:
-        raise failure[0]
-    out.write(f"Signed in; tokens saved to {args.token_file} (mode 0600)\n")
+        token = _run_auth(built, command, downscope)
+    except BoxRefusedError as exc:
+        if exc.error_code != "invalid_resource":
+            raise
+        hint = f"the token is {built.whose}, and the item may not be visible to it"
+        if built.method in (Method.JWT, Method.CCG):
+            hint += "; --as-user ID acts as a user who can see it"
+        message = f"{command}: {type(exc).__name__}: {exc} ({hint})"
+        raise CommandError(EXIT_REFUSED, message) from None
+    _print_token(token, args.json, out)
     return EXIT_OK
 
 
-def cmd_demo(out: TextIO) -> int:
-    from .demo import run_demo  # noqa: PLC0415
+def cmd_revoke(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out: TextIO) -> int:
+    command = f"{PROG} revoke"
+    built = make_auth(args, env, urls, command)
+    token_file = built.token_file
+    if built.method is not Method.DEVELOPER and token_file is None:
+        raise UsageError(
+            f"{command}: nothing to revoke: give --token-file (the stored token), or the "
+            "token itself with --developer-token and the client id and secret"
+        )
+    shown = shown_path(token_file)
+    if token_file is not None and built.auth.token_storage.get() is None:
+        out.write(f"{shown} holds no token; nothing to revoke\n")
+        return EXIT_OK
+    result = built.auth.revoke_token_result()
+    if not isinstance(result, Success):
+        raise exception_for(result.failure())
+    if token_file is None:
+        out.write("token revoked at Box\n")
+    elif os.path.lexists(token_file):
+        out.write(f"token revoked at Box; {shown} no longer holds it\n")
+    else:
+        out.write(f"token revoked at Box; {shown} deleted\n")
+    return EXIT_OK
 
-    return run_demo(out)
+
+def cmd_login(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out: TextIO) -> int:
+    from .login import run_login  # noqa: PLC0415
+
+    return run_login(args, env, urls, out)
 
 
 def cmd_emulator(argv: Sequence[str]) -> int:
@@ -618,7 +511,7 @@ def cmd_emulator(argv: Sequence[str]) -> int:
         return done.code if isinstance(done.code, int) else EXIT_USAGE
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace, dict[str, str], Shell, TextIO], int]] = {
+COMMANDS: dict[str, Callable[[argparse.Namespace, dict[str, str], BaseUrls, TextIO], int]] = {
     "token": cmd_token,
     "whoami": cmd_whoami,
     "downscope": cmd_downscope,
@@ -627,18 +520,76 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, dict[str, str], Shell, TextIO]
 }
 
 
-# -- main ------------------------------------------------------------------------
+# -- output and errors -------------------------------------------------------------------
+
+
+class Output(io.TextIOBase):
+    """stdout, with its failures (closed, broken pipe, EIO) as ``OutputError``."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return int(self._do(lambda s: s.write(text)))
+
+    def flush(self) -> None:
+        self._do(lambda s: s.flush())
+
+    def _do(self, action: Callable[[TextIO], Any]) -> Any:
+        if self._stream is None:
+            raise OutputError("stdout is closed")
+        try:
+            return action(self._stream)
+        except BrokenPipeError:
+            raise OutputError("stdout was closed by its reader (broken pipe)") from None
+        except (OSError, ValueError) as exc:
+            why = getattr(exc, "strerror", None) or "it is closed"
+            raise OutputError(f"cannot write to stdout: {why}") from None
+
+
+def _silence_stdout() -> None:
+    # After EPIPE, the interpreter's own flush at exit would print a traceback:
+    # point fd 1 at /dev/null so there is nothing left to fail.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _fail(code: int, message: str) -> int:
-    line = " ".join(message.split())  # one line, whatever the message holds
-    sys.stderr.write(f"{line}\n")
-    sys.stderr.flush()
+    # One line, whatever the message holds, and nothing a terminal acts on.
+    line = terminal_text(" ".join(message.split()))
+    with contextlib.suppress(Exception):  # stderr itself closed: the code still tells
+        sys.stderr.write(f"{line}\n")
+        sys.stderr.flush()
     return code
 
 
+def _message(exc: BaseException, command: str) -> str:
+    if isinstance(exc, UsageError | CommandError | LocalError):
+        return str(exc)
+    if isinstance(exc, LoginTimeoutError):
+        return f"{PROG} login: {exc}"
+    if isinstance(exc, OutputError):
+        return f"{PROG}: {exc}"
+    if isinstance(exc, BoxConfigError):
+        return f"{command}: configuration error: {exc}"
+    if isinstance(exc, BoxNetworkError):
+        return f"{command}: network error: {exc}"
+    if isinstance(exc, BoxStorageError):
+        return f"{command}: {exc}"
+    return f"{command}: {type(exc).__name__}: {exc}"
+
+
 class _StderrHandler(logging.StreamHandler[TextIO]):
-    """The CLI's log handler (a class of its own, so it is added once)."""
+    """The CLI's log handler: one escaped line per record, silent if stderr fails."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(" ".join(super().format(record).split()))
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        return  # a closed stderr must not turn into a traceback
 
 
 def _logging(verbose: bool) -> None:
@@ -650,36 +601,61 @@ def _logging(verbose: bool) -> None:
     log.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
+def _tolerant_streams() -> None:
+    # A locale that cannot encode a name (LANG=C on an old system, a latin-1
+    # terminal) must not turn printing into a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+def _parse(args_list: list[str]) -> argparse.Namespace:
+    parser = build_parser()
+    args, extras = parser.parse_known_args(args_list)
+    if extras:
+        words = ", ".join(shown_word(word) for word in extras[:5])
+        more = f" and {len(extras) - 5} more" if len(extras) > 5 else ""
+        raise UsageError(f"{PROG}: unrecognized arguments: {words}{more} (see --help)")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``boxauth`` console script. Returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["emulator"]:
         return cmd_emulator(args_list[1:])
-    out = sys.stdout
+    if sys.stdout is None:  # started with fd 1 closed: do nothing that needs output
+        return _fail(EXIT_OUTPUT, f"{PROG}: stdout is closed")
+    _tolerant_streams()
+    out = cast(TextIO, Output(sys.stdout))
+    command = PROG
     try:
         try:
-            args = build_parser().parse_args(args_list)
+            args = _parse(args_list)
         except SystemExit as done:  # --help and --version
             return done.code if isinstance(done.code, int) else EXIT_OK
+        command = f"{PROG} {args.command}"
         if args.command == "demo":
-            return cmd_demo(out)
-        _logging(args.verbose)
-        shell = Shell(BaseUrls(base_url=args.base_url, oauth_2_url=args.oauth2_url))
-        return COMMANDS[args.command](args, dict(os.environ), shell, out)
-    except UsageError as exc:
-        return _fail(EXIT_USAGE, str(exc))
-    except BoxConfigError as exc:
-        return _fail(EXIT_USAGE, f"{PROG}: configuration error: {exc}")
-    except BoxNetworkError as exc:
-        return _fail(EXIT_NETWORK, f"{PROG}: network error: {exc}")
-    except LoginTimeoutError as exc:
-        return _fail(EXIT_NETWORK, str(exc))
-    except BoxAuthError as exc:  # refused, rate limited, malformed, re-auth needed
-        return _fail(EXIT_REFUSED, f"{PROG}: {type(exc).__name__}: {exc}")
-    except LocalError as exc:
-        return _fail(EXIT_USAGE, f"{PROG}: {exc}")
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return _fail(EXIT_USAGE, f"{PROG}: {where}{exc.strerror or type(exc).__name__}")
+            from .demo import run_demo  # noqa: PLC0415
+
+            code = run_demo(out)
+        else:
+            _logging(args.verbose)
+            base, oauth2 = base_urls(given_of(args, dict(os.environ)))
+            urls = BaseUrls(base_url=base, oauth_2_url=oauth2)
+            code = COMMANDS[args.command](args, dict(os.environ), urls, out)
+        out.flush()
+        return code
     except KeyboardInterrupt:
-        return _fail(130, f"{PROG}: interrupted")
+        return _fail(EXIT_INTERRUPTED, f"{command}: interrupted")
+    except OutputError as exc:
+        _silence_stdout()
+        return _fail(EXIT_OUTPUT, _message(exc, command))
+    except (UsageError, CommandError, LocalError, LoginTimeoutError, BoxAuthError) as exc:
+        return _fail(exit_code(exc), _message(exc, command))
+    except OSError as exc:  # a local file or socket: strerror only, the path if showable
+        where = f"{shown_path(exc.filename)}: " if exc.filename else ""
+        return _fail(EXIT_USAGE, f"{command}: {where}{exc.strerror or type(exc).__name__}")
+    except Exception as exc:  # a bug: its text might hold anything, so the class only
+        return _fail(EXIT_INTERNAL, f"{command}: internal error ({type(exc).__name__}); "
+                     "please report it with the command that caused it")  # fmt: skip

@@ -7,6 +7,8 @@ they never echo a value. Attributes mirror box_sdk_gen's (``config.client_id``,
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +16,7 @@ from returns.result import Failure, Result, Success
 
 from ..config import (
     Algorithm,
+    AppConfig,
     CCGSettings,
     DeveloperTokenSettings,
     JWTSettings,
@@ -21,11 +24,14 @@ from ..config import (
     Subject,
     SubjectKind,
     ccg_settings,
+    describe_value,
     developer_token_settings,
+    is_plausible_path,
     jwt_settings,
     jwt_settings_from_app,
     oauth_settings,
     parse_app_config,
+    shown_path,
     with_subject,
 )
 from ..errors import InvalidInput
@@ -37,22 +43,82 @@ if TYPE_CHECKING:
     from .signer import JoseSigner
 
 MAX_CONFIG_FILE = 64 * 1024
+FIELD = "config_file_path"
 
 
 def read_config_file(path: str | Path) -> Result[str, InvalidInput]:
-    """Read a console config file, refusing anything implausibly large unread."""
+    """Read a console config file: a regular file of at most 64 KiB of UTF-8.
+
+    Opened with O_NONBLOCK, so a FIFO or a device at the path cannot block
+    the caller, and refused unless it is a regular file. Messages show the
+    path only when it reads as one (``boxauth.config.shown_path``): a value
+    pasted here by mistake may be the config JSON itself, or a secret.
+    """
+    name = str(path) if isinstance(path, Path) else path
+    if not is_plausible_path(name):
+        return Failure(InvalidInput(FIELD, describe_value(name)))
+    shown = shown_path(name)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG_FILE + 1)
-    except (OSError, ValueError, TypeError) as exc:  # ValueError: a NUL byte in the path
-        why = getattr(exc, "strerror", None) or type(exc).__name__
-        return Failure(InvalidInput("config_file_path", f"cannot read {str(path)!r}: {why}"))
+        fd = os.open(name, flags)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte (refused above anyway)
+        return Failure(InvalidInput(FIELD, f"cannot read {shown}: {_why(exc)}"))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return Failure(InvalidInput(FIELD, f"{shown} is not a regular file"))
+        data = b""
+        while len(data) <= MAX_CONFIG_FILE:
+            chunk = os.read(fd, MAX_CONFIG_FILE + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+    except OSError as exc:
+        return Failure(InvalidInput(FIELD, f"cannot read {shown}: {_why(exc)}"))
+    finally:
+        os.close(fd)
     if len(data) > MAX_CONFIG_FILE:
-        return Failure(InvalidInput("config_file_path", "is larger than 64 KiB; not a Box config"))
+        return Failure(InvalidInput(FIELD, f"{shown} is larger than 64 KiB; not a Box config"))
     try:
         return Success(data.decode("utf-8"))
     except UnicodeDecodeError:
-        return Failure(InvalidInput("config_file_path", "is not UTF-8 text"))
+        return Failure(InvalidInput(FIELD, f"{shown} is not UTF-8 text"))
+
+
+def _why(exc: BaseException) -> str:
+    # strerror only: str(exc) repeats the file name, which may not be showable.
+    strerror = getattr(exc, "strerror", None)
+    return strerror if isinstance(strerror, str) and strerror else type(exc).__name__
+
+
+def is_config_json(value: object) -> bool:
+    """A value given where a config path is expected that is the JSON itself.
+
+    CI systems keep the console's JSON in a variable (BOX_JWT_CONFIG), so a
+    value whose first non-blank character is ``{`` is read as the config.
+    """
+    return isinstance(value, str) and value.lstrip().startswith("{")
+
+
+def app_config_from(path_or_json: str | Path) -> Result[AppConfig, InvalidInput]:
+    """The console config at a path, or given as JSON (``is_config_json``).
+
+    A refusal names the field and where the config came from (the path when
+    it may be shown), and for malformed JSON the line and column.
+    """
+    if is_config_json(path_or_json):
+        text: Result[str, InvalidInput] = Success(str(path_or_json))
+        where = "in the config JSON given in place of a path"
+    else:
+        text = read_config_file(path_or_json)
+        shown = str(path_or_json) if isinstance(path_or_json, Path) else path_or_json
+        where = f"in {shown_path(shown)}"
+    if not isinstance(text, Success):
+        return Failure(text.failure())
+    parsed = parse_app_config(text.unwrap())
+    if isinstance(parsed, Success):
+        return parsed
+    error = parsed.failure()
+    return Failure(InvalidInput(error.field, f"{error.problem}, {where}"))
 
 
 class _Config:
@@ -145,7 +211,9 @@ class JWTConfig(_SubjectConfig):
         *,
         algorithm: Algorithm | str = Algorithm.RS256,
     ) -> JWTConfig:
-        """From the developer console's JSON text (protocol notes §4)."""
+        """From the developer console's JSON text: the ``config.json`` of
+        https://developer.box.com/guides/authentication/jwt/with-sdk
+        """
         app = ok_or_raise(parse_app_config(config_json_string))
         return cls._of(ok_or_raise(jwt_settings_from_app(app, algorithm)), token_storage, None)
 
@@ -157,9 +225,14 @@ class JWTConfig(_SubjectConfig):
         *,
         algorithm: Algorithm | str = Algorithm.RS256,
     ) -> JWTConfig:
-        """From the JSON file the developer console downloads."""
-        text = ok_or_raise(read_config_file(config_file_path))
-        return cls.from_config_json_string(text, token_storage, algorithm=algorithm)
+        """From the JSON file the developer console downloads.
+
+        Also accepts the JSON itself where the path goes (a value starting
+        with ``{``), as CI systems keep it in a variable; box_sdk_gen takes
+        only a path. Errors never quote the value (it may hold the secrets).
+        """
+        app = ok_or_raise(app_config_from(config_file_path))
+        return cls._of(ok_or_raise(jwt_settings_from_app(app, algorithm)), token_storage, None)
 
     @property
     def jwt_key_id(self) -> str:

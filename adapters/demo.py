@@ -29,10 +29,11 @@ import urllib3
 
 from ..access_token import AccessToken
 from ..exceptions import BoxAPIError, BoxAuthError, BoxReauthRequiredError
+from ..redaction import REDACTED
 from ..urls import BaseUrls
 from .auth import BaseAuth
 from .ccg_auth import BoxCCGAuth
-from .cli import iso
+from .cli_output import iso, terminal_text
 from .client import BoxClient
 from .configs import CCGConfig, DeveloperTokenConfig, JWTConfig, OAuthConfig
 from .developer_token_auth import BoxDeveloperTokenAuth
@@ -41,7 +42,6 @@ from .oauth import BoxOAuth, GetAuthorizeUrlOptions
 from .storage import FileTokenStorage
 from .system import Effects
 
-REDACTED = "<redacted>"
 _SECRET_PARAMS = frozenset({"code", "state"})
 
 
@@ -114,7 +114,7 @@ def restrictions(token: AccessToken) -> str:
 def whose(auth: BaseAuth) -> str:
     me = BoxClient(auth).users.get_user_me()
     login = f" <{me.login}>" if me.login else ""
-    return f"{me.name or '(no name)'}{login}, user {me.id}"
+    return terminal_text(f"{me.name or '(no name)'}{login}, user {me.id}")
 
 
 def token_line(token: AccessToken) -> str:
@@ -181,7 +181,7 @@ def jwt_config_file(ctx: Context) -> list[str]:
         ctx,
         "jwt",
         BoxJWTAuth(config, **ctx.shell()),
-        f"BoxJWTAuth(JWTConfig.from_config_file({os.path.basename(ctx.config_path)!r}))",
+        "BoxJWTAuth(JWTConfig.from_config_file(<the temporary config file>))",
     )
 
 
@@ -230,7 +230,7 @@ def oauth_redirect(ctx: Context) -> list[str]:
         f"the user approved; Box redirected to {redact_url(location)}; "
         "get_tokens_from_redirect() checked the state and exchanged the code",
         f"users/me is {whose(auth)}; {token_line(token)}; access and refresh tokens "
-        f"saved to {os.path.basename(path)} (mode 600)",
+        "saved to a temporary token file (mode 600)",
     ]
 
 
@@ -367,7 +367,8 @@ def run_demo(out: TextIO, *, seen: list[str] | None = None) -> int:
         out.write(f"[setup] emulator listening on {emu.base_url}\n")
         out.write(
             f"        app registered in enterprise {fx.enterprise_id} (RSA key pair, encrypted "
-            f"key); console config written to {config_path} (mode 600)\n"
+            "key); console config written to a temporary file (mode 600), deleted when "
+            "the demo ends\n"
         )
         for number, (title, step) in enumerate(STEPS, start=1):
             header = f"[{number}/{total}] {title}"
@@ -378,7 +379,8 @@ def run_demo(out: TextIO, *, seen: list[str] | None = None) -> int:
                 out.flush()
                 return 1
             except Exception as exc:  # a bug or a local failure: still name the step
-                out.write(f"{header}: FAILED: unexpected {type(exc).__name__}: {exc}\n")
+                # The class only: a library exception's text may hold anything.
+                out.write(f"{header}: FAILED: unexpected {type(exc).__name__}\n")
                 out.flush()
                 return 1
             out.write(header + "\n")

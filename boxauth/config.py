@@ -253,7 +253,12 @@ def parse_app_config(text: object) -> Result[AppConfig, InvalidInput]:
         return Failure(InvalidInput("config", "is larger than 64 KiB; not a Box app config"))
     try:
         data = json.loads(text)
-    except (ValueError, RecursionError):
+    except json.JSONDecodeError as exc:
+        # The position only: the message would quote the text, which holds secrets.
+        return Failure(
+            InvalidInput("config", f"is not valid JSON (line {exc.lineno}, column {exc.colno})")
+        )
+    except (ValueError, RecursionError):  # bytes that are not UTF-8; absurd nesting
         return Failure(InvalidInput("config", "is not valid JSON"))
     if not isinstance(data, dict):
         return Failure(InvalidInput("config", "must be a JSON object"))
@@ -310,3 +315,66 @@ def jwt_settings_from_app(
         user_id=app.user_id,
         algorithm=algorithm,
     )
+
+
+# -- showing a value that was meant to be a path ------------------------------------
+
+# A path is shown in a message only when it is short and reads as a path: a
+# value pasted into a path field is often the config JSON itself, a token or a
+# secret (SECURITY.md, "a secret pasted into a path field"). Longer paths and
+# bare names are described instead.
+MAX_SHOWN_PATH = 256
+MAX_PATH = 4096
+_NOT_IN_PATHS = frozenset("{}\"'`<>|;$")
+
+
+def is_plausible_path(value: object) -> bool:
+    """Could ``value`` be a file path a person typed? One printable line, no
+    braces, quotes or shell punctuation, no surrounding blanks, at most 4096
+    characters. A value that fails is pasted content, never a path."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_PATH:
+        return False
+    if value != value.strip() or not is_unicode_text(value):
+        return False
+    return all(ch.isprintable() and ch not in _NOT_IN_PATHS for ch in value)
+
+
+def _has_path_shape(value: str) -> bool:
+    # A directory part, or a file name with a short extension ("app.json"):
+    # random secrets and tokens have neither.
+    name = value.rpartition("/")[2]
+    stem, dot, extension = name.rpartition(".")
+    has_extension = bool(dot) and 0 < len(extension) <= 8 and extension.isalnum()
+    if "+" in value or "=" in value:  # base64 (a key line, a secret), not a path
+        return False
+    return "/" in value or value.startswith("~") or (bool(stem) and has_extension)
+
+
+def shown_path(value: object) -> str:
+    """``value`` quoted when it may be shown, else a description that holds none of it."""
+    shows = isinstance(value, str) and is_plausible_path(value) and len(value) <= MAX_SHOWN_PATH
+    if shows and isinstance(value, str) and _has_path_shape(value):
+        return repr(value)
+    return describe_value(value)
+
+
+def describe_value(value: object) -> str:
+    """What a value looks like, without any of its characters.
+
+    ``a 2,291-character value that looks like JSON, not a path``.
+    """
+    if not isinstance(value, str):
+        return f"a {type(value).__name__} value, not a path"
+    size = f"a {len(value):,}-character value"
+    stripped = value.strip()
+    if stripped.startswith(("{", "[")):
+        return f"{size} that looks like JSON, not a path"
+    if not stripped:
+        return f"{size} of blanks, not a path"
+    if "\n" in value or "\r" in value:
+        return f"{size} of several lines, not a path"
+    if not is_plausible_path(value):
+        return f"{size} that does not look like a path"
+    if len(value) > MAX_SHOWN_PATH:
+        return f"a {len(value):,}-character path (too long to show)"
+    return f"{size} that does not read as a file name"

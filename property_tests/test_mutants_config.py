@@ -186,7 +186,7 @@ def _config(settings: dict[str, Any] | None = None, **top: Any) -> str:
     ("text", "expected"),
     [
         (None, _bad("config", "must be JSON text")),
-        ("{", _bad("config", "is not valid JSON")),
+        ("{", _bad("config", "is not valid JSON (line 1, column 2)")),
         ("[]", _bad("config", "must be a JSON object")),
         ("{}", _bad("boxAppSettings", "is missing or not an object")),
         ('{"boxAppSettings": []}', _bad("boxAppSettings", "is missing or not an object")),

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,18 @@ def test_run_demo_succeeds_and_prints_no_secret() -> None:
     for secret in secrets:
         assert secret not in text
     assert "<redacted>" in text
+    # Issue 13: no path inside the temporary directory, which is gone when the demo ends.
+    assert tempfile.gettempdir() not in text
+    assert "boxauth-demo-" not in text
+    assert "a temporary file (mode 600), deleted when the demo ends" in text
+
+
+def test_the_demo_uses_the_cores_redaction_marker() -> None:
+    from boxauth.adapters import demo
+
+    from boxauth.redaction import REDACTED
+
+    assert demo.REDACTED is REDACTED
 
 
 def test_the_steps_are_the_guides_flows_in_order() -> None:
