@@ -148,7 +148,7 @@ def test_code_from_redirect() -> None:
         )
     )
     # Issue 13: not "302 access_denied", which reads as if 302 were Box's answer.
-    assert denied.failure().message() == "the user denied access"
+    assert denied.failure().message() == "the user denied access (access_denied)"
     long_error = "e" * 100
     got = code_from_redirect(
         f"state={STATE}&error={long_error}&error_description=a%0Ab", STATE
