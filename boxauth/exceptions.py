@@ -24,7 +24,7 @@ there is one, else what the caller passed (box_sdk_gen's underlying exception).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -64,10 +64,22 @@ class RequestInfo:
 
     method: str
     url: str
-    query_params: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
+    query_params: dict[str, str]
+    headers: dict[str, str]
     body: None = None
     content_type: str | None = None
+
+    def print(self, data_sanitizer: object) -> str:
+        """box_sdk_gen's ``RequestInfo.print``: the fields, one per line (already redacted)."""
+        return "".join(
+            (
+                f"\n\tMethod: {self.method}",
+                f"\n\tURL: {self.url}",
+                f"\n\tQuery params: {self.query_params}",
+                f"\n\tHeaders: {self.headers}",
+                "\n\tBody: None",
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -82,13 +94,26 @@ class ResponseInfo:
     """
 
     status_code: int
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str]
     body: dict[str, str | int] | None = None
     raw_body: None = None
     code: str | None = None
     context_info: None = None
     request_id: str | None = None
     help_url: str | None = None
+
+    def print(self, data_sanitizer: object) -> str:
+        """box_sdk_gen's ``ResponseInfo.print``: the fields, one per line."""
+        return "".join(
+            (
+                f"\n\tStatus code: {self.status_code}",
+                f"\n\tHeaders: {self.headers}",
+                f"\n\tCode: {self.code}",
+                f"\n\tRequest Id: {self.request_id}",
+                f"\n\tHelp Url: {self.help_url}",
+                f"\n\tBody: {self.body}",
+            )
+        )
 
 
 def request_info_of(request: object) -> RequestInfo | None:
@@ -110,7 +135,7 @@ def request_info_of(request: object) -> RequestInfo | None:
         if name.lower() == "content-type":
             content_type = value
     method = request.method if isinstance(request.method, str) else ""
-    return RequestInfo(method=method, url=url, headers=headers, content_type=content_type)
+    return RequestInfo(method, url, {}, headers, content_type=content_type)
 
 
 def response_info_of(error: object) -> ResponseInfo | None:
