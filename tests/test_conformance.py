@@ -12,6 +12,7 @@ next to the case (marked DEVIATION).
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any, NamedTuple
 
@@ -735,3 +736,59 @@ def test_the_oas_authorize_example() -> None:
         "&redirect_uri=https%3A%2F%2Fexample.com%2Fauth%2Fcallback"
         "&state=my_state-0123456789&scope=admin_readwrite"
     )
+
+
+# -- A Box-shaped token travels safely: developer token auth, token file, the wire --------
+
+
+def test_a_downscoped_token_works_as_a_developer_token_on_the_wire(tmp_path: Any) -> None:
+    """Issue 12: BoxDeveloperTokenAuth(token="1!..."), a token file, and the Authorization
+    header a loopback server receives, byte for byte."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from boxauth import BoxDeveloperTokenAuth, FileTokenStorage, Urllib3Transport
+    from boxauth.wire import HttpRequest
+
+    token = DOCUMENTED_TOKENS[2]  # "1!DgsZ6V9kMWZu2StrxwQDF5BudQNen-xUmU2cfcVKArE...."
+    auth = BoxDeveloperTokenAuth(token=token)
+    header = auth.retrieve_authorization_header()
+    assert header == f"Bearer {token}"
+
+    storage = FileTokenStorage(filename=str(tmp_path / "tok.json"))
+    storage.store(AccessToken(access_token=token, expires_in=4175, expires_at=T0 + 4175))
+    assert storage.get() == AccessToken(access_token=token, expires_in=4175, expires_at=T0 + 4175)
+
+    received: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/2.0/users/me"
+        transport = Urllib3Transport()
+        # The transport is moving to wire.Transport's send(request, *, timeout=) shape
+        # (issue 10 item 3); accept either while both exist.
+        if "request" in inspect.signature(transport.send).parameters:
+            request = HttpRequest("GET", url, (("Authorization", header),))
+            sent = transport.send(request, timeout=10.0)  # type: ignore[call-arg, arg-type]
+        else:
+            sent = transport.send(  # type: ignore[call-arg]
+                "GET", url, headers={"Authorization": header}, remaining=10.0
+            )
+        assert sent.unwrap().status == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert received == [f"Bearer {token}"]
