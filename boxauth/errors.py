@@ -160,7 +160,8 @@ class BoxRefused:
         """What happened, in the user's words, before Box's own text."""
         if self.redirect:
             if self.kind is ErrorKind.ACCESS_DENIED:
-                return "the user denied access"
+                # Box's code, but not the 302: it reads as if it were Box's answer.
+                return f"the user denied access ({self.error})"
             return f"the sign-in failed on the redirect ({self.error})"
         answered = str(self.status)
         if self.error != f"http_{self.status}":
