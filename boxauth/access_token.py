@@ -142,7 +142,10 @@ class AccessToken(Redacted):
         for name, value in camel.items():
             snake = _CAMEL.get(name)
             if snake is None:
-                raise TypeError(f"AccessToken() got an unexpected keyword argument {name!r}")
+                # Quoted only if it looks like a keyword name: never echo a pasted value.
+                plain = name.isidentifier() and len(name) <= 32
+                shown = repr(name) if plain else f"of {len(name)} characters"
+                raise TypeError(f"AccessToken() got an unexpected keyword argument {shown}")
             given = values[snake]
             if given not in (None, ()) and given != value:
                 raise TypeError(f"AccessToken() got both {snake!r} and {name!r}")

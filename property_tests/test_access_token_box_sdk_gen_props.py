@@ -176,3 +176,13 @@ def test_token_to_json_of_a_non_token_is_null_which_reads_back_as_a_failure() ->
         text = token_to_json(junk)  # type: ignore[arg-type]
         assert text == "null"
         assert isinstance(token_from_json(text), Failure)
+
+
+def test_an_unexpected_keyword_is_quoted_only_when_it_looks_like_one() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'accesstoken'$"):
+        AccessToken(accesstoken="a")  # type: ignore[call-arg]
+    pasted = "QXZJKVW" * 6
+    with pytest.raises(TypeError) as caught:
+        AccessToken(**{pasted: "a"})
+    assert str(caught.value) == "AccessToken() got an unexpected keyword argument of 42 characters"
+    assert pasted not in str(caught.value)
