@@ -179,7 +179,7 @@ def test_token_to_json_of_a_non_token_is_null_which_reads_back_as_a_failure() ->
 
 
 def test_an_unexpected_keyword_is_quoted_only_when_it_looks_like_one() -> None:
-    with pytest.raises(TypeError, match="unexpected keyword argument 'accesstoken'$"):
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'accesstoken'$"):
         AccessToken(accesstoken="a")  # type: ignore[call-arg]
     pasted = "QXZJKVW" * 6
     with pytest.raises(TypeError) as caught:
