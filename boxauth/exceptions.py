@@ -120,14 +120,20 @@ def request_info_of(request: object) -> RequestInfo | None:
     """The redacted ``RequestInfo`` of an ``HttpRequest``; None for anything else."""
     if not isinstance(request, HttpRequest):
         return None
-    try:
-        parts = urlsplit(request.url)
-        url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    except (ValueError, TypeError, AttributeError):
-        url = ""
+    url = ""
+    if isinstance(request.url, str):
+        try:
+            parts = urlsplit(request.url)
+            url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        except ValueError:  # e.g. an unbalanced "[" in the host
+            url = ""
     headers: dict[str, str] = {}
     content_type = None
-    for name, value in request.headers:
+    pairs = request.headers if isinstance(request.headers, tuple) else ()
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            continue
+        name, value = pair
         if not isinstance(name, str) or not isinstance(value, str):
             continue
         plain = name.lower() in _PLAIN_REQUEST_HEADERS

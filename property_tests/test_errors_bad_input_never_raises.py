@@ -32,7 +32,7 @@ from returns.result import Result
 import boxauth
 from boxauth.access_token import AccessToken
 from boxauth.urls import BaseUrls
-from boxauth.wire import HttpResponse
+from boxauth.wire import HttpRequest, HttpResponse
 
 # Not core: the facade and the console entry point.
 NOT_CORE = {"__init__", "__main__"}
@@ -125,6 +125,11 @@ GARBAGE_VALUES: list[Any] = [
         for a, b, c in zip(_fields, _fields[1:], _fields[2:], strict=False)
     ),
     *(BaseUrls(a, b, c) for a, b, c in zip(_fields, _fields[1:], _fields[2:], strict=False)),
+    *(
+        HttpRequest(a, b, c, d)
+        for a, b, c, d in zip(_fields, _fields[1:], _fields[2:], _fields[3:], strict=False)
+    ),
+    HttpRequest("GET", "https://[x/", (("a", 1), "junk", ("b",)), b""),  # type: ignore[arg-type]
 ]
 
 
