@@ -20,6 +20,7 @@ from typing import Any
 from returns.result import Failure, Result, Success
 
 from .errors import InvalidInput, is_real_number
+from .exceptions import BoxConfigError
 from .identity import Owner, check_owner, owner_from_dict, owner_to_dict
 from .redaction import Redacted, secret_field
 
@@ -30,23 +31,60 @@ MAX_SERIALIZED = 256 * 1024
 # token is a little longer. 4 KiB is generous and still fits comfortably in one
 # HTTP header line (servers commonly allow 8 KiB for the whole header section).
 MAX_TOKEN = 4096
-# RFC 6750 §2.1 b64token: the only characters a Bearer credential may hold. No
-# space, CR, LF, quote, comma or non-ASCII, so a token can never break or
-# extend the Authorization header it is put in.
-_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# Visible ASCII (RFC 5234 B.1 VCHAR, %x21-7E). Box does not promise RFC 6750's
+# b64token alphabet: its downscoped tokens begin with "1!" (developer.box.com/
+# guides/authentication/tokens/downscope/), so a stricter alphabet breaks
+# downscoping against real Box. See check_token_text for why this is still safe.
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
 # Unix seconds (and lifetimes) beyond 2**53 are not exact as floats and are not
 # a real expiry; refusing them also keeps ``expires_at - now`` from overflowing.
 MAX_TIME = float(2**53)
 
 
 @dataclass(frozen=True, slots=True)
+class RestrictedObject:
+    """The file or folder of a ``restricted_to`` entry, as box_sdk_gen shows it.
+
+    box_sdk_gen code reads ``item.object.id`` and ``item.object.type``
+    (``ResourceScope.object``, a ``FileMini`` or ``FolderMini``); these are the
+    fields Box's example shows (developer.box.com/guides/authentication/tokens/
+    downscope/) that a client acts on.
+    """
+
+    type: str | None = None
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RestrictedTo:
-    """One (scope, object) pair of a downscoped token (protocol notes §2)."""
+    """One (scope, object) pair of a downscoped token.
+
+    Box's ``ResourceScope`` (developer.box.com/reference/resources/access-token/):
+    ``{"scope": ..., "object": {"type": "folder", "id": ..., "name": ...}}``.
+    Both spellings work: ours (``item.object_id``) and box_sdk_gen's
+    (``item.object.id``).
+    """
 
     scope: str
     object_type: str | None = None
     object_id: str | None = None
     object_name: str | None = None
+
+    @property
+    def object(self) -> RestrictedObject | None:
+        """box_sdk_gen's ``ResourceScope.object``; None when Box named no object."""
+        if self.object_type is None and self.object_id is None and self.object_name is None:
+            return None
+        return RestrictedObject(self.object_type, self.object_id, self.object_name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Box's wire shape: ``{"scope": ..., "object": {"type", "id", "name"}}``."""
+        obj = self.object
+        if obj is None:
+            return {"scope": self.scope}
+        shown = {"type": obj.type, "id": obj.id, "name": obj.name}
+        return {"scope": self.scope, "object": {k: v for k, v in shown.items() if v is not None}}
 
 
 _CAMEL = {
@@ -62,7 +100,11 @@ _CAMEL = {
 
 @dataclass(frozen=True, slots=True, init=False, repr=False, eq=True)
 class AccessToken(Redacted):
-    """An access token and what Box said about it. Secrets print as ``<redacted>``."""
+    """An access token and what Box said about it. Secrets print as ``<redacted>``.
+
+    ``restricted_to`` is always a tuple (``()`` when Box sent none, or when
+    the caller passed ``None`` as box_sdk_gen allows); box_sdk_gen keeps None.
+    """
 
     access_token: str | None = secret_field(default=None)
     expires_in: int | None = None
@@ -80,7 +122,7 @@ class AccessToken(Redacted):
         access_token: str | None = None,
         expires_in: int | None = None,
         token_type: str | None = None,
-        restricted_to: Sequence[RestrictedTo] = (),
+        restricted_to: Sequence[RestrictedTo] | None = None,
         refresh_token: str | None = None,
         issued_token_type: str | None = None,
         expires_at: float | None = None,
@@ -91,7 +133,7 @@ class AccessToken(Redacted):
             "access_token": access_token,
             "expires_in": expires_in,
             "token_type": token_type,
-            "restricted_to": tuple(restricted_to),
+            "restricted_to": _as_tuple(restricted_to),
             "refresh_token": refresh_token,
             "issued_token_type": issued_token_type,
             "expires_at": expires_at,
@@ -100,11 +142,14 @@ class AccessToken(Redacted):
         for name, value in camel.items():
             snake = _CAMEL.get(name)
             if snake is None:
-                raise TypeError(f"AccessToken() got an unexpected keyword argument {name!r}")
+                # Quoted only if it looks like a keyword name: never echo a pasted value.
+                plain = name.isidentifier() and len(name) <= 32
+                shown = repr(name) if plain else f"of {len(name)} characters"
+                raise TypeError(f"AccessToken() got an unexpected keyword argument {shown}")
             given = values[snake]
             if given not in (None, ()) and given != value:
                 raise TypeError(f"AccessToken() got both {snake!r} and {name!r}")
-            values[snake] = tuple(value) if snake == "restricted_to" else value
+            values[snake] = _as_tuple(value) if snake == "restricted_to" else value
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
@@ -113,9 +158,67 @@ class AccessToken(Redacted):
         """True for a downscoped token (Box lists its (scope, object) pairs)."""
         return bool(self.restricted_to)
 
+    def to_dict(self) -> dict[str, Any]:
+        """box_sdk_gen's ``to_dict()``: Box's field names, None fields left out.
+
+        It HOLDS THE SECRETS (access and refresh token): storages need them. It
+        adds our ``expires_at`` and ``owner``; ``restricted_to`` items take
+        Box's wire shape (``{"scope", "object": {"type", "id", "name"}}``).
+        """
+        out: dict[str, Any] = {
+            "access_token": self.access_token,
+            "expires_in": self.expires_in,
+            "token_type": self.token_type,
+            "restricted_to": [r.to_dict() for r in self.restricted_to] or None,
+            "refresh_token": self.refresh_token,
+            "issued_token_type": self.issued_token_type,
+            "expires_at": self.expires_at,
+            "owner": owner_to_dict(self.owner),
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AccessToken:
+        """box_sdk_gen's ``from_dict``; raises ``BoxConfigError`` naming the bad field.
+
+        Reads ``to_dict()`` of ours and of box_sdk_gen's ``AccessToken``, and
+        our storage form. The Result-returning twin is ``token_from_dict``.
+        """
+        parsed: Result[AccessToken, InvalidInput] = token_from_dict(data, "token")
+        if isinstance(parsed, Success):
+            token: AccessToken = parsed.unwrap()
+            return token
+        raise BoxConfigError(parsed.failure())
+
+
+def _as_tuple(items: object) -> Any:
+    """``None`` (box_sdk_gen's "no restrictions") is ``()``; other sequences become tuples.
+
+    Anything else is kept as given, for ``check_token`` to refuse by name
+    rather than the constructor raising on it.
+    """
+    if items is None:
+        return ()
+    if isinstance(items, list | tuple):
+        return tuple(items)
+    return items
+
 
 def check_token_text(value: object, field: str) -> Result[str, InvalidInput]:
-    """An access or refresh token as RFC 6750 ``b64token``, 1 to ``MAX_TOKEN`` characters.
+    """An access or refresh token: 1 to ``MAX_TOKEN`` visible ASCII characters.
+
+    Box's tokens are opaque strings (OAS ``AccessToken``: ``type: string``, no
+    pattern) and its downscoped tokens begin with ``1!``, outside RFC 6750's
+    ``b64token``; so we accept any visible ASCII (%x21-7E) and refuse empty
+    text, whitespace, control characters, non-ASCII and absurd lengths.
+
+    Why that is safe where tokens go:
+    - The ``Authorization: Bearer <token>`` header: RFC 9110 §5.5 allows any
+      VCHAR in a field value; with no SP, HTAB, CR, LF or NUL a token can
+      neither end the header, start another, nor split the credential.
+    - Token files: JSON escapes the quote and the backslash; nothing else needs it.
+    - Form bodies (refresh, revoke, token exchange): ``urlencode`` escapes
+      every reserved character.
 
     Reject, never strip: a token with a trailing newline is refused whole. The
     Failure names ``field`` and never echoes the value (it is a secret).
@@ -126,10 +229,9 @@ def check_token_text(value: object, field: str) -> Result[str, InvalidInput]:
         return Failure(InvalidInput(field, "is empty"))
     if len(value) > MAX_TOKEN:
         return Failure(InvalidInput(field, f"is longer than {MAX_TOKEN} characters"))
-    if _B64TOKEN.fullmatch(value) is None:
-        return Failure(
-            InvalidInput(field, "is not a bearer token (RFC 6750: A-Z a-z 0-9 - . _ ~ + / =)")
-        )
+    if _VISIBLE_ASCII.fullmatch(value) is None:
+        why = "is not a token: only visible ASCII, no spaces, control or non-ASCII characters"
+        return Failure(InvalidInput(field, why))
     return Success(value)
 
 
@@ -150,12 +252,13 @@ def check_token(token: object, where: str = "token") -> Result[AccessToken, Inva
     """Everything a shell must know before using a token it did not parse itself.
 
     For developer tokens and for whatever a user's ``TokenStorage`` returns:
-    ``access_token`` and ``refresh_token`` (when present) are bearer tokens,
-    ``expires_in`` and ``expires_at`` (when present) are finite numbers, and
-    the other fields have their declared types. Never raises.
+    ``access_token`` and ``refresh_token`` (when present) pass
+    ``check_token_text``, ``expires_in`` and ``expires_at`` (when present) are
+    finite numbers, and the other fields have their declared types. Never raises.
     """
     if not isinstance(token, AccessToken):
-        return Failure(InvalidInput(where, "must be an AccessToken"))
+        return Failure(InvalidInput(_label(where, "token"), "must be an AccessToken"))
+    where = _label(where, "token")
     for name in ("access_token", "refresh_token"):
         value = getattr(token, name)
         if value is not None:
@@ -170,7 +273,10 @@ def check_token(token: object, where: str = "token") -> Result[AccessToken, Inva
         value = getattr(token, name)
         if value is not None and not isinstance(value, str):
             return Failure(InvalidInput(f"{where}: {name}", "must be a string or null"))
-    if not all(isinstance(r, RestrictedTo) for r in token.restricted_to):
+    restricted = token.restricted_to
+    if not isinstance(restricted, tuple) or not all(
+        isinstance(r, RestrictedTo) and _restricted_fields_ok(r) for r in restricted
+    ):
         return Failure(InvalidInput(f"{where}: restricted_to", "has a malformed entry"))
     owner = check_owner(token.owner, f"{where}: owner")
     if not isinstance(owner, Success):
@@ -178,8 +284,24 @@ def check_token(token: object, where: str = "token") -> Result[AccessToken, Inva
     return Success(token)
 
 
+def _label(where: object, default: str) -> str:
+    """A caller-given field label, if it is one; never raises on a wrongly typed label."""
+    return where if isinstance(where, str) and 0 < len(where) <= 64 else default
+
+
+def _restricted_fields_ok(item: RestrictedTo) -> bool:
+    parts = (item.object_type, item.object_id, item.object_name)
+    return isinstance(item.scope, str) and all(p is None or isinstance(p, str) for p in parts)
+
+
 def token_to_json(token: AccessToken) -> str:
-    """The storage form: plain JSON (never pickle), every field, stable order."""
+    """The storage form: plain JSON (never pickle), every field, stable order.
+
+    Never raises: a value that fails ``check_token`` gives ``"null"``, which
+    ``token_from_json`` refuses, so nothing half-valid is ever written.
+    """
+    if not isinstance(check_token(token), Success):
+        return "null"
     return json.dumps(
         {
             "access_token": token.access_token,
@@ -203,18 +325,18 @@ def token_to_json(token: AccessToken) -> str:
     )
 
 
-def _opt(data: dict[str, Any], key: str, kind: type) -> Result[Any, InvalidInput]:
+def _opt(data: dict[str, Any], key: str, kind: type, where: str) -> Result[Any, InvalidInput]:
     value = data.get(key)
     if value is None or (isinstance(value, kind) and not isinstance(value, bool)):
         return Success(value)
-    return Failure(InvalidInput(f"stored token: {key}", f"must be {kind.__name__} or null"))
+    return Failure(InvalidInput(f"{where}: {key}", f"must be {kind.__name__} or null"))
 
 
 def token_from_json(text: str) -> Result[AccessToken, InvalidInput]:
     """Parse the storage form back. Anything unexpected is a Failure, never a raise.
 
-    Tokens must be RFC 6750 bearer tokens (``check_token_text``) and times
-    finite numbers (``check_time``), so what comes back passes ``check_token``.
+    Tokens must pass ``check_token_text`` and times must be finite numbers
+    (``check_time``), so what comes back passes ``check_token``.
     """
     if not isinstance(text, str | bytes):
         return Failure(InvalidInput("stored token", "must be JSON text"))
@@ -224,44 +346,58 @@ def token_from_json(text: str) -> Result[AccessToken, InvalidInput]:
         data = json.loads(text)
     except (ValueError, RecursionError):
         return Failure(InvalidInput("stored token", "is not valid JSON"))
+    return token_from_dict(data, "stored token")
+
+
+def token_from_dict(data: object, where: str = "token") -> Result[AccessToken, InvalidInput]:
+    """A token from a dict: our storage form, or ``to_dict()`` of ours or box_sdk_gen's."""
+    where = _label(where, "token")
     if not isinstance(data, dict):
-        return Failure(InvalidInput("stored token", "must be a JSON object"))
+        return Failure(InvalidInput(where, "must be a JSON object"))
     out: dict[str, Any] = {}
     for key, kind in (("token_type", str), ("issued_token_type", str), ("expires_in", int)):
-        checked = _opt(data, key, kind)
+        checked = _opt(data, key, kind, where)
         if not isinstance(checked, Success):
             return checked
         out[key] = checked.unwrap()
     for key in ("access_token", "refresh_token"):
         value = data.get(key)
         if value is not None:
-            shaped = check_token_text(value, f"stored token: {key}")
+            shaped = check_token_text(value, f"{where}: {key}")
             if not isinstance(shaped, Success):
                 return Failure(shaped.failure())
         out[key] = value
     for key in ("expires_in", "expires_at"):
-        number = check_time(data.get(key), f"stored token: {key}")
+        number = check_time(data.get(key), f"{where}: {key}")
         if not isinstance(number, Success):
             return Failure(number.failure())
         out[key] = number.unwrap()
-    restricted = _restricted_from_json(data.get("restricted_to") or [])
+    restricted = _restricted_from_dict(data.get("restricted_to") or [], where)
     if not isinstance(restricted, Success):
         return Failure(restricted.failure())
-    owner = owner_from_dict(data.get("owner"), "stored token: owner")
+    owner = owner_from_dict(data.get("owner"), f"{where}: owner")
     if not isinstance(owner, Success):
         return Failure(owner.failure())
     return Success(AccessToken(restricted_to=restricted.unwrap(), owner=owner.unwrap(), **out))
 
 
-def _restricted_from_json(items: Any) -> Result[tuple[RestrictedTo, ...], InvalidInput]:
+_OBJECT_KEYS = (("object_type", "type"), ("object_id", "id"), ("object_name", "name"))
+
+
+def _restricted_from_dict(items: Any, where: str) -> Result[tuple[RestrictedTo, ...], InvalidInput]:
+    """Entries in our flat form (``object_id``) or Box's (``object: {"id"}``)."""
+    bad = Failure(InvalidInput(f"{where}: restricted_to", "has a malformed entry"))
     if not isinstance(items, list):
-        return Failure(InvalidInput("stored token: restricted_to", "must be a list"))
+        return Failure(InvalidInput(f"{where}: restricted_to", "must be a list"))
     out: list[RestrictedTo] = []
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("scope"), str):
-            return Failure(InvalidInput("stored token: restricted_to", "has a malformed entry"))
-        parts = [item.get(k) for k in ("object_type", "object_id", "object_name")]
+            return bad
+        obj = item.get("object")
+        if obj is not None and not isinstance(obj, dict):
+            return bad
+        parts = [obj.get(box) if obj is not None else item.get(flat) for flat, box in _OBJECT_KEYS]
         if any(p is not None and not isinstance(p, str) for p in parts):
-            return Failure(InvalidInput("stored token: restricted_to", "has a malformed entry"))
+            return bad
         out.append(RestrictedTo(item["scope"], parts[0], parts[1], parts[2]))
     return Success(tuple(out))

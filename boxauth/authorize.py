@@ -1,12 +1,18 @@
-"""The OAuth 2.0 authorize URL and the redirect that comes back (protocol notes §7).
+"""The OAuth 2.0 authorize URL and the redirect that comes back.
+
+Box's rules: developer.box.com/reference/get-authorize/ and
+developer.box.com/guides/authentication/oauth2/without-sdk/.
 
 Box echoes ``state`` unchanged; comparing it with what we sent is the CSRF
 defence (RFC 6749 §10.12), so the comparison is constant-time and a missing
-state is a failure, never a pass.
+state is a failure (``StateMismatch``), never a pass. ``PendingStates``
+remembers the states an app issued: single use, for ten minutes, a bounded
+number of them.
 
-How Box reports a denial on the redirect is UNCONFIRMED; we follow RFC 6749
-§4.1.2.1 (``error``, ``error_description``) and treat any ``error`` as a
-refusal even if a ``code`` is also present.
+How Box reports a denial on the redirect is UNCONFIRMED (Box does not document
+it); we follow RFC 6749 §4.1.2.1 (``error``, ``error_description``) and treat
+any ``error`` as a refusal even if a ``code`` is also present. The state is
+checked first: the most defensive order.
 """
 
 from __future__ import annotations
@@ -17,7 +23,15 @@ from urllib.parse import parse_qsl, urlencode
 
 from returns.result import Failure, Result, Success
 
-from .errors import BoxRefused, InvalidInput, clean_text, is_unicode_text, kind_of
+from .errors import (
+    BoxRefused,
+    InvalidInput,
+    StateMismatch,
+    clean_text,
+    is_real_number,
+    is_unicode_text,
+    kind_of,
+)
 from .redaction import Redacted, secret_field
 from .urls import BaseUrls, authorize_endpoint, check_secure_url
 
@@ -25,6 +39,15 @@ MAX_QUERY = 8 * 1024
 # A whole redirect URL: the query plus a generous scheme, host and path.
 MAX_REDIRECT = 2 * MAX_QUERY
 MIN_STATE = 16
+# A state longer than this is not one we issued (ours are 43 characters).
+MAX_STATE = 512
+# RFC 6749 §10.12 asks for a state bound to the user's session; ten minutes
+# covers a sign-in (Box's codes live 30 s: developer.box.com/guides/
+# authentication/oauth2/without-sdk/), and a bounded list keeps a flood of
+# authorize requests from growing memory without end.
+STATE_LIFETIME = 600.0
+MAX_PENDING_STATES = 256
+MAX_CLOCK = float(2**53)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +80,7 @@ def _text(value: object, name: str) -> Result[str, InvalidInput]:
 
 def _checked_request(request: AuthorizeRequest) -> Result[AuthorizeRequest, InvalidInput]:
     """Type and content checks for every field; never raises on wrongly typed fields."""
-    if request.response_type != "code":
+    if not isinstance(request.response_type, str) or request.response_type != "code":
         return Failure(InvalidInput("response_type", "Box supports only 'code'"))
     for value, name in ((request.client_id, "client_id"), (request.state, "state")):
         checked = _text(value, name)
@@ -70,6 +93,8 @@ def _checked_request(request: AuthorizeRequest) -> Result[AuthorizeRequest, Inva
     if len(request.state) < MIN_STATE:
         why = f"is shorter than {MIN_STATE} characters: too weak a CSRF defence"
         return Failure(InvalidInput("state", why))
+    if len(request.state) > MAX_STATE:
+        return Failure(InvalidInput("state", f"is longer than {MAX_STATE} characters"))
     if request.redirect_uri is not None:
         uri = _text(request.redirect_uri, "redirect_uri").bind(
             lambda u: check_secure_url(u, "redirect_uri")
@@ -102,13 +127,16 @@ def authorize_url(urls: BaseUrls, request: AuthorizeRequest) -> Result[str, Inva
     checked = _checked_request(request)
     if not isinstance(checked, Success):
         return Failure(checked.failure())
+    endpoint = authorize_endpoint(urls)
+    if not endpoint:
+        return Failure(InvalidInput("base_urls", "oauth_2_url must be a URL string"))
     params = [("response_type", "code"), ("client_id", request.client_id)]
     if request.redirect_uri is not None:
         params.append(("redirect_uri", request.redirect_uri))
     params.append(("state", request.state))
     if request.scopes:
         params.append(("scope", " ".join(request.scopes)))
-    return Success(f"{authorize_endpoint(urls)}?{urlencode(params)}")
+    return Success(f"{endpoint}?{urlencode(params)}")
 
 
 def state_matches(expected: object, received: object) -> bool:
@@ -166,16 +194,24 @@ def parse_redirect_query(query: str) -> Result[Redirect, InvalidInput]:
     return Success(Redirect(**values))
 
 
-def code_from_redirect(query: str, expected_state: str) -> Result[str, InvalidInput | BoxRefused]:
-    """The authorization code, if and only if the state matches and no error came back."""
+def code_from_redirect(
+    query: str, expected_state: str
+) -> Result[str, InvalidInput | BoxRefused | StateMismatch]:
+    """The authorization code, if and only if the state matches and no error came back.
+
+    A missing or different state is a ``StateMismatch`` (a possible login
+    CSRF), checked before anything else in the redirect is believed. An
+    ``error`` is a ``BoxRefused`` marked ``redirect``: ``access_denied`` reads
+    "the user denied access".
+    """
     parsed = parse_redirect_query(query)
     if not isinstance(parsed, Success):
         return Failure(parsed.failure())
     redirect = parsed.unwrap()
     if redirect.state is None or redirect.state == "":
-        return Failure(InvalidInput("state", "is missing from the redirect (possible CSRF)"))
+        return Failure(StateMismatch("is missing"))
     if not state_matches(expected_state, redirect.state):
-        return Failure(InvalidInput("state", "does not match the one sent (possible CSRF)"))
+        return Failure(StateMismatch("does not match the one this sign-in sent"))
     if redirect.error is not None:
         error = clean_text(redirect.error, 64)
         return Failure(
@@ -184,8 +220,99 @@ def code_from_redirect(query: str, expected_state: str) -> Result[str, InvalidIn
                 status=302,
                 error=error,
                 description=clean_text(redirect.error_description or ""),
+                redirect=True,
             )
         )
     if not redirect.code:
         return Failure(InvalidInput("code", "is missing from the redirect"))
     return Success(redirect.code)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class PendingState(Redacted):
+    """One state an app sent to the authorize URL, and what went with it.
+
+    The state is kept out of repr: whoever knows a live state can forge the
+    redirect it protects.
+    """
+
+    state: str = secret_field()
+    redirect_uri: str | None = None
+    issued_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class PendingStates(Redacted):
+    """The states issued and not yet used, as one immutable value.
+
+    - ``add`` remembers a state (dropping the oldest past ``MAX_PENDING_STATES``);
+    - ``take`` finds the received state, removes it (single use) and returns it;
+    - a state expires ``STATE_LIFETIME`` seconds after it was issued: it is
+      live while ``0 <= now - issued_at < STATE_LIFETIME``, so a clock that
+      went backwards past the issue time also retires it (pass a monotonic
+      clock);
+    - ``take`` compares the received state with every live entry, with
+      ``hmac.compare_digest`` and no early exit, so its timing says nothing
+      about which entry (if any) matched, or how much of it.
+    """
+
+    entries: tuple[PendingState, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def live(self, now: float) -> PendingStates:
+        """This value without the expired entries."""
+        if not _is_clock(now):
+            return PendingStates()
+        return PendingStates(tuple(e for e in self.entries if _is_live(e, now)))
+
+    def add(
+        self, state: str, redirect_uri: str | None, now: float
+    ) -> Result[PendingStates, InvalidInput]:
+        """A new value that also remembers ``state``; a state given again is renewed."""
+        checked = _text(state, "state")
+        if not isinstance(checked, Success):
+            return Failure(checked.failure())
+        if not MIN_STATE <= len(state) <= MAX_STATE:
+            return Failure(InvalidInput("state", f"must be {MIN_STATE} to {MAX_STATE} characters"))
+        if redirect_uri is not None and not isinstance(
+            _text(redirect_uri, "redirect_uri"), Success
+        ):
+            return Failure(InvalidInput("redirect_uri", "must be a string or None"))
+        if not _is_clock(now):
+            return Failure(InvalidInput("now", "must be a finite clock reading"))
+        kept = tuple(e for e in self.live(now).entries if not state_matches(e.state, state))
+        entries = (*kept, PendingState(state, redirect_uri, float(now)))
+        return Success(PendingStates(entries[-MAX_PENDING_STATES:]))
+
+    def take(self, received: object, now: float) -> tuple[PendingStates, PendingState | None]:
+        """(the value without the match and without expired entries, the match or None).
+
+        Every live entry is compared, whatever matched first.
+        """
+        remaining = self.live(now)
+        found: PendingState | None = None
+        kept: list[PendingState] = []
+        for entry in remaining.entries:
+            # No break: the loop does the same work wherever the match is.
+            if _equal(entry.state, received) and found is None:
+                found = entry
+            else:
+                kept.append(entry)
+        return PendingStates(tuple(kept)), found
+
+
+def _equal(expected: str, received: object) -> bool:
+    """The comparison ``take`` makes for every entry (a seam for the property tests)."""
+    return state_matches(expected, received)
+
+
+def _is_clock(now: object) -> bool:
+    if not is_real_number(now) or not isinstance(now, int | float):
+        return False
+    return abs(now) <= MAX_CLOCK
+
+
+def _is_live(entry: PendingState, now: float) -> bool:
+    return 0 <= now - entry.issued_at < STATE_LIFETIME

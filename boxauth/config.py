@@ -155,7 +155,8 @@ def algorithm_of(value: object) -> Result[Algorithm, InvalidInput]:
     if isinstance(value, Algorithm):
         return Success(value)
     for alg in Algorithm:
-        if value == alg.value:
+        # isinstance first: a caller's object with a raising __eq__ must not raise here.
+        if isinstance(value, str) and value == alg.value:
             return Success(alg)
     return Failure(InvalidInput("algorithm", "must be RS256, RS384 or RS512"))
 
@@ -234,7 +235,12 @@ def developer_token_settings(
 
 
 def with_subject(settings: Any, subject: Subject) -> Any:
-    """A copy with another subject; ``dataclasses.replace`` keeps every other field."""
+    """A copy with another subject; ``dataclasses.replace`` keeps every other field.
+
+    Anything but JWT or CCG settings and a Subject is returned unchanged.
+    """
+    if not isinstance(settings, JWTSettings | CCGSettings) or not isinstance(subject, Subject):
+        return settings
     return replace(settings, subject=subject)
 
 
@@ -301,6 +307,8 @@ def jwt_settings_from_app(
     app: AppConfig, algorithm: object = Algorithm.RS256
 ) -> Result[JWTSettings, InvalidInput]:
     """JWT settings from a parsed console config; names the missing appAuth field."""
+    if not isinstance(app, AppConfig):
+        return Failure(InvalidInput("config", "must be a parsed app config"))
     if app.jwt_key_id is None:
         return Failure(InvalidInput("boxAppSettings.appAuth.publicKeyID", "is missing"))
     if app.private_key is None:

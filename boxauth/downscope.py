@@ -1,4 +1,8 @@
-"""Downscoping (token exchange) input, validated (protocol notes §8).
+"""Downscoping (token exchange) input, validated.
+
+Box's rules: developer.box.com/guides/authentication/tokens/downscope/ and the
+scope lists of developer.box.com/guides/api-calls/permissions-and-errors/scopes/
+(plus OAS ``ResourceScope.scope``).
 
 Scopes: the union of every source's downscope scopes, plus the standard
 scopes Box's scopes guide says are accepted too. Whether Box accepts every
@@ -70,6 +74,12 @@ MAX_SCOPES = 64
 # iterable must end in a Failure, not a hang.
 MAX_SCOPES_READ = 256
 
+# What a scope name looks like (every known one has a '_' or a '.'): only such
+# a value is echoed back in an error. Anything else (an access token pasted
+# into the scopes list, a secret) is described by its length, never shown.
+_PLAUSIBLE_SCOPE = re.compile(r"[a-z][a-z0-9]*(?:[_.][a-z0-9]+)+")
+MAX_SHOWN_SCOPE = 40
+
 _RESOURCE_PATH = re.compile(r"/2\.0/(files|folders)/[0-9]{1,32}")
 _SHARED_PATH = re.compile(r"/(s|v)/[A-Za-z0-9_.\-]{1,256}")
 
@@ -83,28 +93,40 @@ class DownscopeRequest:
     shared_link: str | None = None
 
 
+def shown_scope(scope: str) -> str:
+    """How an unknown scope appears in an error: quoted if it looks like a scope name,
+    else only its length ("an unknown scope of 32 characters")."""
+    if not isinstance(scope, str):
+        return "an unknown scope that is not a string"
+    if len(scope) <= MAX_SHOWN_SCOPE and _PLAUSIBLE_SCOPE.fullmatch(scope):
+        return f"unknown scope {scope!r}"
+    return f"an unknown scope of {len(scope)} characters"
+
+
 def validate_scopes(scopes: object) -> Result[tuple[str, ...], InvalidInput]:
     """Non-empty, each known; duplicates dropped, first occurrence's order kept."""
-    if isinstance(scopes, str) or not isinstance(scopes, Iterable):
+    if isinstance(scopes, str | bytes) or not isinstance(scopes, Iterable):
         return Failure(InvalidInput("scopes", "must be a list of scope names"))
     try:
         items = iter(scopes)
-    except TypeError:  # an __iter__ that returns no iterator
+    except Exception:  # an __iter__ that raises or returns no iterator
         return Failure(InvalidInput("scopes", "must be a list of scope names"))
     seen: dict[str, None] = {}
-    for read, scope in enumerate(items, 1):
-        if read > MAX_SCOPES_READ:
-            # Counting only distinct scopes would never stop on itertools.repeat(...).
-            return Failure(InvalidInput("scopes", "too many scopes"))
-        if not isinstance(scope, str):
-            return Failure(InvalidInput("scopes", "every scope must be a string"))
-        if scope not in KNOWN_SCOPES:
-            valid = ", ".join(sorted(KNOWN_SCOPES))
-            shown = scope if scope.isidentifier() and len(scope) <= 64 else "(unprintable)"
-            return Failure(InvalidInput("scopes", f"unknown scope {shown!r}; valid: {valid}"))
-        seen.setdefault(scope, None)
-        if len(seen) > MAX_SCOPES:
-            return Failure(InvalidInput("scopes", "too many scopes"))
+    try:
+        for read, scope in enumerate(items, 1):
+            if read > MAX_SCOPES_READ:
+                # Counting only distinct scopes would never stop on itertools.repeat(...).
+                return Failure(InvalidInput("scopes", "too many scopes"))
+            if not isinstance(scope, str):
+                return Failure(InvalidInput("scopes", "every scope must be a string"))
+            if scope not in KNOWN_SCOPES:
+                valid = ", ".join(sorted(KNOWN_SCOPES))
+                return Failure(InvalidInput("scopes", f"{shown_scope(scope)}; valid: {valid}"))
+            seen.setdefault(scope, None)
+            if len(seen) > MAX_SCOPES:
+                return Failure(InvalidInput("scopes", "too many scopes"))
+    except Exception:  # a caller's iterable that raises while iterated: bad input
+        return Failure(InvalidInput("scopes", "could not be read as a list of scope names"))
     if not seen:
         return Failure(InvalidInput("scopes", "must name at least one scope"))
     return Success(tuple(seen))
@@ -161,5 +183,12 @@ def validate_downscope(
 
 
 def as_downscoped(token: AccessToken) -> AccessToken:
-    """A downscoped token never carries a refresh token, whatever the server sent (§5)."""
+    """A downscoped token never carries a refresh token, whatever the server sent.
+
+    developer.box.com/guides/authentication/tokens/downscope/: "A downscoped
+    token does not include a refresh token". Anything but an AccessToken is
+    returned unchanged (never raises).
+    """
+    if not isinstance(token, AccessToken):
+        return token
     return replace(token, refresh_token=None)

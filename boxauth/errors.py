@@ -1,7 +1,7 @@
 """The closed set of errors the core can return.
 
 Every core function that can fail returns ``Result[T, AuthError]``, where
-``AuthError`` is one of four frozen values. In the manner of h11 they split by
+``AuthError`` is one of six frozen values. In the manner of h11 they split by
 whose fault it is:
 
 - ``InvalidInput``: we were given something wrong (a config, a URL, a scope).
@@ -9,6 +9,8 @@ whose fault it is:
   with something we cannot use.
 - ``TransportFailure``: no usable answer arrived at all (built by adapters).
 - ``ReauthRequired``: no token can be had without a person signing in again.
+- ``StateMismatch``: the OAuth redirect's ``state`` is missing or not the one we
+  issued: possibly a login CSRF (RFC 6749 §10.12), never a configuration error.
 - ``StorageFailure``: the token storage could not be read, written, locked or
   cleared, or holds a file we must not trust (built by adapters).
 
@@ -27,13 +29,26 @@ MAX_TEXT = 300
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
-    """Printable, single-line, bounded: safe to put in an exception message."""
+    """Printable, single-line, bounded: safe to put in an exception message.
+
+    Never raises: anything but a str is ``""``; a limit that is not an int of
+    at least 4 is ``MAX_TEXT``.
+    """
+    if not isinstance(text, str):
+        return ""
+    if type(limit) is not int or limit < 4:
+        limit = MAX_TEXT
     printable = "".join(ch if ch.isprintable() else " " for ch in text)
     return printable if len(printable) <= limit else printable[: limit - 3] + "..."
 
 
 def is_unicode_text(text: str) -> bool:
-    """False for a str with lone surrogates: it has no UTF-8 form to send or compare."""
+    """False for a str with lone surrogates: it has no UTF-8 form to send or compare.
+
+    False for anything but a str.
+    """
+    if not isinstance(text, str):
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -62,6 +77,11 @@ class ErrorKind(enum.Enum):
     INVALID_SCOPE = "invalid_scope"
     INVALID_RESOURCE = "invalid_resource"
     ACCESS_DENIED = "access_denied"
+    # RFC 6750 §3.1: the access token is expired, revoked, malformed or not Box's.
+    # Also every 401 whose code names no token-endpoint error (Box's API answers
+    # ``unauthorized`` or an empty body; developer.box.com/guides/api-calls/
+    # permissions-and-errors/common-errors/).
+    INVALID_TOKEN = "invalid_token"  # noqa: S105  # nosec B105
     RATE_LIMITED = "rate_limited"
     SERVER_ERROR = "server_error"
     # The answer could not be understood: not JSON, wrong types, empty token, too big.
@@ -99,9 +119,17 @@ class BoxRefused:
     """Box answered, and the answer is a refusal (or unusable).
 
     ``error`` and ``description`` are Box's ``error`` / ``error_description``
-    (already passed through ``clean_text``). ``clock_skew`` marks the JWT
+    (or ``code`` / ``message``, or the ``WWW-Authenticate`` parameters; already
+    passed through ``clean_text``). ``clock_skew`` marks the JWT
     ``invalid_grant`` family about the 'exp' or 'jti' claim, which a shell may
-    answer by re-signing once with the server's clock (protocol notes §3).
+    answer by re-signing once with the server's clock
+    (developer.box.com/guides/authentication/jwt/without-sdk/).
+
+    ``headers`` and ``details`` are what an exception may show of the answer
+    (box_sdk_gen's ``response_info``): a fixed set of headers and of error-body
+    fields, cleaned and bounded. Never a token, never a request body.
+    ``redirect`` marks an error reported on the OAuth redirect rather than by
+    an HTTP answer (RFC 6749 §4.1.2.1).
     """
 
     kind: ErrorKind
@@ -111,21 +139,46 @@ class BoxRefused:
     request_id: str | None = None
     retry_after: float | None = None
     clock_skew: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
+    details: tuple[tuple[str, str | int], ...] = ()
+    redirect: bool = False
 
     def message(self) -> str:
-        text = f"Box refused the request ({self.status} {self.error})"
+        text = self._situation()
         if self.description:
             text += f": {self.description}"
         hint = _HINTS.get((self.kind, self.description.rstrip(".")))
         if hint:
             text += f". {hint}"
+        if self.retry_after is not None and self.kind in _WAIT_KINDS:
+            text += f" (Box asks to retry after {self.retry_after:g} s)"
         if self.request_id:
             text += f" [box-request-id {self.request_id}]"
         return text
 
+    def _situation(self) -> str:
+        """What happened, in the user's words, before Box's own text."""
+        if self.redirect:
+            if self.kind is ErrorKind.ACCESS_DENIED:
+                # Box's code, but not the 302: it reads as if it were Box's answer.
+                return f"the user denied access ({self.error})"
+            return f"the sign-in failed on the redirect ({self.error})"
+        answered = str(self.status)
+        if self.error != f"http_{self.status}":
+            answered += f" {self.error}"
+        if self.kind is ErrorKind.INVALID_TOKEN:
+            return (
+                "the access token was refused (expired, revoked or not a Box token); "
+                f"Box answered {answered}"
+            )
+        return f"Box refused the request ({answered})"
 
-# Box's texts are terse; these say what usually fixes them (engineering notes,
-# "What Box users have asked for": box-python-sdk-gen 217 and 220).
+
+_WAIT_KINDS = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR})
+
+# Box's texts are terse; these say what usually fixes them (box-python-sdk-gen
+# issues 217 and 220; the 401 text: developer.box.com/guides/authentication/
+# jwt/jwt-setup/, "App Authorization").
 _HINTS = {
     (ErrorKind.INVALID_GRANT, "Grant credentials are invalid"): (
         "Check the client id and secret, that the app is authorized by the enterprise "
@@ -137,10 +190,19 @@ _HINTS = {
     (ErrorKind.INVALID_CLIENT, "The client credentials are invalid"): (
         "Check the client id and client secret"
     ),
+    (ErrorKind.INVALID_TOKEN, "Unauthorized - Cannot authorize with this service"): (
+        "The app may not be authorized in this enterprise: an admin must authorize it "
+        "in the Admin Console"
+    ),
 }
 
 
-def malformed(description: str, status: int = 0, request_id: str | None = None) -> BoxRefused:
+def malformed(
+    description: str,
+    status: int = 0,
+    request_id: str | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+) -> BoxRefused:
     """An answer we cannot use (not JSON, wrong types, too big, dead on arrival)."""
     return BoxRefused(
         kind=ErrorKind.MALFORMED_RESPONSE,
@@ -148,6 +210,7 @@ def malformed(description: str, status: int = 0, request_id: str | None = None) 
         error="malformed_response",
         description=description,
         request_id=request_id,
+        headers=headers,
     )
 
 
@@ -217,4 +280,22 @@ class StorageFailure:
         return f"token storage failure ({self.kind.value}): {self.detail}"
 
 
-AuthError = InvalidInput | BoxRefused | TransportFailure | ReauthRequired | StorageFailure
+@dataclass(frozen=True, slots=True)
+class StateMismatch:
+    """The OAuth redirect's ``state`` is missing or is not one we issued.
+
+    ``state`` is the CSRF defence of the authorization code flow (RFC 6749
+    §10.12): a redirect that fails it may carry an attacker's code, meant to
+    sign the user in to the attacker's account. ``reason`` says which check
+    failed; it never quotes either state.
+    """
+
+    reason: str
+
+    def message(self) -> str:
+        return f"possible login CSRF: the redirect's state {self.reason}"
+
+
+AuthError = (
+    InvalidInput | BoxRefused | TransportFailure | ReauthRequired | StorageFailure | StateMismatch
+)

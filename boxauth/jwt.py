@@ -1,4 +1,6 @@
-"""The JWT assertion for Box's jwt-bearer grant, as a value (protocol notes §3).
+"""The JWT assertion for Box's jwt-bearer grant, as a value.
+
+Box's rules: developer.box.com/guides/authentication/jwt/without-sdk/.
 
 The core builds the header and claims and assembles the compact JWS
 ``b64url(header).b64url(claims).b64url(signature)``; the signature itself comes
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
 
-from .config import Algorithm, JWTSettings
+from .config import Algorithm, JWTSettings, Subject, SubjectKind
 from .errors import AuthError, InvalidInput, is_real_number
 from .redaction import Redacted, secret_field
 
@@ -93,6 +95,11 @@ def build_claims(
         return Failure(InvalidInput("jti", "must be printable ASCII"))
     if not isinstance(settings, JWTSettings):
         return Failure(InvalidInput("settings", "must be JWTSettings"))
+    subject, algorithm = settings.subject, settings.algorithm
+    if not isinstance(subject, Subject) or not isinstance(subject.kind, SubjectKind):
+        return Failure(InvalidInput("settings", "has no valid subject"))
+    if not isinstance(algorithm, Algorithm):
+        return Failure(InvalidInput("settings", "has no valid algorithm"))
     if not is_real_number(now) or not 0 <= now <= MAX_NOW:
         return Failure(InvalidInput("now", "must be a finite, non-negative Unix time"))
     if not is_real_number(skew) or abs(skew) > MAX_SKEW:
@@ -120,7 +127,14 @@ def _compact_json(obj: object) -> bytes:
 
 
 def signing_input(header: JWTHeader, claims: JWTClaims) -> bytes:
-    """``b64url(header) "." b64url(claims)``: the bytes the signer signs (RFC 7515 §5.1)."""
+    """``b64url(header) "." b64url(claims)``: the bytes the signer signs (RFC 7515 §5.1).
+
+    ``b""`` (nothing to sign) for anything but a header and claims of JSON types.
+    """
+    if not isinstance(header, JWTHeader) or not isinstance(claims, JWTClaims):
+        return b""
+    if not isinstance(header.alg, Algorithm):
+        return b""
     head = {"alg": header.alg.value, "kid": header.kid, "typ": header.typ}
     body = {
         "iss": claims.iss,
@@ -131,15 +145,24 @@ def signing_input(header: JWTHeader, claims: JWTClaims) -> bytes:
         "exp": claims.exp,
         "iat": claims.iat,
     }
-    return f"{_b64url(_compact_json(head))}.{_b64url(_compact_json(body))}".encode("ascii")
+    try:
+        return f"{_b64url(_compact_json(head))}.{_b64url(_compact_json(body))}".encode("ascii")
+    except (TypeError, ValueError):  # a field that is not a JSON value
+        return b""
 
 
 def assemble(header: JWTHeader, claims: JWTClaims, signer: Signer) -> Result[Assertion, AuthError]:
     """Sign and assemble the compact JWS."""
+    if not callable(signer):
+        return Failure(InvalidInput("signer", "must be a callable"))
     message = signing_input(header, claims)
+    if not message:
+        return Failure(InvalidInput("claims", "are not a JWT header and claims"))
     signed = signer(message)
     if not isinstance(signed, Success):
-        return Failure(signed.failure())
+        if isinstance(signed, Failure):
+            return Failure(signed.failure())
+        return Failure(InvalidInput("signer", "returned no Result"))
     signature = signed.unwrap()
     if not isinstance(signature, bytes) or not signature:
         return Failure(InvalidInput("signer", "returned no signature"))

@@ -13,6 +13,7 @@ so this also keeps ``repr(Success(token))`` clean.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -28,20 +29,32 @@ def secret_field(*, default: Any = dataclasses.MISSING) -> Any:
 
 
 def is_secret(field: dataclasses.Field[Any]) -> bool:
-    return bool(field.metadata.get(_SECRET_KEY, False))
+    """True for a field declared with ``secret_field()``; False for anything else."""
+    metadata = getattr(field, "metadata", None)
+    if not isinstance(metadata, Mapping):
+        return False
+    return metadata.get(_SECRET_KEY, False) is True
 
 
 def _shown(value: Any, secret: bool) -> str:
     if not secret:
-        return repr(value)
+        try:
+            return repr(value)
+        except Exception:  # a caller's value whose __repr__ raises: a repr must not
+            return f"<{type(value).__name__}>"
     # An absent secret is shown as absent: "no refresh token" is not a secret.
     return "None" if value is None else REDACTED
 
 
 def redacted_repr(obj: Any) -> str:
-    """``Name(field=value, secret=<redacted>)`` for any dataclass instance."""
+    """``Name(field=value, secret=<redacted>)`` for any dataclass instance.
+
+    Not a dataclass instance: only the type name, ``Name(...)``.
+    """
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return f"{type(obj).__name__}(...)"
     parts = [
-        f"{f.name}={_shown(getattr(obj, f.name), is_secret(f))}"
+        f"{f.name}={_shown(getattr(obj, f.name, None), is_secret(f))}"
         for f in dataclasses.fields(obj)
         if f.repr
     ]

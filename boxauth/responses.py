@@ -1,22 +1,28 @@
 """Reading what Box sends back: token responses, errors, and the headers that matter.
 
 A response is a plain value (status, headers, body bytes). Interpretation
-never raises: any status and any bytes give either a Success or a typed
-Failure. Sizes are checked before parsing.
+never raises: any status, any bytes, indeed any Python value, gives either a
+Success or a typed Failure (or the documented plain value). Sizes are checked
+before parsing.
 
-Success (protocol notes §2): only ``access_token`` (an RFC 6750 bearer
-token, see ``access_token.check_token_text``) and ``expires_in`` (positive
-integer) are required, because Box's own examples
-disagree on ``token_type`` and ``issued_token_type``. Everything else is
-optional but, when present, must have the right type.
+Success (OAS ``AccessToken``, developer.box.com/reference/resources/access-token/):
+only ``access_token`` (see ``access_token.check_token_text``) and
+``expires_in`` (a positive number of seconds) are required, because Box's own
+examples disagree on ``token_type`` and ``issued_token_type``
+(developer.box.com/guides/authentication/tokens/access-tokens/ shows a body
+without ``token_type``). Everything else is optional but, when present, must
+have the right type.
 
-Errors (§2, §9): ``{error, error_description}`` (OAuth2Error) or
-``{code, message}`` (ClientError) are both read, like Box's SDKs do.
+Errors: ``{error, error_description}`` (OAS ``OAuth2Error``) or
+``{code, message}`` (OAS ``ClientError``) are both read, like Box's SDKs do,
+and a 401's ``WWW-Authenticate`` parameters (RFC 6750 §3) when the body has
+no code.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +31,7 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from .access_token import AccessToken, RestrictedTo, check_token_text
+from .access_token import MAX_TOKEN, AccessToken, RestrictedTo, check_token_text
 from .errors import (
     BoxRefused,
     ErrorKind,
@@ -42,17 +48,80 @@ MAX_EXPIRES_IN = 366 * 86_400
 MAX_RETRY_AFTER = 86_400.0
 MAX_SKEW = 86_400.0
 MAX_HEADER = 4096
+MAX_HEADERS = 256
+MAX_SHOWN_HEADER = 256
+# A lifetime under a second is no lifetime: the token would be dead on arrival.
+MIN_EXPIRES_IN = 1
 # A clock reading past 2**53 s is not a real time (and float(int) could overflow).
 MAX_CLOCK = 2**53
 
 
+# Headers an exception may show (box_sdk_gen's ``response_info.headers``): none
+# of them carries a secret. Set-Cookie and the rest are never kept.
+SHOWN_HEADERS = ("date", "content-type", "box-request-id", "retry-after", "www-authenticate")
+# The documented fields of Box's two error bodies (OAS OAuth2Error, ClientError).
+SHOWN_BODY_FIELDS = (
+    "error",
+    "error_description",
+    "type",
+    "status",
+    "code",
+    "message",
+    "request_id",
+    "help_url",
+)
+
+
 def response(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> HttpResponse:
-    return HttpResponse(status, tuple(headers), body)
+    """An ``HttpResponse`` from loose parts; what is not a (str, str) header is dropped.
+
+    Never raises: a status that is not an int is 0, a body that is not bytes is empty.
+    """
+    kept: list[tuple[str, str]] = []
+    if isinstance(headers, list | tuple):
+        for pair in headers[:MAX_HEADERS]:
+            if isinstance(pair, tuple) and len(pair) == 2:
+                name, value = pair
+                if isinstance(name, str) and isinstance(value, str):
+                    kept.append((name, value))
+    code = status if type(status) is int else 0
+    return HttpResponse(code, tuple(kept), body if isinstance(body, bytes) else b"")
+
+
+def is_response(resp: object) -> bool:
+    """An ``HttpResponse`` whose fields have their declared types (nothing else is read)."""
+    if not isinstance(resp, HttpResponse):
+        return False
+    if type(resp.status) is not int or not isinstance(resp.body, bytes):
+        return False
+    headers = resp.headers
+    return isinstance(headers, tuple) and all(
+        isinstance(pair, tuple)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and isinstance(pair[1], str)
+        for pair in headers
+    )
 
 
 def request_id(resp: HttpResponse) -> str | None:
+    """Box's ``box-request-id`` header, cleaned; None if absent (or not a response)."""
+    if not is_response(resp):
+        return None
     value = resp.header("box-request-id")
     return clean_text(value, 128) if value else None
+
+
+def shown_headers(resp: HttpResponse) -> tuple[tuple[str, str], ...]:
+    """The ``SHOWN_HEADERS`` of a response, lower-cased names, cleaned values."""
+    if not is_response(resp):
+        return ()
+    out = []
+    for name in SHOWN_HEADERS:
+        value = resp.header(name)
+        if value is not None:
+            out.append((name, clean_text(value, MAX_SHOWN_HEADER)))
+    return tuple(out)
 
 
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -117,6 +186,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
 def server_skew(resp: HttpResponse, received_at: float) -> float | None:
     """Box's clock minus ours, from the Date header; None if absent or absurd."""
+    if not is_response(resp):
+        return None
     server = parse_http_date(resp.header("date"))
     if server is None or not is_real_number(received_at) or abs(received_at) > MAX_CLOCK:
         return None
@@ -135,19 +206,51 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
 
 
 def _malformed(resp: HttpResponse, why: str) -> BoxRefused:
-    return malformed(why, resp.status, request_id(resp))
+    return malformed(why, resp.status, request_id(resp), shown_headers(resp))
 
 
 _SKEW_TEXT = re.compile(r"'(exp|jti)'")
 
 
+def _first_text(*candidates: object) -> str | None:
+    for candidate in candidates:
+        if isinstance(candidate, str):
+            return candidate
+    return None
+
+
+def _details(data: dict[str, Any]) -> tuple[tuple[str, str | int], ...]:
+    out: list[tuple[str, str | int]] = []
+    for key in SHOWN_BODY_FIELDS:
+        value = data.get(key)
+        if isinstance(value, str):
+            out.append((key, clean_text(value)))
+        elif type(value) is int and 0 <= value <= 999:
+            out.append((key, value))
+    return tuple(out)
+
+
 def parse_error(resp: HttpResponse, now: float) -> BoxRefused:
-    """Any non-success answer as a BoxRefused. Never raises."""
+    """Any non-success answer as a BoxRefused. Never raises.
+
+    The code and text come from the body (``error``/``error_description``,
+    else ``code``/``message``), else from ``WWW-Authenticate`` (RFC 6750 §3:
+    Box's API answers an expired token with an empty body and
+    ``Bearer realm="Service", error="invalid_token", error_description=...``).
+    Every 401 that names no token-endpoint error is ``INVALID_TOKEN``: the
+    access token was refused.
+    """
+    if not is_response(resp):
+        return malformed("the answer is not an HTTP response")
     data = _json_object(resp.body) or {}
-    raw_error = data.get("error", data.get("code"))
-    raw_text = data.get("error_description", data.get("message"))
-    error = clean_text(raw_error, 64) if isinstance(raw_error, str) else f"http_{resp.status}"
-    text = clean_text(raw_text) if isinstance(raw_text, str) else ""
+    challenge = parse_www_authenticate(resp.header("www-authenticate"))
+    said = challenge.unwrap() if isinstance(challenge, Success) else Challenge("", ())
+    raw_error = _first_text(data.get("error"), data.get("code"), said.param("error"))
+    raw_text = _first_text(
+        data.get("error_description"), data.get("message"), said.param("error_description")
+    )
+    error = clean_text(raw_error, 64) if raw_error else f"http_{resp.status}"
+    text = clean_text(raw_text) if raw_text else ""
     retry_after = parse_retry_after(resp.header("retry-after"), now)
     if resp.status == 429:
         kind = ErrorKind.RATE_LIMITED
@@ -159,6 +262,8 @@ def parse_error(resp: HttpResponse, now: float) -> BoxRefused:
         kind = kind_of(error)
         if kind in (ErrorKind.MALFORMED_RESPONSE, ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR):
             kind = ErrorKind.UNRECOGNIZED  # those three are ours to assign, not the body's
+        if resp.status == 401 and kind is ErrorKind.UNRECOGNIZED:
+            kind = ErrorKind.INVALID_TOKEN
     clock_skew = kind is ErrorKind.INVALID_GRANT and bool(_SKEW_TEXT.search(text))
     return BoxRefused(
         kind=kind,
@@ -168,6 +273,8 @@ def parse_error(resp: HttpResponse, now: float) -> BoxRefused:
         request_id=request_id(resp),
         retry_after=retry_after,
         clock_skew=clock_skew,
+        headers=shown_headers(resp),
+        details=_details(data),
     )
 
 
@@ -201,26 +308,44 @@ def _restricted(items: object) -> Result[tuple[RestrictedTo, ...], str]:
     return Success(tuple(out))
 
 
+# A numeric string ("3600", "3600.5"): some proxies and gateways re-encode JSON.
+_NUMERIC_TEXT = re.compile(r"[0-9]{1,16}(\.[0-9]{1,16})?")
+
+
 def _expires_in(value: object) -> Result[int, str]:
+    """Any finite number of seconds from 1 to 366 days, or such a numeric string.
+
+    OAS says integer; Box's Node SDK accepts any number. A fraction is rounded
+    DOWN (3600.5 -> 3600): the conservative end, the token is renewed half a
+    second early. Under one second is refused: that token is dead on arrival.
+    """
+    if isinstance(value, str):
+        if _NUMERIC_TEXT.fullmatch(value) is None:
+            return Failure("'expires_in' is not a number")
+        value = float(value) if "." in value else int(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Failure("'expires_in' is missing or not a number")
-    if isinstance(value, float) and not value.is_integer():
-        # int(0.5) would be 0: a "positive" lifetime that is already over.
-        return Failure("'expires_in' is not a whole number of seconds")
     # A range check, not math.isfinite: that overflows on a 400-digit JSON integer.
-    if not is_real_number(value) or not 0 < value <= MAX_EXPIRES_IN:
-        return Failure("'expires_in' is out of range")
-    return Success(int(value))
+    if not is_real_number(value) or not MIN_EXPIRES_IN <= value <= MAX_EXPIRES_IN:
+        return Failure("'expires_in' is out of range (1 second to 366 days)")
+    return Success(math.floor(value))
+
+
+_TOKEN_RULE = f"visible ASCII only, at most {MAX_TOKEN} characters"
 
 
 def parse_token_body(data: dict[str, Any], sent_at: float) -> Result[AccessToken, str]:
     """The fields of a 200 answer. ``expires_at`` counts from when we *sent* the request."""
+    if not isinstance(data, dict):
+        return Failure("the answer is not a JSON object")
+    if not is_real_number(sent_at) or abs(sent_at) > MAX_CLOCK:
+        return Failure("the send time is not a finite clock reading")
     token = data.get("access_token")
     if not isinstance(token, str) or not token.strip():
         return Failure("'access_token' is missing or empty")
     if not isinstance(check_token_text(token, "access_token"), Success):
         # Never the value: it is a secret, and it may hold CR/LF or anything else.
-        return Failure("'access_token' is not an RFC 6750 bearer token")
+        return Failure(f"'access_token' is not a token ({_TOKEN_RULE})")
     lifetime = _expires_in(data.get("expires_in"))
     if not isinstance(lifetime, Success):
         return Failure(lifetime.failure())
@@ -234,7 +359,7 @@ def parse_token_body(data: dict[str, Any], sent_at: float) -> Result[AccessToken
     if refresh is not None and not refresh.strip():
         return Failure("'refresh_token' is empty")
     if refresh is not None and not isinstance(check_token_text(refresh, "refresh_token"), Success):
-        return Failure("'refresh_token' is not an RFC 6750 bearer token")
+        return Failure(f"'refresh_token' is not a token ({_TOKEN_RULE})")
     restricted = _restricted(data.get("restricted_to"))
     if not isinstance(restricted, Success):
         return Failure(restricted.failure())
@@ -255,11 +380,14 @@ def parse_token_body(data: dict[str, Any], sent_at: float) -> Result[AccessToken
 def parse_token_response(
     resp: HttpResponse, *, sent_at: float, received_at: float
 ) -> Result[AccessToken, BoxRefused]:
-    """(status, headers, body) to a token or a typed refusal (protocol notes §2).
+    """(status, headers, body) to a token or a typed refusal.
 
+    The shapes are OAS ``AccessToken`` and ``OAuth2Error``.
     Only 200 is success. ``sent_at`` is when the request left (the conservative
     base for expiry); ``received_at`` anchors an HTTP-date Retry-After.
     """
+    if not is_response(resp):
+        return Failure(malformed("the answer is not an HTTP response"))
     if len(resp.body) > MAX_BODY:
         return Failure(_malformed(resp, "response body larger than 1 MiB"))
     if resp.status != 200:
@@ -276,7 +404,12 @@ def parse_token_response(
 
 
 def parse_empty_success(resp: HttpResponse, now: float) -> Result[None, BoxRefused]:
-    """Revoke answers 200 with an empty body (§6); any 2xx is accepted as done."""
+    """Revoke answers 200 with an empty body (developer.box.com/reference/post-oauth2-revoke/).
+
+    Any 2xx is accepted as done.
+    """
+    if not is_response(resp):
+        return Failure(malformed("the answer is not an HTTP response"))
     if 200 <= resp.status < 300:
         return Success(None)
     return Failure(parse_error(resp, now))
@@ -300,8 +433,13 @@ _AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_\-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^\s,
 
 
 def parse_www_authenticate(value: str | None) -> Result[Challenge, InvalidInput]:
-    """``Bearer realm="Service", error="invalid_token", error_description="..."`` (§10)."""
-    if not value or len(value) > MAX_HEADER:
+    """``Bearer realm="Service", error="invalid_token", error_description="..."``.
+
+    RFC 9110 §11.6.1 and RFC 6750 §3; the example is the 401 Box's API sent in
+    https://github.com/box/box-node-sdk/issues/157. Parameter names are
+    lower-cased, values unquoted and cleaned.
+    """
+    if not isinstance(value, str) or not value or len(value) > MAX_HEADER:
         return Failure(InvalidInput("WWW-Authenticate", "is missing or too long"))
     text = value.strip()
     scheme, _, rest = text.partition(" ")
@@ -324,14 +462,36 @@ def parse_www_authenticate(value: str | None) -> Result[Challenge, InvalidInput]
 
 
 def refresh_may_help(resp: HttpResponse) -> bool:
-    """After a 401 from the API: is one refresh-and-retry worth it? (§10, design inference)
+    """After a 401 from the API: is one refresh-and-retry worth it? (design inference)
 
     Yes for an empty body or ``error="invalid_token"``; no for a 401 that
-    explains something else (e.g. the app is not authorized in the enterprise).
+    explains something else (e.g. the app is not authorized in the enterprise:
+    ``{"code": "unauthorized", "message": "Unauthorized - Cannot authorize with
+    this service"}``). Sources: box-node-sdk issue 157 and its
+    ``isUnauthorizedDueToExpiredAccessToken``.
     """
-    if resp.status != 401:
+    if not is_response(resp) or resp.status != 401:
         return False
     challenge = parse_www_authenticate(resp.header("www-authenticate"))
     if isinstance(challenge, Success) and challenge.unwrap().param("error") == "invalid_token":
         return True
     return not resp.body.strip()
+
+
+def salvage_refresh_token(resp: HttpResponse) -> str | None:
+    """The refresh token of a 200 JSON answer, even when the rest is unusable; else None.
+
+    Box's refresh tokens are single use: the refresh that produced this answer
+    spent the old one (developer.box.com/guides/authentication/tokens/refresh/).
+    If the answer fails validation for any other reason (an odd ``expires_in``,
+    a malformed access token), throwing it away would strand the user; a shell
+    stores this refresh token (without an access token) and reports the
+    malformed answer. Only a well-formed token (``check_token_text``) is returned.
+    """
+    if not is_response(resp) or resp.status != 200 or len(resp.body) > MAX_BODY:
+        return None
+    data = _json_object(resp.body)
+    if data is None:
+        return None
+    token = data.get("refresh_token")
+    return token if isinstance(check_token_text(token, "refresh_token"), Success) else None

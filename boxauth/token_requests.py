@@ -1,7 +1,8 @@
 """Token and revoke requests as values: a URL and ordered form fields.
 
 Nothing is sent here. An adapter POSTs ``body(request)`` as
-``application/x-www-form-urlencoded`` to ``request.url`` (protocol notes §1).
+``application/x-www-form-urlencoded`` to ``request.url``
+(developer.box.com/reference/post-oauth2-token/).
 The form holds secrets, so it prints as ``<redacted>``; only the URL and the
 grant type show.
 
@@ -19,7 +20,7 @@ from urllib.parse import urlencode
 
 from returns.result import Failure, Result, Success
 
-from .config import CCGSettings, OAuthSettings, text_field
+from .config import CCGSettings, OAuthSettings, Subject, SubjectKind, text_field
 from .downscope import DownscopeRequest
 from .errors import InvalidInput
 from .jwt import Assertion
@@ -28,7 +29,7 @@ from .urls import BaseUrls, revoke_url, token_url
 
 
 class Grant(enum.Enum):
-    """``grant_type`` values (protocol notes §1), plus REVOKE for /oauth2/revoke."""
+    """``grant_type`` values (OAS ``PostOAuth2Token``), plus REVOKE for /oauth2/revoke."""
 
     AUTHORIZATION_CODE = "authorization_code"
     REFRESH_TOKEN = "refresh_token"  # noqa: S105  # nosec B105
@@ -57,18 +58,47 @@ class TokenRequest(Redacted):
 
 
 def body(request: TokenRequest) -> bytes:
-    return urlencode(request.fields).encode("ascii")
+    """The form body; ``b""`` for anything but a TokenRequest of (str, str) fields."""
+    if not isinstance(request, TokenRequest) or not isinstance(request.fields, tuple):
+        return b""
+    for pair in request.fields:
+        if not (
+            isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+        ):
+            return b""
+    try:
+        return urlencode(request.fields).encode("ascii")
+    except UnicodeError:  # a lone surrogate has no UTF-8 form to percent-encode
+        return b""
+
+
+def _unsendable(grant: Grant) -> TokenRequest:
+    """What the plain-value builders return for wrongly typed input: an empty URL
+    and no fields, which every transport refuses before sending anything."""
+    return TokenRequest(grant, "", ())
+
+
+def _bad_base(urls: object) -> Failure[InvalidInput] | None:
+    if not token_url(urls):  # type: ignore[arg-type]
+        return Failure(InvalidInput("base_urls", "must be a BaseUrls"))
+    return None
 
 
 def authorization_code_request(
     urls: BaseUrls, settings: OAuthSettings, code: object, redirect_uri: str | None = None
 ) -> Result[TokenRequest, InvalidInput]:
-    """grant_type=authorization_code, code, client_id, client_secret (§1, §7).
+    """grant_type=authorization_code, code, client_id, client_secret.
+
+    developer.box.com/guides/authentication/oauth2/without-sdk/ (step 4).
 
     ``redirect_uri`` is not in Box's documented token request; whether Box
     checks it is UNCONFIRMED. We send it only when the authorize request used
     one, which is what RFC 6749 §4.1.3 requires and is harmless otherwise.
     """
+    if (bad := _bad_base(urls)) is not None:
+        return bad
+    if not isinstance(settings, OAuthSettings):
+        return Failure(InvalidInput("settings", "must be OAuthSettings"))
     checked = text_field(code, "authorization_code")
     if not isinstance(checked, Success):
         return checked
@@ -90,6 +120,10 @@ def refresh_request(
     urls: BaseUrls, settings: OAuthSettings, refresh_token: object
 ) -> Result[TokenRequest, InvalidInput]:
     """All four fields are required by OAS ``PostOAuth2Token--RefreshAccessToken``."""
+    if (bad := _bad_base(urls)) is not None:
+        return bad
+    if not isinstance(settings, OAuthSettings):
+        return Failure(InvalidInput("settings", "must be OAuthSettings"))
     checked = text_field(refresh_token, "refresh_token")
     if not isinstance(checked, Success):
         return checked
@@ -103,7 +137,16 @@ def refresh_request(
 
 
 def client_credentials_request(urls: BaseUrls, settings: CCGSettings) -> TokenRequest:
-    """CCG: always send box_subject_type and box_subject_id, as the guide says (§1)."""
+    """CCG: always send box_subject_type and box_subject_id, as the guide says.
+
+    developer.box.com/guides/authentication/client-credentials/. Wrongly typed
+    input gives an unsendable request (empty URL), never an exception.
+    """
+    if not isinstance(settings, CCGSettings) or not token_url(urls):
+        return _unsendable(Grant.CLIENT_CREDENTIALS)
+    subject = settings.subject
+    if not isinstance(subject, Subject) or not isinstance(subject.kind, SubjectKind):
+        return _unsendable(Grant.CLIENT_CREDENTIALS)
     fields = (
         ("grant_type", Grant.CLIENT_CREDENTIALS.value),
         ("client_id", settings.client_id),
@@ -117,7 +160,13 @@ def client_credentials_request(urls: BaseUrls, settings: CCGSettings) -> TokenRe
 def jwt_request(
     urls: BaseUrls, client_id: str, client_secret: str, assertion: Assertion
 ) -> TokenRequest:
-    """jwt-bearer: grant_type, assertion, client_id, client_secret (§1, §3)."""
+    """jwt-bearer: grant_type, assertion, client_id, client_secret.
+
+    developer.box.com/guides/authentication/jwt/without-sdk/. Wrongly typed
+    input gives an unsendable request (empty URL), never an exception.
+    """
+    if not isinstance(assertion, Assertion) or not token_url(urls):
+        return _unsendable(Grant.JWT)
     fields = (
         ("grant_type", Grant.JWT.value),
         ("assertion", assertion.token),
@@ -130,7 +179,19 @@ def jwt_request(
 def token_exchange_request(
     urls: BaseUrls, subject_token: object, downscope: DownscopeRequest
 ) -> Result[TokenRequest, InvalidInput]:
-    """Downscope: subject_token, subject_token_type, space-joined scope, one target (§8)."""
+    """Downscope: subject_token, subject_token_type, space-joined scope, one target.
+
+    developer.box.com/guides/authentication/tokens/downscope/.
+    """
+    if (bad := _bad_base(urls)) is not None:
+        return bad
+    if not isinstance(downscope, DownscopeRequest) or not isinstance(downscope.scopes, tuple):
+        return Failure(InvalidInput("downscope", "must be a DownscopeRequest"))
+    if not all(isinstance(scope, str) for scope in downscope.scopes):
+        return Failure(InvalidInput("downscope", "every scope must be a string"))
+    for target in (downscope.resource, downscope.shared_link):
+        if target is not None and not isinstance(target, str):
+            return Failure(InvalidInput("downscope", "resource and shared_link must be URLs"))
     checked = text_field(subject_token, "subject_token")
     if not isinstance(checked, Success):
         return checked
@@ -152,7 +213,13 @@ def token_exchange_request(
 def revoke_request(
     urls: BaseUrls, client_id: object, client_secret: object, token: object
 ) -> Result[TokenRequest, InvalidInput]:
-    """client_id, client_secret, token; no grant_type despite OAS's schema defect (§6)."""
+    """client_id, client_secret, token; no grant_type despite OAS's schema defect.
+
+    OAS ``PostOAuth2Revoke`` requires a ``grant_type`` it does not define; no
+    Box sample or SDK sends one (developer.box.com/reference/post-oauth2-revoke/).
+    """
+    if (bad := _bad_base(urls)) is not None:
+        return bad
     checks = (
         text_field(client_id, "client_id"),
         text_field(client_secret, "client_secret"),

@@ -35,6 +35,9 @@ class BaseUrls:
 
 
 def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or ``localhost``; False for anything else, whatever its type."""
+    if not isinstance(host, str):
+        return False
     if host.lower() == "localhost":
         return True
     try:
@@ -58,6 +61,7 @@ def _split(url: str, name: str) -> Result[SplitResult, InvalidInput]:
 
 def check_secure_url(url: str, name: str) -> Result[str, InvalidInput]:
     """https anywhere, http only to loopback; no credentials in the URL."""
+    name = name if isinstance(name, str) else "url"
     split = _split(url, name)
     if not isinstance(split, Success):
         return Failure(split.failure())
@@ -88,6 +92,8 @@ def _base(url: str, name: str) -> Result[str, InvalidInput]:
 
 def validate_base_urls(urls: BaseUrls) -> Result[BaseUrls, InvalidInput]:
     """Every base passes ``check_secure_url``; trailing slashes are dropped."""
+    if not isinstance(urls, BaseUrls):
+        return Failure(InvalidInput("base_urls", "must be a BaseUrls"))
     base = _base(urls.base_url, "base_url")
     upload = _base(urls.upload_url, "upload_url")
     oauth = _base(urls.oauth_2_url, "oauth_2_url")
@@ -97,21 +103,39 @@ def validate_base_urls(urls: BaseUrls) -> Result[BaseUrls, InvalidInput]:
     return Success(BaseUrls(base.unwrap(), upload.unwrap(), oauth.unwrap()))
 
 
+def _field(urls: object, name: str) -> str | None:
+    value = getattr(urls, name, None) if isinstance(urls, BaseUrls) else None
+    return value if isinstance(value, str) else None
+
+
+# The builders below never raise. Given anything but a BaseUrls with str fields
+# they return "": an empty URL, which every transport refuses before sending.
+
+
 def token_url(urls: BaseUrls) -> str:
-    """``POST {base_url}/oauth2/token`` (protocol notes §1; not under /2.0)."""
-    return f"{urls.base_url}/oauth2/token"
+    """``POST {base_url}/oauth2/token``: not under /2.0.
+
+    developer.box.com/reference/post-oauth2-token/.
+    """
+    base = _field(urls, "base_url")
+    return "" if base is None else f"{base}/oauth2/token"
 
 
 def revoke_url(urls: BaseUrls) -> str:
-    """``POST {base_url}/oauth2/revoke`` (protocol notes §6)."""
-    return f"{urls.base_url}/oauth2/revoke"
+    """``POST {base_url}/oauth2/revoke`` (developer.box.com/reference/post-oauth2-revoke/)."""
+    base = _field(urls, "base_url")
+    return "" if base is None else f"{base}/oauth2/revoke"
 
 
 def authorize_endpoint(urls: BaseUrls) -> str:
-    """``GET {oauth_2_url}/authorize`` (protocol notes §7)."""
-    return f"{urls.oauth_2_url}/authorize"
+    """``GET {oauth_2_url}/authorize`` (developer.box.com/reference/get-authorize/)."""
+    base = _field(urls, "oauth_2_url")
+    return "" if base is None else f"{base}/authorize"
 
 
 def api_url(urls: BaseUrls, path: str) -> str:
     """An API call: ``{base_url}/2.0/<path>``."""
-    return f"{urls.base_url}/2.0/{path.lstrip('/')}"
+    base = _field(urls, "base_url")
+    if base is None or not isinstance(path, str):
+        return ""
+    return f"{base}/2.0/{path.lstrip('/')}"

@@ -17,7 +17,7 @@ from boxauth.authorize import (
     parse_redirect_query,
     state_matches,
 )
-from boxauth.errors import BoxRefused, ErrorKind, InvalidInput
+from boxauth.errors import BoxRefused, ErrorKind, StateMismatch
 from boxauth.urls import BaseUrls
 
 nonempty = st.text(min_size=1, max_size=30)
@@ -106,12 +106,12 @@ def test_wrong_or_missing_state_refused(code: str, state: str, other: str) -> No
     assume(state != other)
     wrong = code_from_redirect(_query(code=code, state=other), state)
     assert isinstance(wrong, Failure)
-    assert isinstance(wrong.failure(), InvalidInput)
-    assert wrong.failure().field == "state"
+    # Issue 13: a possible CSRF, not a configuration error.
+    assert wrong.failure() == StateMismatch("does not match the one this sign-in sent")
     for query in (_query(code=code), _query(code=code, state="")):
         missing = code_from_redirect(query, state)
         assert isinstance(missing, Failure)
-        assert missing.failure().field == "state"
+        assert missing.failure() == StateMismatch("is missing")
     # A code short enough to occur in any sentence proves nothing; judge long ones.
     if len(code) >= 8:
         assert code not in wrong.failure().message()

@@ -137,7 +137,7 @@ RESTRICTED_BAD = _bad(f"{ST}: restricted_to", "has a malformed entry")
             '{"refresh_token": "a b"}',
             _bad(
                 f"{ST}: refresh_token",
-                "is not a bearer token (RFC 6750: A-Z a-z 0-9 - . _ ~ + / =)",
+                "is not a token: only visible ASCII, no spaces, control or non-ASCII characters",
             ),
         ),
         ('{"access_token": 5}', _bad(f"{ST}: access_token", "must be a string")),

@@ -23,7 +23,7 @@ from boxauth.authorize import (
     query_of_redirect,
     state_matches,
 )
-from boxauth.errors import BoxRefused, ErrorKind, InvalidInput
+from boxauth.errors import BoxRefused, ErrorKind, InvalidInput, StateMismatch
 from boxauth.urls import BaseUrls
 
 STATE = "s" * 16
@@ -125,11 +125,11 @@ def test_parse_redirect_query() -> None:
 
 def test_code_from_redirect() -> None:
     assert code_from_redirect(f"code=c&state={STATE}", STATE) == Success("c")
-    missing = _bad("state", "is missing from the redirect (possible CSRF)")
+    missing = Failure(StateMismatch("is missing"))
     assert code_from_redirect("code=c", STATE) == missing
     assert code_from_redirect("code=c&state=", STATE) == missing
-    assert code_from_redirect("code=c&state=x", STATE) == _bad(
-        "state", "does not match the one sent (possible CSRF)"
+    assert code_from_redirect("code=c&state=x", STATE) == Failure(
+        StateMismatch("does not match the one this sign-in sent")
     )
     assert code_from_redirect(f"state={STATE}", STATE) == _bad(
         "code", "is missing from the redirect"
@@ -137,9 +137,18 @@ def test_code_from_redirect() -> None:
     assert code_from_redirect(f"code=&state={STATE}", STATE) == _bad(
         "code", "is missing from the redirect"
     )
-    assert code_from_redirect(f"code=c&state={STATE}&error=access_denied", STATE) == Failure(
-        BoxRefused(kind=ErrorKind.ACCESS_DENIED, status=302, error="access_denied", description="")
+    denied = code_from_redirect(f"code=c&state={STATE}&error=access_denied", STATE)
+    assert denied == Failure(
+        BoxRefused(
+            kind=ErrorKind.ACCESS_DENIED,
+            status=302,
+            error="access_denied",
+            description="",
+            redirect=True,
+        )
     )
+    # Issue 13: not "302 access_denied", which reads as if 302 were Box's answer.
+    assert denied.failure().message() == "the user denied access (access_denied)"
     long_error = "e" * 100
     got = code_from_redirect(
         f"state={STATE}&error={long_error}&error_description=a%0Ab", STATE

@@ -6,8 +6,12 @@ Written to close the gaps that mutation testing (``bash .ci/mutation``) found.
 from __future__ import annotations
 
 import itertools
+import string
+from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from returns.result import Failure, Success
 
 from boxauth.downscope import (
@@ -37,10 +41,21 @@ def _bad(field: str, problem: str) -> Failure[InvalidInput]:
         (5, _bad("scopes", "must be a list of scope names")),
         ([], _bad("scopes", "must name at least one scope")),
         ([1], _bad("scopes", "every scope must be a string")),
-        (["nope"], _bad("scopes", f"unknown scope 'nope'; valid: {VALID}")),
-        (["a" * 64], _bad("scopes", f"unknown scope {'a' * 64!r}; valid: {VALID}")),
-        (["a" * 65], _bad("scopes", f"unknown scope '(unprintable)'; valid: {VALID}")),
-        (["a b"], _bad("scopes", f"unknown scope '(unprintable)'; valid: {VALID}")),
+        # Issue 10 item 8: only a plausible scope name is echoed; anything else
+        # (an access token pasted by mistake) is described by its length.
+        (["item_previw"], _bad("scopes", f"unknown scope 'item_previw'; valid: {VALID}")),
+        (["ai.read"], _bad("scopes", f"unknown scope 'ai.read'; valid: {VALID}")),
+        (["a_" + "b" * 38], _bad("scopes", f"unknown scope {'a_' + 'b' * 38!r}; valid: {VALID}")),
+        (["a_" + "b" * 39], _bad("scopes", f"an unknown scope of 41 characters; valid: {VALID}")),
+        (["nope"], _bad("scopes", f"an unknown scope of 4 characters; valid: {VALID}")),
+        (["a" * 32], _bad("scopes", f"an unknown scope of 32 characters; valid: {VALID}")),
+        (["Item_preview"], _bad("scopes", f"an unknown scope of 12 characters; valid: {VALID}")),
+        (["item_"], _bad("scopes", f"an unknown scope of 5 characters; valid: {VALID}")),
+        (["_item"], _bad("scopes", f"an unknown scope of 5 characters; valid: {VALID}")),
+        (["item__x"], _bad("scopes", f"an unknown scope of 7 characters; valid: {VALID}")),
+        (["a b"], _bad("scopes", f"an unknown scope of 3 characters; valid: {VALID}")),
+        (["a_b\n"], _bad("scopes", f"an unknown scope of 4 characters; valid: {VALID}")),
+        ([""], _bad("scopes", f"an unknown scope of 0 characters; valid: {VALID}")),
         (itertools.repeat("item_preview"), _bad("scopes", "too many scopes")),
         (
             ["item_preview", "root_readonly", "item_preview"],
@@ -134,3 +149,24 @@ def test_read_limit_counts_every_item_read() -> None:
     assert validate_scopes(["item_preview"] * (MAX_SCOPES_READ + 1)) == _bad(
         "scopes", "too many scopes"
     )
+
+
+def test_an_iterable_that_raises_while_read_is_refused() -> None:
+    def scopes() -> Iterator[str]:
+        yield "item_preview"
+        raise RuntimeError("a caller's generator failed")
+
+    assert validate_scopes(scopes()) == _bad("scopes", "could not be read as a list of scope names")
+
+
+@given(st.text(string.ascii_letters + string.digits + "-_=!.", min_size=20, max_size=64))
+def test_a_token_pasted_as_a_scope_is_never_echoed(token: str) -> None:
+    """Issue 10 item 8: a Box access token (mixed case, 32+ characters) is never shown."""
+    got = validate_scopes(["item_preview", token])
+    assert isinstance(got, Failure)
+    message = got.failure().message()
+    if token not in KNOWN_SCOPES and not (
+        token.islower() and len(token) <= 40 and ("_" in token or "." in token)
+    ):
+        assert token not in message
+        assert f"an unknown scope of {len(token)} characters" in message

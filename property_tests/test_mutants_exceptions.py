@@ -13,18 +13,24 @@ from boxauth.errors import (
     ErrorKind,
     InvalidInput,
     ReauthRequired,
+    StateMismatch,
+    StorageFailure,
+    StorageFailureKind,
     TransportFailure,
     TransportFailureKind,
 )
 from boxauth.exceptions import (
+    BoxAPIError,
     BoxAuthError,
     BoxConfigError,
     BoxMalformedResponseError,
     BoxNetworkError,
     BoxRateLimitedError,
     BoxReauthRequiredError,
-    BoxRefusedError,
     BoxSDKError,
+    BoxServerError,
+    BoxStateMismatchError,
+    BoxStorageError,
     exception_for,
 )
 
@@ -38,7 +44,10 @@ CASES: list[tuple[AuthError, type[BoxAuthError]]] = [
         BoxRefused(ErrorKind.MALFORMED_RESPONSE, 200, "malformed_response", "x"),
         BoxMalformedResponseError,
     ),
-    (REFUSED, BoxRefusedError),
+    (REFUSED, BoxAPIError),
+    (BoxRefused(ErrorKind.SERVER_ERROR, 503, "unavailable", "", None, 9.0), BoxServerError),
+    (StateMismatch("is missing"), BoxStateMismatchError),
+    (StorageFailure(StorageFailureKind.LOCK, "busy"), BoxStorageError),
 ]
 
 

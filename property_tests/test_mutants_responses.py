@@ -32,6 +32,7 @@ from boxauth.responses import (
     refresh_may_help,
     request_id,
     response,
+    salvage_refresh_token,
     server_skew,
 )
 
@@ -140,10 +141,16 @@ def test_parse_error_reads_both_error_shapes_and_the_headers() -> None:
         request_id="rid",
         retry_after=5.0,
         clock_skew=True,
+        headers=(("box-request-id", "rid"), ("retry-after", "5")),
+        details=(("error", "invalid_grant"), ("error_description", "Bad 'exp' claim")),
     )
     client = response(403, [], b'{"code": "access_denied", "message": "no"}')
     assert parse_error(client, T0) == BoxRefused(
-        kind=ErrorKind.ACCESS_DENIED, status=403, error="access_denied", description="no"
+        kind=ErrorKind.ACCESS_DENIED,
+        status=403,
+        error="access_denied",
+        description="no",
+        details=(("code", "access_denied"), ("message", "no")),
     )
     # The OAuth fields win over the ClientError ones.
     both = response(
@@ -170,16 +177,19 @@ def test_parse_error_statuses_and_size() -> None:
     assert parse_error(response(500, [], b""), T0).kind is ErrorKind.SERVER_ERROR
     assert parse_error(response(499, [], b""), T0).kind is ErrorKind.UNRECOGNIZED
     huge = response(400, [("box-request-id", "r")], b" " * (MAX_BODY + 1))
-    assert parse_error(huge, T0) == malformed("error body larger than 1 MiB", 400, "r")
+    assert parse_error(huge, T0) == malformed(
+        "error body larger than 1 MiB", 400, "r", (("box-request-id", "r"),)
+    )
     edge = response(400, [], b" " * MAX_BODY)
     assert parse_error(edge, T0).kind is ErrorKind.UNRECOGNIZED
 
 
 def _refusal(status: int, why: str) -> Failure[BoxRefused]:
-    return Failure(malformed(why, status, "rid"))
+    return Failure(malformed(why, status, "rid", (("box-request-id", "rid"),)))
 
 
 H = [("box-request-id", "rid")]
+OUT_OF_RANGE = "'expires_in' is out of range (1 second to 366 days)"
 
 
 @pytest.mark.parametrize(
@@ -192,22 +202,32 @@ H = [("box-request-id", "rid")]
         (b'{"access_token": " ", "expires_in": 1}', "'access_token' is missing or empty"),
         (
             b'{"access_token": "a b", "expires_in": 1}',
-            "'access_token' is not an RFC 6750 bearer token",
+            "'access_token' is not a token (visible ASCII only, at most 4096 characters)",
         ),
         (b'{"access_token": "A"}', "'expires_in' is missing or not a number"),
         (b'{"access_token": "A", "expires_in": true}', "'expires_in' is missing or not a number"),
-        (
-            b'{"access_token": "A", "expires_in": 0.5}',
-            "'expires_in' is not a whole number of seconds",
-        ),
-        (b'{"access_token": "A", "expires_in": 0}', "'expires_in' is out of range"),
+        (b'{"access_token": "A", "expires_in": 0.5}', OUT_OF_RANGE),
+        (b'{"access_token": "A", "expires_in": 0.999}', OUT_OF_RANGE),
+        (b'{"access_token": "A", "expires_in": 0}', OUT_OF_RANGE),
+        (b'{"access_token": "A", "expires_in": "0"}', OUT_OF_RANGE),
+        (b'{"access_token": "A", "expires_in": "3600 "}', "'expires_in' is not a number"),
+        (b'{"access_token": "A", "expires_in": "-1"}', "'expires_in' is not a number"),
+        (b'{"access_token": "A", "expires_in": "1e3"}', "'expires_in' is not a number"),
+        (b'{"access_token": "A", "expires_in": "nan"}', "'expires_in' is not a number"),
         (
             json.dumps({"access_token": "A", "expires_in": MAX_EXPIRES_IN + 1}).encode(),
-            "'expires_in' is out of range",
+            OUT_OF_RANGE,
+        ),
+        (
+            json.dumps({"access_token": "A", "expires_in": MAX_EXPIRES_IN + 0.5}).encode(),
+            OUT_OF_RANGE,
         ),
         (_ok_body(token_type=1), "'token_type' is not a string"),
         (_ok_body(refresh_token=""), "'refresh_token' is empty"),
-        (_ok_body(refresh_token="a\nb"), "'refresh_token' is not an RFC 6750 bearer token"),
+        (
+            _ok_body(refresh_token="a\nb"),
+            "'refresh_token' is not a token (visible ASCII only, at most 4096 characters)",
+        ),
         (_ok_body(issued_token_type=[]), "'issued_token_type' is not a string"),
         (_ok_body(restricted_to={}), "'restricted_to' is not a list"),
         (_ok_body(restricted_to=[{"scope": "s"}] * 1001), "'restricted_to' is not a list"),
@@ -370,3 +390,86 @@ def test_non_str_object_fields_are_dropped() -> None:
     body = _ok_body(restricted_to=[{"scope": "s", "object": {"type": 1, "id": [], "name": 5}}])
     got = parse_token_response(response(200, [], body), sent_at=T0, received_at=T0)
     assert got.unwrap().restricted_to == (RestrictedTo("s"),)
+
+
+# -- Issue 10 item 13: a refresh answer is never thrown away -----------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        (3600, 3600),
+        (3600.0, 3600),
+        (3600.5, 3600),  # rounded DOWN: renewed half a second early, never late
+        (3600.999, 3600),
+        (1, 1),
+        (1.0, 1),
+        (1.5, 1),
+        ("3600", 3600),
+        ("3600.5", 3600),
+        ("1", 1),
+        (MAX_EXPIRES_IN, MAX_EXPIRES_IN),
+        (float(MAX_EXPIRES_IN), MAX_EXPIRES_IN),
+        (str(MAX_EXPIRES_IN), MAX_EXPIRES_IN),
+    ],
+)
+def test_expires_in_accepts_any_finite_positive_number_and_numeric_text(
+    given: object, kept: int
+) -> None:
+    got = parse_token_body({"access_token": "A", "expires_in": given}, T0).unwrap()
+    assert got.expires_in == kept
+    assert type(got.expires_in) is int
+    assert got.expires_at == T0 + kept
+
+
+@given(st.floats(1, MAX_EXPIRES_IN, allow_nan=False))
+def test_expires_in_never_rounds_up(seconds: float) -> None:
+    got = parse_token_body({"access_token": "A", "expires_in": seconds}, T0).unwrap()
+    assert got.expires_in is not None
+    assert got.expires_in <= seconds < got.expires_in + 1
+
+
+@pytest.mark.parametrize(
+    "absurd", [float("inf"), float("nan"), -1, 10**400, "1" * 17, "1." + "1" * 17, "", " 1"]
+)
+def test_absurd_expires_in_is_still_refused(absurd: object) -> None:
+    assert isinstance(parse_token_body({"access_token": "A", "expires_in": absurd}, T0), Failure)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"access_token": "A", "expires_in": "soon", "refresh_token": "RT!1"},
+        {"access_token": "a b", "expires_in": 3600, "refresh_token": "RT!1"},
+        {"expires_in": 3600, "refresh_token": "RT!1"},
+        {"access_token": "A", "expires_in": 3600, "refresh_token": "RT!1", "token_type": 5},
+        {"refresh_token": "RT!1"},
+    ],
+)
+def test_salvage_keeps_the_refresh_token_of_an_unusable_200(body: dict[str, object]) -> None:
+    resp = response(200, H, json.dumps(body).encode())
+    assert isinstance(parse_token_response(resp, sent_at=T0, received_at=T0), Failure)
+    assert salvage_refresh_token(resp) == "RT!1"
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, b'{"access_token": "A", "expires_in": "x", "refresh_token": "a b"}'),
+        (200, b'{"access_token": "A", "expires_in": "x", "refresh_token": ""}'),
+        (200, b'{"access_token": "A", "expires_in": "x", "refresh_token": 7}'),
+        (200, b'{"access_token": "A", "expires_in": "x"}'),
+        (200, b"not json"),
+        (200, b'["RT"]'),
+        (201, b'{"refresh_token": "RT"}'),
+        (400, b'{"refresh_token": "RT"}'),
+        (200, b'{"refresh_token": "RT"}' + b" " * MAX_BODY),
+    ],
+)
+def test_salvage_returns_none_without_a_well_formed_refresh_token(status: int, body: bytes) -> None:
+    assert salvage_refresh_token(response(status, H, body)) is None
+
+
+@pytest.mark.parametrize("junk", [None, 1, "x", b"{}", object()])
+def test_salvage_is_total(junk: object) -> None:
+    assert salvage_refresh_token(junk) is None  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from boxauth import (
     config,
     downscope,
     errors,
+    exceptions,
     grants,
     identity,
     jwt,
@@ -42,6 +43,7 @@ from boxauth.redaction import REDACTED, Redacted
 CORE = [
     "redaction",
     "errors",
+    "exceptions",
     "access_token",
     "config",
     "urls",
@@ -160,8 +162,27 @@ def values_holding(s: list[str], cid: str) -> list[object]:
         downscope.validate_downscope(["item_preview"], shared_link=s[0]),
         access_token.token_from_json(json.dumps({"access_token": s[0], "expires_in": "x"})),
     ]
+    failures += [
+        downscope.validate_scopes([s[0]]),
+        downscope.validate_scopes(["item_preview", s[0].lower() + "_" + s[1]]),
+        authorize.PendingStates().add(s[0][:4], None, T0),
+    ]
     errors_: list[object] = [f.failure() for f in failures if isinstance(f, Failure)]
     assert len(errors_) == len(failures), "every case above must fail"
+    sent = wire.HttpRequest(
+        "POST", f"https://api.box.com/oauth2/token?code={s[1]}", (("authorization", s[0]),), b"x"
+    )
+    raised: list[object] = [
+        exceptions.exception_for(e, request=sent)  # type: ignore[arg-type]
+        for e in errors_
+        if not isinstance(e, str)
+    ]
+    raised_parts: list[object] = [
+        part
+        for exc in raised
+        for part in (exc.request_info, exc.response_info, exc.extra)  # type: ignore[attr-defined]
+    ]
+    pending = authorize.PendingStates().add(s[0] * 2, None, T0).unwrap()
     actions: list[object] = [
         lifecycle.Use(token),
         lifecycle.Refresh(1, s[0]),
@@ -203,11 +224,16 @@ def values_holding(s: list[str], cid: str) -> list[object]:
         *failures,
         *errors_,
         *actions,
+        *raised,
+        *raised_parts,
+        pending,
+        *pending.entries,
+        pending.take(s[0] * 2, T0),
     ]
 
 
-# Some secrets here are used as access/refresh tokens, which must be RFC 6750
-# b64token (review finding 1): only the ASCII letters of the secret alphabet.
+# Some secrets here are used as access/refresh tokens, which must be visible
+# ASCII (issue 12): only the ASCII letters of the secret alphabet.
 token_secrets = st.text(SECRET_ALPHABET.encode("ascii", "ignore").decode(), min_size=8, max_size=32)
 
 
@@ -292,6 +318,12 @@ INSTANCES: dict[type, object] = {
     ),
     errors.ReauthRequired: errors.ReauthRequired("r"),
     errors.StorageFailure: errors.StorageFailure(errors.StorageFailureKind.READ, "d"),
+    errors.StateMismatch: errors.StateMismatch("is missing"),
+    exceptions.RequestInfo: exceptions.RequestInfo("POST", "https://x", {}, {}),
+    exceptions.ResponseInfo: exceptions.ResponseInfo(400, {}),
+    access_token.RestrictedObject: access_token.RestrictedObject("file", "1", "n"),
+    authorize.PendingState: authorize.PendingState("s" * 16, None, 0.0),
+    authorize.PendingStates: authorize.PendingStates(),
     identity.Owner: identity.Owner("c", "user", "1"),
     wire.HttpRequest: wire.HttpRequest("POST", "https://x", (), b""),
     RestrictedTo: RestrictedTo("item_preview"),
@@ -440,6 +472,8 @@ def test_the_secret_holders_are_the_expected_ones() -> None:
         grants.CodeGrant,
         grants.ExchangeGrant,
         grants.RevokeCall,
+        authorize.PendingState,
+        authorize.PendingStates,
     }
 
 
