@@ -137,7 +137,7 @@ def _jwt(
     source = given.setting("jwt_config")
     if source is None:
         raise UsageError(f"{command}: --auth jwt needs --jwt-config FILE (or BOX_JWT_CONFIG)")
-    return BoxJWTAuth(JWTConfig.from_config_file(source.value, storage), **shell)
+    return BoxJWTAuth(JWTConfig.from_config_file(source.value, token_storage=storage), **shell)
 
 
 def _ccg(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,8 @@ from ..config import (
     with_subject,
 )
 from ..errors import InvalidInput
-from .auth import ok_or_raise
+from ..exceptions import BoxConfigError
+from .raising import unwrap as ok_or_raise
 from .storage import InMemoryTokenStorage, TokenStorage
 
 if TYPE_CHECKING:
@@ -162,10 +164,44 @@ class _SubjectConfig(_Config):
         return subject.id if subject.kind is SubjectKind.USER else None
 
 
+class PrivateKeyDecryptor(ABC):
+    """box_sdk_gen's hook for decrypting the app's private key (e.g. from a KMS).
+
+    ``decrypt_private_key`` returns a ``cryptography`` RSA private key object.
+    Whatever it raises is reported as ``BoxConfigError`` on ``private_key_decryptor``,
+    by class name only (its text may hold key material).
+    """
+
+    @abstractmethod
+    def decrypt_private_key(self, encryptedPrivateKey: str, passphrase: str) -> Any:  # noqa: N803 - box_sdk_gen's name
+        """Decrypt ``encryptedPrivateKey`` (PEM) with ``passphrase``."""
+
+
+class DefaultPrivateKeyDecryptor(PrivateKeyDecryptor):
+    """Box's console key: encrypted PKCS#8 or traditional PEM, decrypted by ``cryptography``."""
+
+    def decrypt_private_key(self, encryptedPrivateKey: str, passphrase: str) -> Any:  # noqa: N803
+        from .signer import load_private_key  # noqa: PLC0415 - lazy, see the import block
+
+        return ok_or_raise(load_private_key(encryptedPrivateKey, passphrase or None))
+
+
+def _decrypted(decryptor: PrivateKeyDecryptor, settings: JWTSettings) -> Any:
+    try:
+        return decryptor.decrypt_private_key(
+            settings.private_key, settings.private_key_passphrase or ""
+        )
+    except BoxConfigError:
+        raise
+    except Exception as exc:  # a user's decryptor: reported by class name only
+        problem = f"raised {type(exc).__name__} while decrypting the private key"
+        raise BoxConfigError(InvalidInput("private_key_decryptor", problem)) from None
+
+
 class JWTConfig(_SubjectConfig):
     """A JWT app's settings. The key is decrypted once, on first use, and kept."""
 
-    __slots__ = ("_signer",)
+    __slots__ = ("_signer", "private_key_decryptor")
     settings: JWTSettings
 
     def __init__(
@@ -180,6 +216,7 @@ class JWTConfig(_SubjectConfig):
         user_id: str | int | None = None,
         algorithm: Algorithm | str = Algorithm.RS256,
         token_storage: TokenStorage | None = None,
+        private_key_decryptor: PrivateKeyDecryptor | None = None,
     ) -> None:
         settings = jwt_settings(
             client_id=client_id,
@@ -193,36 +230,45 @@ class JWTConfig(_SubjectConfig):
         )
         self._set(ok_or_raise(settings), token_storage)
         self._signer: JoseSigner | None = None
+        self.private_key_decryptor = private_key_decryptor or DefaultPrivateKeyDecryptor()
 
     @classmethod
     def _of(
-        cls, settings: JWTSettings, storage: TokenStorage | None, signer: JoseSigner | None
+        cls,
+        settings: JWTSettings,
+        storage: TokenStorage | None,
+        signer: JoseSigner | None,
+        decryptor: PrivateKeyDecryptor | None,
     ) -> JWTConfig:
         config = cls.__new__(cls)
         config._set(settings, storage)
         config._signer = signer
+        config.private_key_decryptor = decryptor or DefaultPrivateKeyDecryptor()
         return config
 
     @classmethod
     def from_config_json_string(
         cls,
         config_json_string: str,
-        token_storage: TokenStorage | None = None,
         *,
+        token_storage: TokenStorage | None = None,
+        private_key_decryptor: PrivateKeyDecryptor | None = None,
         algorithm: Algorithm | str = Algorithm.RS256,
     ) -> JWTConfig:
         """From the developer console's JSON text: the ``config.json`` of
         https://developer.box.com/guides/authentication/jwt/with-sdk
         """
         app = ok_or_raise(parse_app_config(config_json_string))
-        return cls._of(ok_or_raise(jwt_settings_from_app(app, algorithm)), token_storage, None)
+        settings = ok_or_raise(jwt_settings_from_app(app, algorithm))
+        return cls._of(settings, token_storage, None, private_key_decryptor)
 
     @classmethod
     def from_config_file(
         cls,
         config_file_path: str | Path,
-        token_storage: TokenStorage | None = None,
         *,
+        token_storage: TokenStorage | None = None,
+        private_key_decryptor: PrivateKeyDecryptor | None = None,
         algorithm: Algorithm | str = Algorithm.RS256,
     ) -> JWTConfig:
         """From the JSON file the developer console downloads.
@@ -232,7 +278,8 @@ class JWTConfig(_SubjectConfig):
         only a path. Errors never quote the value (it may hold the secrets).
         """
         app = ok_or_raise(app_config_from(config_file_path))
-        return cls._of(ok_or_raise(jwt_settings_from_app(app, algorithm)), token_storage, None)
+        settings = ok_or_raise(jwt_settings_from_app(app, algorithm))
+        return cls._of(settings, token_storage, None, private_key_decryptor)
 
     @property
     def jwt_key_id(self) -> str:
@@ -251,19 +298,28 @@ class JWTConfig(_SubjectConfig):
         return self.settings.algorithm
 
     def signer(self) -> JoseSigner:
+        """The signer, decrypting the key on first use (by the decryptor, if one was given)."""
         if self._signer is None:
             from .signer import signer_for  # noqa: PLC0415 - lazy, see the import block
 
-            self._signer = ok_or_raise(signer_for(self.settings))
+            decryptor = self.private_key_decryptor
+            key = None
+            if type(decryptor) is not DefaultPrivateKeyDecryptor:
+                key = _decrypted(decryptor, self.settings)
+            self._signer = ok_or_raise(signer_for(self.settings, key))
         return self._signer
 
     def with_subject(self, subject: Subject, token_storage: TokenStorage | None) -> JWTConfig:
         """A copy for another subject; every other setting (algorithm too) is kept."""
-        return self._of(with_subject(self.settings, subject), token_storage, self._signer)
+        settings = with_subject(self.settings, subject)
+        return self._of(settings, token_storage, self._signer, self.private_key_decryptor)
 
 
 class CCGConfig(_SubjectConfig):
-    """A Client Credentials Grant app's settings (protocol notes §1)."""
+    """A Client Credentials Grant app's settings.
+
+    https://developer.box.com/guides/authentication/client-credentials/
+    """
 
     __slots__ = ()
     settings: CCGSettings
@@ -310,6 +366,6 @@ class DeveloperTokenConfig(_Config):
     __slots__ = ()
     settings: DeveloperTokenSettings
 
-    def __init__(self, client_id: str | None = None, client_secret: str | None = None) -> None:
+    def __init__(self, *, client_id: str | None = None, client_secret: str | None = None) -> None:
         settings = developer_token_settings(client_id=client_id, client_secret=client_secret)
         self._set(ok_or_raise(settings), None)

@@ -1,4 +1,6 @@
-"""OAuth 2.0 authorization code flow: ``BoxOAuth`` (protocol notes §1, §5, §7).
+"""OAuth 2.0 authorization code flow: ``BoxOAuth``.
+
+https://developer.box.com/guides/authentication/oauth2/without-sdk/
 
 The refresh token is single use: each refresh burns it and returns a new pair.
 That is why every refresh runs under the storage's lock and is never retried
@@ -10,7 +12,6 @@ user.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +21,13 @@ from returns.result import Failure, Result, Success
 from ..access_token import AccessToken
 from ..authorize import (
     AuthorizeRequest,
+    PendingStates,
     authorize_url,
     code_from_redirect,
     parse_redirect_query,
     query_of_redirect,
-    state_matches,
 )
-from ..errors import AuthError, InvalidInput
+from ..errors import AuthError, StateMismatch
 from ..grants import CodeGrant, Plan, RefreshGrant
 from ..identity import Owner
 from ..lifecycle import AuthKind, SignInWanted
@@ -36,8 +37,19 @@ from .configs import OAuthConfig
 from .raising import unwrap
 from .sending import Call
 
-# Authorize requests whose redirect has not come back yet, newest last.
-MAX_PENDING = 64
+
+class AuthorizeUrl(str):
+    """The authorize URL, a ``str`` as box_sdk_gen returns, that also carries its ``state``."""
+
+    state: str
+
+    def __new__(cls, url: str, state: str) -> AuthorizeUrl:
+        made = super().__new__(cls, url)
+        made.state = state
+        return made
+
+    def __reduce__(self) -> Any:
+        return (str, (str(self),))  # a plain str when pickled: the state stays here
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,16 +79,18 @@ class BoxOAuth(BaseAuth):
     def __init__(self, config: OAuthConfig, **shell: Any) -> None:
         self.config = config
         super().__init__(token_storage=config.token_storage, **shell)
-        self._pending: OrderedDict[str, str | None] = OrderedDict()
-        # Its own lock: a state lookup must never wait behind a renewal.
+        # States issued by this object and not yet used (single use, 10 minutes,
+        # at most 256): one immutable value, swapped under its own small lock, so
+        # a state lookup never waits behind a renewal.
+        self._pending = PendingStates()
         self._states_lock = threading.Lock()
 
     # -- authorize ---------------------------------------------------------------
 
     def get_authorize_url_result(
         self, options: GetAuthorizeUrlOptions | None = None
-    ) -> Result[str, AuthError]:
-        opts = options or GetAuthorizeUrlOptions()
+    ) -> Result[AuthorizeUrl, AuthError]:
+        opts = options if isinstance(options, GetAuthorizeUrlOptions) else GetAuthorizeUrlOptions()
         state = opts.state or self.effects.new_state()
         request = AuthorizeRequest(
             client_id=opts.client_id or self.config.settings.client_id,
@@ -85,18 +99,28 @@ class BoxOAuth(BaseAuth):
             scopes=_scopes(opts.scope),
             response_type=opts.response_type or "code",
         )
-        url = authorize_url(self.base_urls, request)
-        if isinstance(url, Success):
-            with self._states_lock:
-                self._pending[state] = opts.redirect_uri
-                while len(self._pending) > MAX_PENDING:
-                    self._pending.popitem(last=False)
-        return url
+        built = authorize_url(self.base_urls, request)
+        if not isinstance(built, Success):
+            return Failure(built.failure())
+        with self._states_lock:
+            remembered = self._pending.add(state, opts.redirect_uri, self.effects.monotonic())
+            if not isinstance(remembered, Success):
+                return Failure(remembered.failure())
+            self._pending = remembered.unwrap()
+        return Success(AuthorizeUrl(built.unwrap(), state))
 
     def get_authorize_url(
         self, *, options: GetAuthorizeUrlOptions | None = None, network_session: object = None
-    ) -> str:
-        """The URL to send the user to. A state is generated and remembered if none is given."""
+    ) -> AuthorizeUrl:
+        """The URL to send the user to (a ``str``), with the ``state`` it carries as ``.state``.
+
+        A state is generated (from ``secrets``) unless one is given, and
+        remembered here for 10 minutes, single use. A web app keeps ``.state``
+        in the user's own session and passes it back as ``expected_state`` to
+        ``get_tokens_from_redirect``: then only that user's browser can finish
+        that sign-in (a state remembered by a shared object alone cannot tell
+        one user's browser from another's).
+        """
         return unwrap(self.get_authorize_url_result(options))
 
     # -- code exchange -------------------------------------------------------------
@@ -134,7 +158,15 @@ class BoxOAuth(BaseAuth):
             )
         )
 
-    def get_tokens_from_redirect_result(self, redirect: str) -> Result[AccessToken, AuthError]:
+    def get_tokens_from_redirect_result(
+        self, redirect: str, *, expected_state: str | None = None, network_session: object = None
+    ) -> Result[AccessToken, AuthError]:
+        """Check the redirect's state, then exchange its code (see ``get_tokens_from_redirect``)."""
+        return _total(lambda: self._from_redirect(redirect, expected_state, network_session))
+
+    def _from_redirect(
+        self, redirect: object, expected_state: object, network_session: object
+    ) -> Result[AccessToken, AuthError]:
         found = query_of_redirect(redirect)
         if not isinstance(found, Success):
             return Failure(found.failure())
@@ -144,25 +176,39 @@ class BoxOAuth(BaseAuth):
             return Failure(parsed.failure())
         received = parsed.unwrap().state
         with self._states_lock:
-            expected = next((s for s in self._pending if state_matches(s, received)), None)
-            if expected is not None:
-                redirect_uri = self._pending.pop(expected)
-        if expected is None:
+            self._pending, pending = self._pending.take(received, self.effects.monotonic())
+        if expected_state is not None:
+            # The app's own record (the user's session) decides; ours only adds
+            # single use and the redirect URI when this object issued the state.
+            check: object = expected_state
+        elif pending is not None:
+            check = pending.state
+        else:
             return Failure(
-                InvalidInput(
-                    "state",
-                    "is missing or matches no authorize request of this object (possible CSRF)",
-                )
+                StateMismatch("matches no sign-in this object started (or it expired, or was used)")
             )
-        code = code_from_redirect(query, expected)
+        code = code_from_redirect(query, check)  # type: ignore[arg-type]
         if not isinstance(code, Success):
             return Failure(code.failure())
-        return self._exchange(code.unwrap(), redirect_uri)
+        redirect_uri = pending.redirect_uri if pending is not None else None
+        return self._exchange(code.unwrap(), redirect_uri, network_session)
 
-    def get_tokens_from_redirect(self, redirect: str) -> AccessToken:
-        """Check the redirect's ``state`` against the authorize requests made here,
-        then exchange its code. Refuses a missing or unknown state (CSRF)."""
-        return unwrap(self.get_tokens_from_redirect_result(redirect))
+    def get_tokens_from_redirect(
+        self, redirect: str, *, expected_state: str | None = None, network_session: object = None
+    ) -> AccessToken:
+        """Check the redirect's ``state``, then exchange its code and store the tokens.
+
+        Without ``expected_state`` the state must be one this object issued and
+        has not seen used (single use, 10 minutes). A web app passes the state
+        it kept in the user's session as ``expected_state``: the redirect must
+        carry exactly that one. A missing or different state raises
+        ``BoxStateMismatchError`` (a possible login CSRF) before any request.
+        """
+        return unwrap(
+            self.get_tokens_from_redirect_result(
+                redirect, expected_state=expected_state, network_session=network_session
+            )
+        )
 
     # -- renewal -----------------------------------------------------------------
 

@@ -23,12 +23,17 @@ from ..wire import HttpRequest, HttpResponse, Transport
 from .storage import StorageLockTimeout, TokenStorage
 
 
+def _value(exc: BoxStorageError, effect: Effect) -> AuthError:
+    """The failure a storage raised, or (a bare BoxStorageError) what the effect's failure is."""
+    return exc.value or unexpected(effect, type(exc).__name__)
+
+
 def read(storage: TokenStorage) -> Result[AccessToken | None, AuthError]:
     """What the storage holds (the core checks its type and shape)."""
     try:
         return Success(storage.get())
     except BoxStorageError as exc:
-        return Failure(exc.error)
+        return Failure(_value(exc, Effect.READ))
     except Exception as exc:  # a user's storage: any failure becomes a value
         return Failure(unexpected(Effect.READ, type(exc).__name__))
 
@@ -37,7 +42,7 @@ def save(storage: TokenStorage, token: AccessToken) -> Event:
     try:
         storage.store(token)
     except BoxStorageError as exc:
-        return StoreFailed(exc.error)
+        return StoreFailed(_value(exc, Effect.STORE))
     except Exception as exc:  # a user's storage: any failure becomes a value
         return StoreFailed(unexpected(Effect.STORE, type(exc).__name__))
     return Stored()
@@ -47,7 +52,7 @@ def clear(storage: TokenStorage) -> Event:
     try:
         storage.clear()
     except BoxStorageError as exc:
-        return ClearFailed(exc.error)
+        return ClearFailed(_value(exc, Effect.CLEAR))
     except Exception as exc:  # a user's storage: any failure becomes a value
         return ClearFailed(unexpected(Effect.CLEAR, type(exc).__name__))
     return Cleared()
@@ -60,7 +65,7 @@ def hold_lock(storage: TokenStorage, held: ExitStack, timeout: float) -> Result[
     except StorageLockTimeout:
         return Success(False)
     except BoxStorageError as exc:
-        return Failure(exc.error)
+        return Failure(_value(exc, Effect.LOCK))
     except Exception as exc:  # a user's storage: any failure becomes a value
         return Failure(unexpected(Effect.LOCK, type(exc).__name__))
     return Success(True)

@@ -118,9 +118,24 @@ class JoseSigner:
         return self
 
 
-def signer_for(settings: JWTSettings) -> Result[JoseSigner, InvalidInput]:
-    """The signer for a JWT app: decrypts the key once; keep the result per config."""
-    loaded = load_private_key(settings.private_key, settings.private_key_passphrase)
+def checked_key(key: object) -> Result[RSAPrivateKey, InvalidInput]:
+    """A key a user's ``PrivateKeyDecryptor`` returned: RSA, at least 2048 bits."""
+    if not isinstance(key, RSAPrivateKey):
+        return _bad("private_key_decryptor", "did not return an RSA private key (Box requires RSA)")
+    if key.key_size < MIN_RSA_BITS:
+        return _bad("private_key_decryptor", "returned an RSA key shorter than 2048 bits")
+    return Success(key)
+
+
+def signer_for(
+    settings: JWTSettings, key: RSAPrivateKey | None = None
+) -> Result[JoseSigner, InvalidInput]:
+    """The signer for a JWT app: decrypts the key once (unless given); keep it per config."""
+    loaded = (
+        load_private_key(settings.private_key, settings.private_key_passphrase)
+        if key is None
+        else checked_key(key)
+    )
     if not isinstance(loaded, Success):
         return Failure(loaded.failure())
     try:

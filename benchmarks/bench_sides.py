@@ -77,7 +77,7 @@ class BoxauthSide:
 
     def jwt(self, storage: Any = None, **shell: Any) -> Any:
         b = self.b
-        config = b.JWTConfig.from_config_json_string(self.fx.config_json, storage)
+        config = b.JWTConfig.from_config_json_string(self.fx.config_json, token_storage=storage)
         return b.BoxJWTAuth(config, base_urls=self.urls, **shell)
 
     def signed_in_oauth(self, **shell: Any) -> Any:

@@ -22,10 +22,17 @@ if TYPE_CHECKING:
     from .access_token import AccessToken, RestrictedTo
     from .adapters.ccg_auth import BoxCCGAuth
     from .adapters.client import BoxClient, Item, Items, User
-    from .adapters.configs import CCGConfig, DeveloperTokenConfig, JWTConfig, OAuthConfig
+    from .adapters.configs import (
+        CCGConfig,
+        DefaultPrivateKeyDecryptor,
+        DeveloperTokenConfig,
+        JWTConfig,
+        OAuthConfig,
+        PrivateKeyDecryptor,
+    )
     from .adapters.developer_token_auth import BoxDeveloperTokenAuth
     from .adapters.jwt_auth import BoxJWTAuth
-    from .adapters.oauth import BoxOAuth, GetAuthorizeUrlOptions
+    from .adapters.oauth import AuthorizeUrl, BoxOAuth, GetAuthorizeUrlOptions
     from .adapters.storage import (
         FileTokenStorage,
         FileWithInMemoryCacheTokenStorage,
@@ -78,6 +85,9 @@ _LAZY = {
     "Items": ".adapters.client",
     "User": ".adapters.client",
     "CCGConfig": ".adapters.configs",
+    "PrivateKeyDecryptor": ".adapters.configs",
+    "DefaultPrivateKeyDecryptor": ".adapters.configs",
+    "AuthorizeUrl": ".adapters.oauth",
     "DeveloperTokenConfig": ".adapters.configs",
     "JWTConfig": ".adapters.configs",
     "OAuthConfig": ".adapters.configs",
@@ -90,7 +100,7 @@ _LAZY = {
     "InMemoryTokenStorage": ".adapters.storage",
     "TokenStorage": ".adapters.storage",
     "TransportSettings": ".adapters.transport",
-    "Urllib3Transport": "boxauth.adapters.transport",
+    "Urllib3Transport": ".adapters.transport",
     "Algorithm": ".config",
     "AuthError": ".errors",
     "BoxRefused": ".errors",
@@ -125,6 +135,7 @@ __all__ = [
     "AccessToken",
     "Algorithm",
     "AuthError",
+    "AuthorizeUrl",
     "BaseUrls",
     "BoxAPIError",
     "BoxAuthError",
@@ -145,6 +156,7 @@ __all__ = [
     "BoxStateMismatchError",
     "BoxStorageError",
     "CCGConfig",
+    "DefaultPrivateKeyDecryptor",
     "DeveloperTokenConfig",
     "Effects",
     "ErrorKind",
@@ -158,6 +170,7 @@ __all__ = [
     "JWTConfig",
     "JwtAlgorithm",
     "OAuthConfig",
+    "PrivateKeyDecryptor",
     "ReauthRequired",
     "RequestInfo",
     "ResponseInfo",

@@ -60,6 +60,8 @@ def api_request(
     body: bytes | None = None,
 ) -> Result[HttpRequest, InvalidInput]:
     """``{base_url}/2.0/{path}?{params}`` with ``Authorization: Bearer``. Never raises."""
+    if not isinstance(urls, BaseUrls) or not isinstance(token, AccessToken):
+        return Failure(InvalidInput("token", "must be an AccessToken, with BaseUrls"))
     if not isinstance(method, str) or not method.isalpha() or not method.isupper():
         return Failure(InvalidInput("method", "must be an HTTP method such as GET"))
     if not isinstance(path, str) or not path or len(path) > 2048:
@@ -68,13 +70,20 @@ def api_request(
         return Failure(InvalidInput("token", "has no access token"))
     if params is not None and (not isinstance(params, Mapping) or len(params) > MAX_PARAMS):
         return Failure(InvalidInput("params", "must be a mapping of at most 64 items"))
-    if headers is not None and not isinstance(headers, Mapping):
-        return Failure(InvalidInput("headers", "must be a mapping"))
+    if headers is not None and (
+        not isinstance(headers, Mapping)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
+    ):
+        return Failure(InvalidInput("headers", "must be a mapping of strings"))
     if body is not None and not isinstance(body, bytes):
         return Failure(InvalidInput("body", "must be bytes"))
     url = api_url(urls, path.lstrip("/"))
     if params:
-        url = f"{url}?{urlencode({str(k): str(v) for k, v in params.items()})}"
+        if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in params.values()):
+            return Failure(InvalidInput("params", "values must be strings or integers"))
+        if not all(isinstance(k, str) for k in params):
+            return Failure(InvalidInput("params", "names must be strings"))
+        url = f"{url}?{urlencode(dict(params))}"
     sent = {"Accept": "application/json", **(headers or {})}
     sent["Authorization"] = f"Bearer {token.access_token}"
     return Success(HttpRequest(method, url, tuple(sent.items()), body))

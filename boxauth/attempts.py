@@ -22,15 +22,19 @@ the new one must be kept (issue: a refresh answer must never be thrown away).
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass, replace
 
 from returns.result import Result, Success
 
-from .access_token import AccessToken, check_token_text
+from .access_token import AccessToken
 from .errors import AuthError, TransportFailure
 from .grants import Plan, RevokeCall, grant_of
-from .responses import parse_empty_success, parse_token_response, server_skew
+from .responses import (
+    parse_empty_success,
+    parse_token_response,
+    salvage_refresh_token,
+    server_skew,
+)
 from .retry import GiveUp, RetryPolicy, next_step, resign_for_skew
 from .token_requests import Grant
 from .wire import HttpResponse
@@ -97,17 +101,11 @@ def begin(plan: Plan, skew: float = 0.0) -> Attempts:
 
 
 def _salvage(resp: HttpResponse, grant: Grant) -> AccessToken | None:
-    """The refresh token of an unusable 200 to a single-use grant, if it is well-formed."""
-    if resp.status != 200 or not grant.single_use:
+    """The refresh token of an unusable 200 to a single-use grant, as a token record."""
+    if not grant.single_use:
         return None
-    try:
-        data = json.loads(resp.body)
-    except (ValueError, RecursionError):
-        return None
-    value = data.get("refresh_token") if isinstance(data, dict) else None
-    if not isinstance(check_token_text(value, "refresh_token"), Success):
-        return None
-    return AccessToken(refresh_token=value)
+    kept = salvage_refresh_token(resp)
+    return None if kept is None else AccessToken(refresh_token=kept)
 
 
 def _answer(state: Attempts, resp: HttpResponse, sent_at: float, received_at: float) -> Next:

@@ -35,7 +35,7 @@ class SubjectKind(enum.Enum):
         return f"SubjectKind.{self.name}"
 
 
-class Algorithm(enum.Enum):
+class Algorithm(enum.StrEnum):
     """JWT ``alg``: Box accepts RS256, RS384 and RS512 only (protocol notes §3)."""
 
     RS256 = "RS256"

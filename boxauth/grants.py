@@ -161,6 +161,8 @@ def signed(
     plan: JwtGrant, pending: SignFirst, signature: object
 ) -> Result[TokenRequest, AuthError]:
     """The JWT grant request, once ``pending.message`` is signed."""
+    if not isinstance(plan, JwtGrant) or not isinstance(pending, SignFirst):
+        return Failure(InvalidInput("plan", "only a JWT grant's prepared request is signed"))
     if not isinstance(signature, bytes) or not signature:
         return Failure(InvalidInput("signer", "returned no signature"))
     assertion = assemble(pending.header, pending.claims, lambda _m: Success(signature))

@@ -445,6 +445,22 @@ Event = (
     | Abandoned
 )
 
+EVENT_TYPES = (
+    Wanted,
+    SignInWanted,
+    RevokeWanted,
+    Succeeded,
+    Salvaged,
+    Failed,
+    Stored,
+    StoreFailed,
+    RevokeDone,
+    RevokeFailed,
+    Cleared,
+    ClearFailed,
+    Abandoned,
+)
+
 # -- actions: what the auth object carries out ----------------------------------------
 
 
@@ -663,6 +679,8 @@ def step(m: Machine, event: Event) -> Result[tuple[Machine, Action], IllegalEven
     Illegal pairs and stale tickets leave ``m`` unchanged (a Failure), and so
     does a row whose builder broke its promised next phase (a bug here).
     """
+    if not isinstance(m, Machine) or not isinstance(event, EVENT_TYPES):
+        return Failure(IllegalEvent(Phase.IDLE, "not a Machine and an event"))
     rows = TRANSITIONS.get((m.phase, type(event)))
     if rows is None:
         return Failure(IllegalEvent(m.phase, type(event).__name__))

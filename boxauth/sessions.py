@@ -88,9 +88,15 @@ def call_settings(
     proxy_url: str | None,
 ) -> Result[CallSettings, InvalidInput]:
     """This call's settings: ours, with what ``session`` may change (see the module docstring)."""
+    if not isinstance(urls, BaseUrls) or not is_real_number(deadline) or deadline <= 0:
+        return Failure(InvalidInput("network_session", "our own settings are malformed"))
+    if proxy_url is not None and not isinstance(proxy_url, str):
+        return Failure(InvalidInput("network_session", "our own settings are malformed"))
     if session is None:
         return Success(CallSettings(urls, deadline))
     session_proxy = getattr(session, "proxy_url", None)
+    if session_proxy is not None and not isinstance(session_proxy, str):
+        return Failure(InvalidInput("network_session.proxy_url", "must be a URL string"))
     if session_proxy and session_proxy != proxy_url:
         problem = (
             "names a proxy boxauth's transport does not use; "
