@@ -29,13 +29,13 @@ from typing import Any, NoReturn, TextIO, cast
 from returns.result import Success
 
 from ..config import shown_path
-from ..errors import InvalidInput
 from ..exceptions import (
     BoxAuthError,
     BoxConfigError,
     BoxNetworkError,
     BoxReauthRequiredError,
     BoxRefusedError,
+    BoxStateMismatchError,
     BoxStorageError,
     exception_for,
 )
@@ -90,6 +90,7 @@ EXIT_FOR: dict[type[BaseException], int] = {
     LocalError: EXIT_USAGE,
     BoxConfigError: EXIT_USAGE,
     BoxStorageError: EXIT_USAGE,
+    BoxStateMismatchError: EXIT_CSRF,
     BoxNetworkError: EXIT_NETWORK,
     LoginTimeoutError: EXIT_NETWORK,
     BoxReauthRequiredError: EXIT_REFUSED,
@@ -104,9 +105,6 @@ def exit_code(exc: BaseException) -> int:
         return exc.code
     if isinstance(exc, LoginTimeoutError) and exc.unknown_states:
         return EXIT_CSRF
-    error = getattr(exc, "error", None)
-    if isinstance(error, InvalidInput) and error.field == "state":
-        return EXIT_CSRF  # a redirect's state matched no sign-in: possible CSRF
     for cls in type(exc).__mro__:
         if cls in EXIT_FOR:
             return EXIT_FOR[cls]

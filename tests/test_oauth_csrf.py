@@ -1,4 +1,10 @@
-"""OAuth redirect handling refuses a missing state and a wrong one (CSRF)."""
+"""OAuth redirect handling refuses a missing state and a wrong one (login CSRF).
+
+A state is single use and lives 10 minutes. A web app that shares one
+``BoxOAuth`` between its users (the guide's Flask pattern) keeps each user's
+state in that user's session and passes it as ``expected_state``: a state
+issued to one browser is then refused from another (issue 10 item 14).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from support import authorize_redirect
 
-from boxauth import BaseUrls, BoxConfigError, BoxOAuth, GetAuthorizeUrlOptions, OAuthConfig
+from boxauth import (
+    BaseUrls,
+    BoxOAuth,
+    BoxStateMismatchError,
+    Effects,
+    GetAuthorizeUrlOptions,
+    OAuthConfig,
+)
 
 
-def _auth(box: Any, urls: BaseUrls) -> BoxOAuth:
-    return BoxOAuth(OAuthConfig(box.fx.client_id, box.fx.client_secret), base_urls=urls)
+def _auth(box: Any, urls: BaseUrls, **shell: Any) -> BoxOAuth:
+    return BoxOAuth(OAuthConfig(box.fx.client_id, box.fx.client_secret), base_urls=urls, **shell)
 
 
 def _with_query(location: str, **changes: str | None) -> str:
@@ -37,7 +50,7 @@ def test_missing_state_is_refused(box: Any, urls: BaseUrls) -> None:
     auth = _auth(box, urls)
     location = authorize_redirect(auth.get_authorize_url())
     box.emu.reset_counters()
-    with pytest.raises(BoxConfigError, match="state"):
+    with pytest.raises(BoxStateMismatchError, match="state"):
         auth.get_tokens_from_redirect(_with_query(location, state=None))
     assert box.emu.request_count(path="/oauth2/token") == 0
     assert auth.token_storage.get() is None
@@ -46,7 +59,7 @@ def test_missing_state_is_refused(box: Any, urls: BaseUrls) -> None:
 def test_wrong_state_is_refused(box: Any, urls: BaseUrls) -> None:
     auth = _auth(box, urls)
     location = authorize_redirect(auth.get_authorize_url())
-    with pytest.raises(BoxConfigError, match="CSRF"):
+    with pytest.raises(BoxStateMismatchError, match="CSRF"):
         auth.get_tokens_from_redirect(_with_query(location, state="attacker-chosen-state-value"))
     assert auth.token_storage.get() is None
 
@@ -55,7 +68,7 @@ def test_a_state_is_single_use(box: Any, urls: BaseUrls) -> None:
     auth = _auth(box, urls)
     location = authorize_redirect(auth.get_authorize_url())
     auth.get_tokens_from_redirect(location)
-    with pytest.raises(BoxConfigError, match="state"):
+    with pytest.raises(BoxStateMismatchError, match="state"):
         auth.get_tokens_from_redirect(location)
 
 
@@ -92,3 +105,56 @@ def test_redirect_may_be_a_url_a_path_or_a_query(box: Any, urls: BaseUrls) -> No
             "query": f"?{parts.query}",
         }[shape]
         assert auth.get_tokens_from_redirect(given).access_token, shape
+
+
+def test_the_authorize_url_carries_its_state(box: Any, urls: BaseUrls) -> None:
+    url = _auth(box, urls).get_authorize_url()
+    assert isinstance(url, str)
+    assert dict(parse_qsl(urlsplit(url).query))["state"] == url.state
+
+
+def test_a_state_issued_to_one_browser_is_refused_from_another(box: Any, urls: BaseUrls) -> None:
+    """One shared BoxOAuth: the attacker's own redirect, replayed in the victim's browser."""
+    shared = _auth(box, urls)
+    victim_url = shared.get_authorize_url()  # the victim's session keeps victim_url.state
+    attacker_url = shared.get_authorize_url()
+    attackers_redirect = authorize_redirect(attacker_url)  # carries the attacker's code
+    box.emu.reset_counters()
+    with pytest.raises(BoxStateMismatchError, match="CSRF"):
+        shared.get_tokens_from_redirect(attackers_redirect, expected_state=victim_url.state)
+    assert box.emu.request_count(path="/oauth2/token") == 0
+    assert shared.token_storage.get() is None
+    # The victim's own redirect, with the victim's own state, works.
+    own = shared.get_tokens_from_redirect(
+        authorize_redirect(victim_url), expected_state=victim_url.state
+    )
+    assert own.access_token
+
+
+def test_expected_state_works_on_another_worker(box: Any, urls: BaseUrls) -> None:
+    """The state came from the user's session, not from this object's memory."""
+    url = _auth(box, urls).get_authorize_url()
+    other_worker = _auth(box, urls)
+    token = other_worker.get_tokens_from_redirect(authorize_redirect(url), expected_state=url.state)
+    assert token.access_token
+
+
+def test_a_remembered_state_expires_after_ten_minutes(box: Any, urls: BaseUrls) -> None:
+    now = [1000.0]
+    auth = _auth(box, urls, effects=Effects(monotonic=lambda: now[0]))
+    stale = authorize_redirect(auth.get_authorize_url())
+    fresh = authorize_redirect(auth.get_authorize_url())
+    now[0] += 599.0
+    assert auth.get_tokens_from_redirect(fresh).access_token  # 599 s: still live
+    now[0] += 1.0
+    with pytest.raises(BoxStateMismatchError):  # 600 s: gone
+        auth.get_tokens_from_redirect(stale)
+
+
+def test_remembered_states_are_bounded(box: Any, urls: BaseUrls) -> None:
+    auth = _auth(box, urls)
+    first = auth.get_authorize_url()
+    for _ in range(300):
+        auth.get_authorize_url()
+    with pytest.raises(BoxStateMismatchError):  # dropped: the 256 newest are kept
+        auth.get_tokens_from_redirect(authorize_redirect(first))
