@@ -238,7 +238,7 @@ def test_python_version() -> None:
 def test_dependency_floors() -> None:
     """README's `name>=X` for runtime dependencies match pyproject's lower bounds."""
     deps = PYPROJECT["project"]["dependencies"]
-    for name in ("urllib3", r"python-jose\[cryptography\]"):
+    for name in ("urllib3", r"python-jose\[cryptography\]", "cryptography"):
         (floor,) = stated(rf"`{name}>=([\d.]+)`")
         assert any(re.fullmatch(rf"{name}>={re.escape(floor)}(,.*)?", d) for d in deps), deps
 
