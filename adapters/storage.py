@@ -54,7 +54,13 @@ from typing import NoReturn
 
 from returns.result import Failure, Result, Success
 
-from ..access_token import MAX_SERIALIZED, AccessToken, token_from_json, token_to_json
+from ..access_token import (
+    MAX_SERIALIZED,
+    AccessToken,
+    check_token,
+    token_from_json,
+    token_to_json,
+)
 from ..errors import InvalidInput, StorageFailure, StorageFailureKind
 from ..exceptions import BoxConfigError, BoxStorageError
 from .files import (
@@ -426,6 +432,10 @@ def _serialized(token: object) -> Result[bytes, StorageFailure]:
         return Failure(
             StorageFailure(kind, f"store() needs an AccessToken, not a {type(token).__name__}")
         )
+    checked = check_token(token, "stored token")
+    if not isinstance(checked, Success):
+        problem = f"refusing to save a malformed token ({checked.failure().message()})"
+        return Failure(StorageFailure(kind, problem))
     try:
         text = token_to_json(token)
     except (TypeError, ValueError, AttributeError, RecursionError):

@@ -183,17 +183,7 @@ def _public_functions() -> list[tuple[str, Callable[..., Any], bool]]:
     return found
 
 
-# Functions outside this helper's files that still raise on wrongly typed input,
-# each with the call that shows it. The lead owns them (issue 14's rewrite of
-# lifecycle); once one is total, test_known_exceptions_still_raise fails and its
-# entry must go.
-KNOWN_EXCEPTIONS: dict[str, tuple[str, Callable[[], object]]] = {
-    "lifecycle.step": (
-        "lifecycle is being rewritten by the lead for issue 14",
-        lambda: importlib.import_module("boxauth.lifecycle").step(None, None),
-    ),
-}
-FUNCTIONS = [f for f in _public_functions() if f[0] not in KNOWN_EXCEPTIONS]
+FUNCTIONS = _public_functions()
 
 
 def test_discovery_finds_the_functions_it_should() -> None:
@@ -246,15 +236,6 @@ def test_never_raises_on_any_python_value(
     got = function(*args, **kwargs)
     if returns_result:
         assert isinstance(got, Result), (name, type(got))
-
-
-@pytest.mark.parametrize("name", sorted(KNOWN_EXCEPTIONS))
-def test_known_exceptions_still_raise(name: str) -> None:
-    """Keeps the exception list honest: an entry that no longer raises must be removed."""
-    module, attr = name.split(".")
-    assert callable(getattr(importlib.import_module(f"boxauth.{module}"), attr))
-    with pytest.raises(Exception):  # noqa: B017 - any exception shows it is not total
-        KNOWN_EXCEPTIONS[name][1]()
 
 
 def test_the_examples_from_the_issue() -> None:

@@ -36,6 +36,7 @@ from boxauth.errors import (
     BoxRefused,
     InvalidInput,
     ReauthRequired,
+    StateMismatch,
     StorageFailure,
     TransportFailure,
 )
@@ -111,7 +112,7 @@ def _texts(error: AuthError) -> str:
     return repr(error) + error.message()
 
 
-KNOWN = (InvalidInput, BoxRefused, TransportFailure, ReauthRequired, StorageFailure)
+KNOWN = (InvalidInput, BoxRefused, TransportFailure, ReauthRequired, StorageFailure, StateMismatch)
 
 
 def _check(result: object) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import hypothesis_profiles
-from boxauth.adapters import cli, storage, transport
+from boxauth.adapters import cli, cli_settings, storage, transport
 from hypothesis import settings
 
 import boxauth
@@ -149,7 +149,7 @@ def test_connect_and_read_timeouts() -> None:
 
 
 def test_deadline() -> None:
-    (deadline,) = stated(r"(\d+) s deadline \(`TransportSettings`\)")
+    (deadline,) = stated(r"`TransportSettings\.deadline`, (\d+) s")
     assert transport.TransportSettings().deadline == float(deadline)
 
 
@@ -183,25 +183,25 @@ def test_retry_after_cap() -> None:
 
 
 def test_exit_codes() -> None:
-    ok, refused, usage, network = stated(
-        r"Exit codes: (\d) ok, (\d) Box refused \(or a new sign-in is needed\), "
-        r"(\d) usage or configuration error, (\d) network"
-    )
-    assert (
-        int(ok),
-        int(refused),
-        int(usage),
-        int(network),
-    ) == (cli.EXIT_OK, cli.EXIT_REFUSED, cli.EXIT_USAGE, cli.EXIT_NETWORK)
+    """README's table of exit codes is the CLI's own table, row for row."""
+    raw = (ROOT / "README.md").read_text()
+    table = raw[raw.index("has the details. Exit codes:") :]
+    table = table[: table.index("\n## ")]
+    rows = re.findall(r"^\| (\d+) \| (.+) \|$", table, re.MULTILINE)
+    assert [(int(code), words) for code, words in rows] == list(cli.EXIT_CODES)
 
 
 def test_environment_variables() -> None:
-    (names,) = stated(r"secrets need not be on the command line: ((?:BOX_[A-Z_]+, )+BOX_[A-Z_]+)\.")
-    assert set(names.split(", ")) == set(cli.ENV.values())
+    (names, where) = stated(
+        r"secrets need not be on the command line: ((?:BOX_[A-Z_]+, )+BOX_[A-Z_]+), and\s+"
+        r"(BOX_[A-Z_0-9]+ / BOX_[A-Z_0-9]+) for where Box is\."
+    )
+    stated_names = set(re.split(r",\s+", names)) | set(where.split(" / "))
+    assert stated_names == set(cli_settings.ENV.values())
 
 
 def test_login_redirect_path() -> None:
-    (path,) = stated(r"waits on `http://127\.0\.0\.1:PORT(/[\w/-]*)`")
+    (path,) = stated(r"`login` listens on `http://127\.0\.0\.1:PORT(/[\w/-]*)`")
     assert cli.build_parser().parse_args(["login"]).redirect_path == path
 
 

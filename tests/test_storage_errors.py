@@ -239,7 +239,7 @@ def test_any_real_lock_timeout_works(
         ),
         (
             AccessToken(access_token="acc-SECRET-x", restricted_to=["item_preview"]),  # type: ignore[list-item]
-            "the token has a field that cannot be saved as JSON",
+            "refusing to save a malformed token (stored token: restricted_to: ",
         ),
     ],
 )
