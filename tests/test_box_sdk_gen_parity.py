@@ -60,18 +60,11 @@ NAMES = [
     "TokenStorage",
 ]
 
-_LEAD = "the lead (auth shells, issue 12 section 2); remove this entry when it lands"
-_CONFIGS = "the configs helper (adapters/configs.py); remove this entry when it lands"
-_STORAGE = "the storage helper (adapters/storage.py); remove this entry when it lands"
 _BRIDGE = (
-    "the box_sdk_gen bridge (issue 12 section 3) takes box_sdk_gen's networking; our auth "
-    "objects accept and ignore network_session"
+    "box_sdk_gen's networking is box_sdk_gen's: our auth methods take its NetworkSession "
+    "(honoured or refused, boxauth.sessions) and the bridge plugs our auth into its client"
 )
 _RESULT = "ours: the functional twin that returns a Result instead of raising (README)"
-_NET_POSITIONAL = (
-    "network_session is positional-or-keyword in ours, keyword-only in box_sdk_gen: every "
-    "box_sdk_gen call still works; " + _LEAD
-)
 
 ALLOWED: dict[str, str] = {
     # -- names box_sdk_gen exports that we do not --------------------------------------
@@ -106,7 +99,7 @@ ALLOWED: dict[str, str] = {
         for auth in ("BoxDeveloperTokenAuth", "BoxJWTAuth", "BoxCCGAuth", "BoxOAuth")
     },
     "BoxOAuth.get_authorize_url: extra parameter network_session (KEYWORD_ONLY)": (
-        "accepted and ignored, like every other method's network_session; harmless"
+        "accepted for symmetry; the authorize URL uses the auth object's own oauth_2_url"
     ),
     # -- configs ------------------------------------------------------------------------------
     "JWTConfig.from_config_file: extra parameter algorithm (KEYWORD_ONLY)": (
