@@ -421,12 +421,24 @@ def _run_auth(built: Built, command: str, call: Callable[[], Any]) -> Any:
         raise
 
 
+def _saved(built: Built, command: str) -> int:
+    """EXIT_OK, unless a renewed token could not be saved: it dies with this process."""
+    if not built.auth.unsaved:
+        return EXIT_OK
+    where = shown_path(built.token_file) if built.token_file else "the token storage"
+    raise CommandError(
+        EXIT_USAGE,
+        f"{command}: the renewed token could not be saved to {where} (see the error above); "
+        "it is lost when this command ends",
+    )
+
+
 def cmd_token(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out: TextIO) -> int:
     command = f"{PROG} token"
     built = make_auth(args, env, urls, command)
     token = _run_auth(built, command, built.auth.retrieve_token)
     _print_token(token, args.json, out)
-    return EXIT_OK
+    return _saved(built, command)
 
 
 def cmd_whoami(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out: TextIO) -> int:
@@ -441,7 +453,7 @@ def cmd_whoami(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, ou
     else:  # Box's text, so escaped: a name may hold escape sequences or newlines
         lines = (("id", me.id), ("name", me.name or ""), ("login", me.login or ""))
         out.write("".join(f"{key}: {terminal_text(value)}\n" for key, value in lines))
-    return EXIT_OK
+    return _saved(built, command)
 
 
 def cmd_downscope(
@@ -466,7 +478,7 @@ def cmd_downscope(
         message = f"{command}: {type(exc).__name__}: {exc} ({hint})"
         raise CommandError(EXIT_REFUSED, message) from None
     _print_token(token, args.json, out)
-    return EXIT_OK
+    return _saved(built, command)
 
 
 def cmd_revoke(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out: TextIO) -> int:
