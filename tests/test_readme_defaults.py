@@ -159,14 +159,16 @@ def test_body_cap() -> None:
 
 
 def test_retry_policy() -> None:
-    attempts, base, cap = stated(
-        r"\(`RetryPolicy`: (\d+) attempts, full-jitter exponential backoff "
-        r"from ([\d.]+) s up to (\d+) s\)"
-    )
+    (attempts,) = stated(r"\(`RetryPolicy`: (\d+) attempts\)")
+    cap, base = stated(r"a random wait of up to `min\((\d+), ([\d.]+) × 2\^\(n-1\)\)` s")
+    waits = stated(r"the waits are at most ([\d.]+), ([\d.]+) and ([\d.]+) s")
     policy = retry.RetryPolicy()
     assert policy.max_attempts == int(attempts)
     assert policy.base_delay == float(base)
     assert policy.max_delay == float(cap)
+    # What a user sees with the defaults: the ceiling after each failed attempt but the last.
+    ceilings = [retry.backoff(policy, n, 1.0) for n in range(1, policy.max_attempts)]
+    assert ceilings == [float(w) for w in waits]
 
 
 def test_retried_statuses() -> None:
@@ -175,7 +177,7 @@ def test_retried_statuses() -> None:
 
 
 def test_retry_after_cap() -> None:
-    (cap,) = stated(r"Retry-After \(seconds or an HTTP date\) is honoured up to (\d+) s")
+    (cap,) = stated(r"when it is at most (\d+) s \(`max_retry_after`\)")
     assert retry.RetryPolicy().max_retry_after == float(cap)
 
 
