@@ -107,7 +107,7 @@ class Sealer:
     def __repr__(self) -> str:
         return f"Sealer(<{len(self.keys)} keys>)"
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str:
         raise TypeError("Sealer holds keys and cannot be pickled")
 
 
@@ -181,9 +181,7 @@ def _unseal(sealer: Sealer, key: str, text: str) -> Result[AccessToken, str]:
     try:
         plain = AESGCM(secret).decrypt(nonce, sealed, _aad(key, owner_to_dict(who.unwrap())))
     except InvalidTag:
-        return Failure(
-            "does not authenticate (altered, or copied from another key or identity)"
-        )
+        return Failure("does not authenticate (altered, or copied from another key or identity)")
     return _token(plain.decode("utf-8", errors="replace")).bind(
         lambda token: _same_owner(token, who.unwrap())
     )
@@ -238,10 +236,11 @@ def parse(raw: object, key: str, sealer: Sealer | None) -> Record:
     if raw is None:
         return ABSENT
     if isinstance(raw, bytes | bytearray):
+        data = bytes(raw)
         try:
-            raw = bytes(raw).decode("ascii")
+            raw = data.decode("ascii")
         except UnicodeDecodeError:
-            return Record(bytes(raw)[:VERSION_LEN].decode("latin-1"), None, "is not ASCII text")
+            return Record(data[:VERSION_LEN].decode("latin-1"), None, "is not ASCII text")
     if not isinstance(raw, str):
         return Record("", None, "is not a string")
     version = version_of(raw)

@@ -43,6 +43,7 @@ import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -371,7 +372,7 @@ class RedisTokenStorage(TokenStorage):
                 entry = self._view.install(self._entry(self._record(reply[1:])), seq)
                 self._owner, self._holder = owner, threading.get_ident()
                 self._basis, self._basis_seq = entry, seq
-                self._keeper = Keeper(lambda: self._extend(owner), self._lease_s, names.key)
+                self._keeper = Keeper(partial(self._extend, owner), self._lease_s, names.key)
                 return
             left = deadline - time.monotonic()
             if left <= 0:
@@ -389,7 +390,7 @@ class RedisTokenStorage(TokenStorage):
             [self._names.lease],
             [owner, int(self._lease_s * 1000)],
         )
-        return reply == 1
+        return bool(reply == 1)
 
     def _give_back(self) -> None:
         keeper, owner = self._keeper, self._owner
@@ -410,7 +411,7 @@ class RedisTokenStorage(TokenStorage):
                 [owner, self._names.channel],
             )
         except BoxStorageError as exc:
-            log.warning("%s; it expires by itself within %g s", exc.error.detail, self._lease_s)
+            log.warning("%s; it expires by itself within %g s", exc.error.message(), self._lease_s)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -438,7 +439,7 @@ class RedisTokenStorage(TokenStorage):
     def _call(
         self, script: str, kind: StorageFailureKind, what: str, keys: list[str], args: list[Any]
     ) -> Any:
-        """Run one script; any failure becomes a BoxStorageError naming the key, never Redis's text."""
+        """Run one script; a failure is a BoxStorageError naming the key, never Redis's text."""
         failure: StorageFailure | None = None
         try:
             return self._scripts[script](keys=keys, args=args, client=self._client)
@@ -542,7 +543,9 @@ def _client_from_url(url: str, socket_timeout: float) -> Any:
         from redis.backoff import NoBackoff  # noqa: PLC0415
         from redis.retry import Retry  # noqa: PLC0415
     except ImportError:
-        failure = InvalidInput("redis", "the redis package is missing: pip install 'boxauth[redis]'")
+        failure = InvalidInput(
+            "redis", "the redis package is missing: pip install 'boxauth[redis]'"
+        )
     else:
         try:
             # One retry, at once, on a dropped connection (Redis restarted): the

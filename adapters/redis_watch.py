@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,7 +159,7 @@ class Watcher:
                 self._listen(pubsub)
             except Exception as exc:  # any failure of the client: report, wait, resubscribe
                 self._view.lost()
-                if not failing:
+                if not failing and not self._stop.is_set():
                     log.warning(
                         "Redis subscription for key %s lost (%s); reading Redis on every "
                         "use until it is back",
@@ -216,9 +217,6 @@ def _text(value: object) -> str:
 
 
 def _close(pubsub: Any) -> None:
-    if pubsub is None:
-        return
-    try:
-        pubsub.close()
-    except Exception:  # noqa: S110 - closing a broken connection may fail; nothing to do  # nosec B110
-        pass
+    if pubsub is not None:
+        with suppress(Exception):  # closing a broken connection may fail; nothing to do
+            pubsub.close()

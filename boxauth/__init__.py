@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .adapters.developer_token_auth import BoxDeveloperTokenAuth
     from .adapters.jwt_auth import BoxJWTAuth
     from .adapters.oauth import BoxOAuth, GetAuthorizeUrlOptions
+    from .adapters.redis_storage import RedisTokenStorage
     from .adapters.storage import (
         FileTokenStorage,
         FileWithInMemoryCacheTokenStorage,
@@ -79,6 +80,7 @@ _LAZY = {
     "BoxJWTAuth": ".adapters.jwt_auth",
     "BoxOAuth": ".adapters.oauth",
     "GetAuthorizeUrlOptions": ".adapters.oauth",
+    "RedisTokenStorage": ".adapters.redis_storage",
     "FileTokenStorage": ".adapters.storage",
     "FileWithInMemoryCacheTokenStorage": ".adapters.storage",
     "InMemoryTokenStorage": ".adapters.storage",
@@ -144,6 +146,7 @@ __all__ = [
     "JwtAlgorithm",
     "OAuthConfig",
     "ReauthRequired",
+    "RedisTokenStorage",
     "RestrictedTo",
     "RetryPolicy",
     "TokenStorage",

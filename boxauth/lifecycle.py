@@ -564,7 +564,7 @@ class Guard(enum.Enum):
     SIGNING_IN = "the call is a sign-in"
     MORE_TO_REVOKE = "credentials are left to revoke"
     PAIR_ALREADY_REVOKED = "a refresh token was revoked in this call, and Box refused the rest"
-    REFRESH_REFUSED = "Box refused the stored refresh token (invalid_grant)"  # noqa: S105  # nosec B105
+    REFRESH_REFUSED = "Box refused the stored refresh token (invalid_grant)"
 
     def __repr__(self) -> str:
         return f"Guard.{self.name}"
