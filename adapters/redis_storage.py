@@ -356,6 +356,7 @@ class RedisTokenStorage(TokenStorage):
         while True:
             owner = new_owner()
             seq = self._view.seq
+            unlocks = self._view.unlocks_seen()
             try:
                 reply = self._call(
                     "acquire",
@@ -380,7 +381,7 @@ class RedisTokenStorage(TokenStorage):
                     f"timed out after {timeout:g}s waiting for the Redis lease of key {names.key}"
                 )
             pttl = reply[1] / 1000 if len(reply) > 1 and isinstance(reply[1], int) else _POLL
-            self._view.wait_unlock(min(left, _POLL, max(pttl, 0.001)))
+            self._view.wait_unlock(min(left, _POLL, max(pttl, 0.001)), unlocks)
 
     def _extend(self, owner: str) -> bool:
         reply = self._call(

@@ -60,6 +60,7 @@ class View:
         self.seq = 0  # bumped by everything that withdraws trust
         self.live = False  # subscribed, and no error since
         self.writing: set[str] = set()  # versions this process is writing now
+        self.unlocks = 0  # lease releases heard of (under ``unlocked``)
 
     # -- lock-free read ---------------------------------------------------------------
 
@@ -121,11 +122,17 @@ class View:
 
     def wake_waiters(self) -> None:
         with self.unlocked:
+            self.unlocks += 1
             self.unlocked.notify_all()
 
-    def wait_unlock(self, seconds: float) -> None:
+    def unlocks_seen(self) -> int:
         with self.unlocked:
-            self.unlocked.wait(max(seconds, 0.0))
+            return self.unlocks
+
+    def wait_unlock(self, seconds: float, seen: int) -> None:
+        """Wait for a release heard after ``seen`` (one heard already: no wait)."""
+        with self.unlocked:
+            self.unlocked.wait_for(lambda: self.unlocks != seen, max(seconds, 0.0))
 
 
 class Watcher:
