@@ -25,11 +25,16 @@ return {1, redis.call('GET', KEYS[1])}
 """
 
 # KEYS[1] lease, KEYS[2] record. ARGV[1] owner, ARGV[2] lease ms, ARGV[3] largest record.
-# Take the lease if it is free (set-if-absent with an expiry) and read the record
-# in the same step: what the holder reads is the record as of taking the lease.
-# -> {1, 0} taken, absent | {1, 1, value} | {1, 2, version} | {0, pttl ms} held by another.
+# Take the lease if it is free (set-if-absent with an expiry), or keep it if it
+# is still ours, and read the record in the same step: what the holder decides
+# on is the record as of holding the lease. A holder reads again through this
+# script too, so one whose lease lapsed and went to another process learns it
+# before deciding anything on what it read.
+# -> {1, 0} held, absent | {1, 1, value} | {1, 2, version} | {0, pttl ms} held by another.
 ACQUIRE = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+elseif not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {0, redis.call('PTTL', KEYS[1])}
 end
 local n = redis.call('STRLEN', KEYS[2])

@@ -234,14 +234,40 @@ class RedisTokenStorage(TokenStorage):
         return view.install(self._entry(record), seq).token
 
     def _held_get(self) -> AccessToken | None:
+        """The holder's read: what it read under the lease, or a new read that
+        first makes sure the lease is still (or again) ours."""
         basis = self._basis
         if basis is not None and self._basis_seq == self._view.seq:
             return basis.token
+        owner = self._owner or new_owner()
         seq = self._view.seq
-        record = self._read(StorageFailureKind.READ)
-        self._basis = self._view.install(self._entry(record), seq)
+        reply = self._acquire(owner, StorageFailureKind.READ)
+        if not reply or reply[0] != 1:
+            # Our lease lapsed (a pause) and another process holds it now: deciding
+            # on anything read here could renew behind that holder's back.
+            _raise(
+                StorageFailure(
+                    StorageFailureKind.LOCK,
+                    f"the Redis lease of key {self._names.key} lapsed while held and another "
+                    "process holds it now",
+                )
+            )
+        if self._keeper is not None and self._keeper.lost:
+            self._keeper = Keeper(partial(self._extend, owner), self._lease_s, self._names.key)
+        self._basis = self._view.install(self._entry(self._record(reply[1:])), seq)
         self._basis_seq = seq
         return self._basis.token
+
+    def _acquire(self, owner: str, kind: StorageFailureKind) -> list[Any]:
+        names = self._names
+        reply = self._call(
+            "acquire",
+            kind,
+            "take the lease",
+            [names.lease, names.record],
+            [owner, int(self._lease_s * 1000), MAX_RECORD],
+        )
+        return reply if isinstance(reply, list) else []
 
     def _entry(self, record: Record) -> Entry:
         if record.problem is not None and self._problem_warned != record.version:
@@ -286,6 +312,9 @@ class RedisTokenStorage(TokenStorage):
     def _write(self, token: AccessToken | None, body: str, kind: StorageFailureKind) -> None:
         self._watching()
         view = self._view
+        # Under the lease, a save and a clear are both compare-and-sets: a clear
+        # that raced a late writer's newer token must not drop that token
+        # unrevoked (the revoke fails, and a second revoke revokes it too).
         holding = self._holder == threading.get_ident()
         basis = self._basis if holding else None
         if holding and basis is not None:
@@ -320,7 +349,7 @@ class RedisTokenStorage(TokenStorage):
                 StorageFailure(
                     StorageFailureKind.SUPERSEDED,
                     f"Redis key {self._names.record}: a newer token was stored since this "
-                    "process read it (its lease lapsed); not overwriting it",
+                    f"process read it (its lease lapsed); not {'overwriting' if token else 'clearing'} it",
                 )
             )
 
@@ -358,17 +387,10 @@ class RedisTokenStorage(TokenStorage):
             seq = self._view.seq
             unlocks = self._view.unlocks_seen()
             try:
-                reply = self._call(
-                    "acquire",
-                    StorageFailureKind.LOCK,
-                    "take the lease",
-                    [names.lease, names.record],
-                    [owner, int(self._lease_s * 1000), MAX_RECORD],
-                )
+                reply = self._acquire(owner, StorageFailureKind.LOCK)
             except BoxStorageError:
                 self._release_quietly(owner)  # in case it was taken and the answer lost
                 raise
-            reply = reply if isinstance(reply, list) else []
             if reply and reply[0] == 1:
                 entry = self._view.install(self._entry(self._record(reply[1:])), seq)
                 self._owner, self._holder = owner, threading.get_ident()
