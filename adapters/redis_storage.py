@@ -345,11 +345,12 @@ class RedisTokenStorage(TokenStorage):
                 view.writing.discard(version)
         if not written:
             view.forget()
+            verb = "overwriting" if token is not None else "clearing"
             raise BoxStorageError(
                 StorageFailure(
                     StorageFailureKind.SUPERSEDED,
                     f"Redis key {self._names.record}: a newer token was stored since this "
-                    f"process read it (its lease lapsed); not {'overwriting' if token else 'clearing'} it",
+                    f"process read it (its lease lapsed); not {verb} it",
                 )
             )
 

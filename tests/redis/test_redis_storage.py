@@ -192,6 +192,44 @@ def test_a_demotion_never_replaces_a_demotion(
         assert refused.value.error.kind is StorageFailureKind.SUPERSEDED
 
 
+def test_a_clear_under_a_lapsed_lease_never_drops_a_newer_token(
+    make: Callable[..., RedisTokenStorage], redis_url: str, key: str
+) -> None:
+    revoker, late = make(), make()
+    revoker.store(token())
+    newer = token("access-new", "refresh-new")
+    with revoker.lock(5):
+        revoker.get()  # it revokes what it read at Box ... and pauses
+        _lapse(redis_url, key)
+        with late.lock(5):
+            late.store(newer)
+        with pytest.raises(BoxStorageError) as refused:
+            revoker.clear()
+        assert refused.value.error.kind is StorageFailureKind.SUPERSEDED
+        assert "not clearing" in refused.value.error.detail
+    assert make().get() == newer  # kept, for the next revoke to revoke too
+
+
+def test_a_holder_whose_lease_went_to_another_learns_it_before_reading_again(
+    make: Callable[..., RedisTokenStorage], redis_url: str, key: str
+) -> None:
+    paused, other = make(), make()
+    paused.store(token())
+    newer = token("access-new", "refresh-new")
+    with paused.lock(5):
+        paused.get()
+        _lapse(redis_url, key)
+        with other.lock(5):
+            other.store(newer)
+            with pytest.raises(BoxStorageError) as superseded:
+                paused.store(token("access-late", "refresh-late"))
+            assert superseded.value.error.kind is StorageFailureKind.SUPERSEDED
+            with pytest.raises(BoxStorageError) as lost:
+                paused.get()  # reading again would let it renew behind the holder
+            assert lost.value.error.kind is StorageFailureKind.LOCK
+        assert paused.get() == newer  # the lease is free again: it regains it and reads
+
+
 def test_store_outside_the_lock_writes_whatever_is_there(
     make: Callable[..., RedisTokenStorage],
 ) -> None:
