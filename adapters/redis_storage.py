@@ -435,7 +435,7 @@ class RedisTokenStorage(TokenStorage):
                 [owner, self._names.channel],
             )
         except BoxStorageError as exc:
-            log.warning("%s; it expires by itself within %g s", exc.error.message(), self._lease_s)
+            log.warning("%s; it expires by itself within %g s", exc, self._lease_s)
 
     # -- plumbing ---------------------------------------------------------------------------
 
