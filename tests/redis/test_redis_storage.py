@@ -290,9 +290,9 @@ def test_a_dead_holders_lease_expires(
 def test_the_keeper_extends_a_lease_held_past_its_length(
     make: Callable[..., RedisTokenStorage],
 ) -> None:
-    holder, other = make(lease_s=1.0), make(lease_s=1.0)
+    holder, other = make(lease_s=2.0), make(lease_s=2.0)
     with holder.lock(5):
-        ends = time.monotonic() + 2.5
+        ends = time.monotonic() + 4.5  # more than two lease lengths
         while time.monotonic() < ends:
             with pytest.raises(StorageLockTimeout), other.lock(0):
                 pass
