@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .adapters.developer_token_auth import BoxDeveloperTokenAuth
     from .adapters.jwt_auth import BoxJWTAuth
     from .adapters.oauth import AuthorizeUrl, BoxOAuth, GetAuthorizeUrlOptions
+    from .adapters.redis_storage import RedisTokenStorage
     from .adapters.storage import (
         FileTokenStorage,
         FileWithInMemoryCacheTokenStorage,
@@ -95,6 +96,7 @@ _LAZY = {
     "BoxJWTAuth": ".adapters.jwt_auth",
     "BoxOAuth": ".adapters.oauth",
     "GetAuthorizeUrlOptions": ".adapters.oauth",
+    "RedisTokenStorage": ".adapters.redis_storage",
     "FileTokenStorage": ".adapters.storage",
     "FileWithInMemoryCacheTokenStorage": ".adapters.storage",
     "InMemoryTokenStorage": ".adapters.storage",
@@ -172,6 +174,7 @@ __all__ = [
     "OAuthConfig",
     "PrivateKeyDecryptor",
     "ReauthRequired",
+    "RedisTokenStorage",
     "RequestInfo",
     "ResponseInfo",
     "RestrictedTo",

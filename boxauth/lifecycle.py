@@ -48,6 +48,13 @@ Rules (Box's where Box has one; ours, defensive, where Box is silent):
   unsaved token replaced, another process wrote a newer record: theirs wins.
   A sign-in (code exchange) whose save failed is reported as failed, and its
   tokens are still kept and saved again.
+- A refresh token Box refuses (``invalid_grant``: spent or revoked, RFC 6749
+  §5.2) is dropped from the storage, keeping the rest of the token, so no
+  process sends it again: the caller gets ``ReauthRequired`` (or, unforced,
+  the still-valid access token until it expires), and every other process
+  reads a token without a refresh token and needs a sign-in without asking
+  Box. A storage with a compare-and-set refuses the drop if another process
+  stored a newer token meanwhile; that token is then used (``ReadAgain``).
 - Box may answer a refresh with a usable refresh token and an unusable rest
   (``Salvaged``): the old refresh token is spent, so the new one is stored
   (without an access token) and the answer is reported as malformed.
@@ -76,6 +83,7 @@ from .access_token import MAX_TIME, AccessToken, check_token
 from .errors import (
     AuthError,
     BoxRefused,
+    ErrorKind,
     InvalidInput,
     ReauthRequired,
     StorageFailure,
@@ -572,6 +580,7 @@ class Guard(enum.Enum):
     SIGNING_IN = "the call is a sign-in"
     MORE_TO_REVOKE = "credentials are left to revoke"
     PAIR_ALREADY_REVOKED = "a refresh token was revoked in this call, and Box refused the rest"
+    REFRESH_REFUSED = "Box refused the stored refresh token (invalid_grant)"
 
     def __repr__(self) -> str:
         return f"Guard.{self.name}"
@@ -595,6 +604,7 @@ class Do(enum.Enum):
     STORE_THEN_FAIL = "save the new token, then report the error"
     FAIL_DEAD_ON_ARRIVAL = "fail: the new token was expired on arrival"
     USE_OLD = "use the old token and warn about the failed renewal"
+    DROP_REFRESH_TOKEN = "save the token without its refused refresh token"  # noqa: S105  # nosec B105
     FAIL = "fail with the event's error"
     USE_SAVED = "use the token just saved"
     FAIL_AFTER_STORE = "report the error kept for after the save"
@@ -643,6 +653,7 @@ TRANSITIONS: dict[tuple[Phase, type], tuple[Row, ...]] = {
     ),
     (RENEWING, Salvaged): ((Guard.ALWAYS, STORING, Do.STORE_THEN_FAIL),),
     (RENEWING, Failed): (
+        (Guard.REFRESH_REFUSED, STORING, Do.DROP_REFRESH_TOKEN),
         (Guard.OLD_TOKEN_USABLE, IDLE, Do.USE_OLD),
         (Guard.ALWAYS, IDLE, Do.FAIL),
     ),
@@ -800,6 +811,13 @@ GUARDS: dict[Guard, Callable[[Machine, Any], bool]] = {
     Guard.MORE_TO_REVOKE: lambda m, e: bool(m.to_revoke),
     # The refresh token is what matters: Box revokes the pair from either half,
     # and the access token expires within the hour anyway.
+    Guard.REFRESH_REFUSED: lambda m, e: (
+        m.kind is AuthKind.OAUTH
+        and m.purpose is Purpose.RETRIEVE
+        and bool(getattr(m.previous, "refresh_token", None))
+        and isinstance(e.error, BoxRefused)
+        and e.error.kind is ErrorKind.INVALID_GRANT
+    ),
     Guard.PAIR_ALREADY_REVOKED: lambda m, e: (
         any(c == getattr(m.previous, "refresh_token", None) for c in m.revoked_now)
         and isinstance(e.error, BoxRefused)
@@ -1015,6 +1033,25 @@ def _do_fail_dead(m: Machine, e: Succeeded) -> tuple[Machine, Action]:
     return _idle(_learn(m, e.skew)), Fail(_dead_on_arrival())
 
 
+def _do_drop_refresh_token(m: Machine, e: Failed) -> tuple[Machine, Action]:
+    old = m.previous
+    if old is None:  # the guard rules it out
+        return m, Fail(e.error)
+    # Unforced, a still-valid access token is used until it expires; then the
+    # stored token (no refresh token) says REAUTH without asking Box again.
+    keep = not m.forced and usable(old, e.now)
+    failing = None if keep else ReauthRequired(_REFRESH_REFUSED)
+    m = _saving(_learn(m, e.skew), replace(old, refresh_token=None), failing)
+    note = _warn("Box refused the refresh token (invalid_grant); removed it from the storage")
+    return m, Store(m.pending or old, (note,))
+
+
+_REFRESH_REFUSED = (
+    "Box refused the refresh token (invalid_grant): it was spent or revoked; "
+    "the user must authorize again"
+)
+
+
 def _do_use_old(m: Machine, e: Failed) -> tuple[Machine, Action]:
     old = m.previous
     if old is None:  # the guard rules it out
@@ -1110,6 +1147,7 @@ BUILD: dict[Do, Callable[[Machine, Any], tuple[Machine, Action]]] = {
     Do.STORE_NEW: _do_store_new,
     Do.STORE_THEN_FAIL: _do_store_then_fail,
     Do.FAIL_DEAD_ON_ARRIVAL: _do_fail_dead,
+    Do.DROP_REFRESH_TOKEN: _do_drop_refresh_token,
     Do.USE_OLD: _do_use_old,
     Do.FAIL: _do_fail,
     Do.USE_SAVED: _do_use_saved,
