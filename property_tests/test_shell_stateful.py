@@ -66,7 +66,9 @@ class FakeBox:
             old = form["refresh_token"]
             if old in self.spent_refresh:
                 self.reused_refresh += 1
-            if self.mode == "invalid_grant" or old not in self.live_refresh:
+            if self.mode == "invalid_grant":  # e.g. the user revoked the app at Box
+                self.live_refresh.discard(old)
+            if old not in self.live_refresh:
                 return self._json(
                     400, {"error": "invalid_grant", "error_description": "Invalid refresh token"}
                 )
@@ -123,8 +125,14 @@ class ShellMachine(RuleBasedStateMachine):
             token = auth.refresh_token() if forced else auth.retrieve_token()
         except BoxAuthError:
             after = auth.token_storage.get()
-            # A failed renewal leaves the stored token exactly as it was.
-            assert after == before
+            if before is not None and before.refresh_token in self.box.live_refresh:
+                # A failed renewal leaves a live refresh token exactly where it was.
+                assert after == before
+            elif before is not None and before.refresh_token is not None:
+                # Box refused it (spent or revoked): it is dropped, nothing else changes,
+                # so no process ever sends it again.
+                assert after is not None and after.refresh_token is None
+                assert after.access_token == before.access_token
             return
         assert token.access_token
         assert token.expires_at is None or self.clock[0] < token.expires_at
