@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import texts
+from .client_errors import INSUFFICIENT_SCOPE, client_error
 from .records import AccessRecord, Reply
 from .scopes import LIST_FOLDER_SCOPES
 from .state import State
@@ -27,13 +28,6 @@ from .state import State
 _FOLDER_ITEMS = re.compile(r"^/2\.0/folders/(?P<id>[0-9]+)/items$")
 _JSON = ("Content-Type", "application/json")
 MAX_LIMIT = 1000
-
-
-def client_error(status: int, code: str, message: str, request_id: str) -> Reply:
-    """Box's ClientError body, used for every non-401 API error."""
-    body = {"type": "error", "status": status, "code": code, "message": message,
-            "request_id": request_id}
-    return Reply(status, json.dumps(body).encode(), (_JSON,))
 
 
 def _ok(value: Any) -> Reply:
@@ -52,14 +46,14 @@ def _int(query: Mapping[str, str], name: str, default: int) -> int | None:
     raw = query.get(name)
     if raw is None:
         return default
-    return int(raw) if raw.isdigit() else None
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
 
 
 def api_request(
-    state: State, path: str, query: Mapping[str, str], headers: Mapping[str, str],
-    request_id: str,
+    state: State, path: str, query: Mapping[str, str], headers: tuple[tuple[str, str], ...],
 ) -> Reply:
-    token = _bearer(headers)
+    token = _bearer(dict(headers))
     access = state.live_access(token) if token is not None else None
     if access is None:
         state.count_error(texts.TOKEN_INVALID_KEY)
@@ -70,13 +64,12 @@ def api_request(
         return _ok({"type": "user", "id": user.user_id, "name": user.name, "login": user.login})
     match = _FOLDER_ITEMS.match(path)
     if match is None:
-        return client_error(404, "not_found", "Not Found", request_id)
-    return _folder_items(state, access, match["id"], query, request_id)
+        return client_error(404)
+    return _folder_items(state, access, match["id"], query)
 
 
 def _folder_items(
     state: State, access: AccessRecord, folder_id: str, query: Mapping[str, str],
-    request_id: str,
 ) -> Reply:
     # Scope before existence, so a narrow token learns nothing about items.
     restricted_elsewhere = access.restriction is not None and (
@@ -84,14 +77,14 @@ def _folder_items(
     )
     if not access.scopes & LIST_FOLDER_SCOPES or restricted_elsewhere:
         state.count_error(("insufficient_scope", texts.INSUFFICIENT_SCOPE))
-        return client_error(403, "insufficient_scope", texts.INSUFFICIENT_SCOPE, request_id)
+        return client_error(403, *INSUFFICIENT_SCOPE)
     if state.visible_item(access.user_id, "folder", folder_id) is None:
         state.count_error(("not_found", "Not Found"))
-        return client_error(404, "not_found", "Not Found", request_id)
+        return client_error(404)
     offset, limit = _int(query, "offset", 0), _int(query, "limit", 100)
     if offset is None or limit is None or not 1 <= limit <= MAX_LIMIT:
         state.count_error(("bad_request", "Bad Request"))
-        return client_error(400, "bad_request", "Bad Request", request_id)
+        return client_error(400)
     with state.lock:
         children = [
             item for item in state.items.values()

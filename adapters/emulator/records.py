@@ -16,6 +16,7 @@ GRANT_NAMES = frozenset(
     {"jwt", "client_credentials", "authorization_code", "refresh_token", "token_exchange"}
 )
 USER_KINDS = frozenset({"managed", "app_user", "service_account"})
+USER_ROLES = frozenset({"admin", "coadmin", "user"})
 FAULT_KINDS = frozenset({"status", "delay", "drop", "malformed"})
 
 
@@ -35,11 +36,15 @@ class App:
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """A Box user. ``role`` is User--Full's: "admin", "coadmin" or "user"."""
+
     user_id: str
     enterprise_id: str
     name: str
     login: str
     kind: str
+    role: str = "user"
+    created_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from .records import (
     FAULT_KINDS,
     GRANT_NAMES,
+    USER_KINDS,
+    USER_ROLES,
     App,
     Fault,
     Item,
@@ -92,16 +94,22 @@ class Registry:
         name: str = "User",
         login: str | None = None,
         kind: str = "managed",
+        role: str = "user",
     ) -> str:
-        """A managed user or an app user (kind "managed" or "app_user")."""
-        if kind not in ("managed", "app_user", "service_account"):
+        """A managed user or an app user (kind "managed" or "app_user"); ``role`` is
+        "admin", "coadmin" or "user" (an admin's token may use As-User)."""
+        if kind not in USER_KINDS:
             raise ValueError(f"unknown user kind {kind!r}")
+        if role not in USER_ROLES:
+            raise ValueError(f"unknown user role {role!r}")
         with self._state.lock:
             self._enterprise(enterprise_id)
             user_id = self._state.new_id()
             if login is None:
                 login = f"user{user_id}@example.com"
-            self._state.users[user_id] = User(user_id, enterprise_id, name, login, kind)
+            self._state.users[user_id] = User(
+                user_id, enterprise_id, name, login, kind, role, self._state.now()
+            )
             return user_id
 
     def add_developer_token(self, user_id: str, client_id: str) -> str:
@@ -236,6 +244,13 @@ class Registry:
         """
         with self._state.lock:
             return dict(self._state.error_counts)
+
+    @property
+    def internal_errors(self) -> list[str]:
+        """Exceptions in the emulator's own code (class and function:line), each answered
+        500 and never printed. A test can assert this is empty."""
+        with self._state.lock:
+            return list(self._state.internal_errors)
 
     def reset_counters(self) -> None:
         with self._state.lock:

@@ -12,6 +12,7 @@ import secrets
 import string
 import threading
 import time
+import traceback
 from collections import Counter, deque
 from dataclasses import replace
 
@@ -31,6 +32,7 @@ ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 60 * 24 * 3600
 AUTH_CODE_SECONDS = 30
 ROOT_FOLDER_ID = "0"
+MAX_INTERNAL_ERRORS = 100
 
 # The grant_type values Box knows; grant_counts always has these keys.
 GRANT_TYPES = (
@@ -70,6 +72,7 @@ class State:
         self.grant_counts: Counter[str] = Counter()
         self.request_counts: Counter[str] = Counter()
         self.error_counts: Counter[tuple[str, str]] = Counter()
+        self.internal_errors: list[str] = []
 
     # -- clock and ids ------------------------------------------------------------
     def now(self) -> float:
@@ -180,3 +183,11 @@ class State:
     def count_error(self, key: tuple[str, str]) -> None:
         with self.lock:
             self.error_counts[key] += 1
+
+    def record_internal_error(self, error: BaseException) -> None:
+        """An exception in the emulator's own code: kept (class and place), never printed."""
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f" at {frames[-1].name}:{frames[-1].lineno}" if frames else ""
+        with self.lock:
+            if len(self.internal_errors) < MAX_INTERNAL_ERRORS:
+                self.internal_errors.append(f"{type(error).__name__}{where}")

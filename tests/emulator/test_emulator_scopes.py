@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from boxauth import downscope
 from boxauth.adapters.emulator import scopes
+
+from boxauth import downscope
 
 
 def test_downscope_scopes_agree_with_the_core() -> None:
