@@ -47,6 +47,11 @@ def redirect_matches(registered: str, sent: str) -> bool:
 
 
 def _redirect_uri(app: App, sent: str | None) -> str:
+    # urlsplit drops tabs and line breaks before comparing, so a URI holding
+    # them could match a registered one and then reach the Location header:
+    # only visible ASCII is ever compared or echoed.
+    if sent is not None and not all("!" <= c <= "~" for c in sent):
+        raise OAuthError("redirect_uri_mismatch", "The redirect_uri is not registered")
     if sent is None:
         if len(app.redirect_uris) == 1:
             return app.redirect_uris[0]

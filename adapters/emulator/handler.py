@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import time
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from .server import EmulatorServer
 
 WRITE_SECONDS = 10.0
+LINGER_SECONDS = 1.0
+LINGER_BYTES = 2 * 1024 * 1024
 
 
 def reason_phrase(status: int) -> str:
@@ -52,12 +55,44 @@ class Handler(socketserver.BaseRequestHandler):
     def setup(self) -> None:
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.reader = DeadlineReader(self.request)
-        self.server.track(self.request, add=True)
+        self.admitted = self.server.track(self.request, add=True)
 
     def finish(self) -> None:
-        self.server.track(self.request, add=False)
+        try:
+            self._linger()
+        finally:
+            if self.admitted:
+                self.server.track(self.request, add=False)
+
+    def _linger(self) -> None:
+        """Half-close, then read what the client still sends, for a moment.
+
+        Closing a socket with unread input makes the kernel send RST, and a
+        client that gets RST may lose our answer before reading it (a 413 or
+        400 is usually sent before the body is read): drain up to
+        ``LINGER_BYTES`` for at most ``LINGER_SECONDS`` first, as servers'
+        "lingering close" does.
+        """
+        deadline = time.monotonic() + LINGER_SECONDS
+        drained = 0
+        try:
+            self.request.shutdown(socket.SHUT_WR)
+            while drained < LINGER_BYTES:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self.request.settimeout(left)
+                data = self.request.recv(65536)
+                if not data:
+                    return
+                drained += len(data)
+        except OSError:
+            return
 
     def handle(self) -> None:
+        if not self.admitted:  # over the connection cap: Box's 503, then close
+            self.write(client_error(503), head=False, close=True)
+            return
         while self._one():
             pass
 
@@ -66,7 +101,7 @@ class Handler(socketserver.BaseRequestHandler):
         server = self.server
         self.reader.begin(server.idle_seconds, server.request_seconds)
         try:
-            request = read_request(self.reader)
+            request = read_request(self.reader, self._send_continue)
         except ClientTimeoutError:
             if self.reader.started:
                 self.write(client_error(408), head=False, close=True)
@@ -88,6 +123,10 @@ class Handler(socketserver.BaseRequestHandler):
             return False
         close = not request.keep_alive or server.closing
         return self.write(reply, head=request.method == "HEAD", close=close, request=request)
+
+    def _send_continue(self) -> None:
+        self.request.settimeout(WRITE_SECONDS)
+        self.request.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def write(
         self, reply: Reply, *, head: bool, close: bool, request: Request | None = None

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_LINE = 8 * 1024
@@ -145,8 +146,15 @@ class DeadlineReader:
         return out
 
 
-def read_request(reader: DeadlineReader) -> Request | None:
-    """The next request, or None when the client closed an idle connection."""
+def read_request(
+    reader: DeadlineReader, send_continue: Callable[[], None] | None = None
+) -> Request | None:
+    """The next request, or None when the client closed an idle connection.
+
+    ``send_continue`` is called before a body is read when an HTTP/1.1 client
+    sent ``Expect: 100-continue`` and the framing is acceptable (RFC 9110
+    §10.1.1: answer 100 or a final status before reading the body).
+    """
     line = reader.readline(MAX_LINE + 1)
     for _ in range(MAX_BLANK_LINES):
         if line not in (b"\r\n", b"\n"):
@@ -168,7 +176,9 @@ def read_request(reader: DeadlineReader) -> Request | None:
                       version, headers, b"")
     if version >= (1, 1) and request.count("host") != 1:
         raise HttpError(400)
-    body = _read_body(reader, request)
+    expects = (request.header("expect") or "").strip().lower() == "100-continue"
+    continue_ = send_continue if expects and version >= (1, 1) else None
+    body = _read_body(reader, request, continue_)
     return Request(request.method, request.target, version, headers, body)
 
 
@@ -212,7 +222,9 @@ def _content_length(request: Request) -> int | None:
     return int(values[0])
 
 
-def _read_body(reader: DeadlineReader, request: Request) -> bytes:
+def _read_body(
+    reader: DeadlineReader, request: Request, send_continue: Callable[[], None] | None
+) -> bytes:
     length = _content_length(request)
     if request.count("transfer-encoding"):
         if length is not None:
@@ -221,6 +233,8 @@ def _read_body(reader: DeadlineReader, request: Request) -> bytes:
                    for c in v.split(",")]
         if codings != ["chunked"]:
             raise HttpError(501)
+        if send_continue is not None:
+            send_continue()
         return _read_chunked(reader)
     if length is None:
         if request.method in _BODY_METHODS:
@@ -228,6 +242,8 @@ def _read_body(reader: DeadlineReader, request: Request) -> bytes:
         return b""
     if length > MAX_BODY:
         raise HttpError(413)
+    if send_continue is not None and length:
+        send_continue()
     body = reader.read(length)
     if len(body) < length:
         raise HttpError(400)  # the connection ended inside the body

@@ -5,8 +5,9 @@ connection (``handler.Handler`` reads and answers requests). Two defaults are
 changed: the listen backlog is a few hundred, so 64 clients connecting at once
 are not reset (engineering notes, last section); and at most
 ``MAX_CONNECTIONS`` connections are served at once, so a flood of idle or slow
-clients cannot exhaust threads: a connection beyond that gets Box's 503
-``unavailable`` at once and is closed. Its ``handle_error`` records instead
+clients cannot hold threads for long: a connection beyond that gets Box's 503
+``unavailable`` at once and is closed (its thread lives for at most the
+handler's lingering close). Its ``handle_error`` records instead
 of printing a traceback.
 """
 
@@ -20,8 +21,7 @@ import sys
 import threading
 from types import TracebackType
 
-from .client_errors import client_error
-from .handler import Handler, reason_phrase
+from .handler import Handler
 from .registry import Registry
 from .state import State
 
@@ -41,9 +41,10 @@ class EmulatorServer(socketserver.ThreadingTCPServer):
 
     def __init__(
         self, address: tuple[str, int], state: State, family: int,
-        *, request_seconds: float, idle_seconds: float,
+        *, request_seconds: float, idle_seconds: float, max_connections: int,
     ) -> None:
         self.address_family = family
+        self.max_connections = max_connections
         self.state = state
         self.request_seconds = request_seconds
         self.idle_seconds = idle_seconds
@@ -54,27 +55,16 @@ class EmulatorServer(socketserver.ThreadingTCPServer):
         host, port = address[0], self.server_address[1]
         self.base_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
-    def track(self, conn: socket.socket, *, add: bool) -> None:
+    def track(self, conn: socket.socket, *, add: bool) -> bool:
+        """Add or remove a connection; False if it cannot be added (at the cap)."""
         with self.connections_lock:
-            if add:
-                self.connections.add(conn)
-            else:
+            if not add:
                 self.connections.discard(conn)
-
-    def verify_request(self, request: socket.socket | tuple[bytes, socket.socket],
-                       client_address: object) -> bool:
-        if not isinstance(request, socket.socket):
-            return False
-        with self.connections_lock:
-            busy = len(self.connections) >= MAX_CONNECTIONS
-        if busy:
-            reply = client_error(503)
-            head = (f"HTTP/1.1 503 {reason_phrase(503)}\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(reply.body)}\r\nConnection: close\r\n\r\n")
-            with contextlib.suppress(OSError):
-                request.settimeout(1.0)
-                request.sendall(head.encode("ascii") + reply.body)
-        return not busy
+            elif len(self.connections) >= self.max_connections:
+                return False
+            else:
+                self.connections.add(conn)
+            return True
 
     def handle_error(self, request: object, client_address: object) -> None:
         # socketserver would print a traceback to stderr; keep a record instead.
@@ -110,14 +100,17 @@ class BoxEmulator(Registry):
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, allow_non_loopback: bool = False,
         *, request_seconds: float = REQUEST_SECONDS, idle_seconds: float = IDLE_SECONDS,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         """``request_seconds`` bounds how long a client may take to send one request
-        (408 after); ``idle_seconds`` how long a kept-alive connection may sit idle."""
+        (408 after); ``idle_seconds`` how long a kept-alive connection may sit idle;
+        beyond ``max_connections`` open at once a new connection gets 503."""
         _check_host(host, allow_non_loopback)
         super().__init__(State())
         self._host = host
         self._requested_port = port
         self._timeouts = (request_seconds, idle_seconds)
+        self._max_connections = max_connections
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -130,6 +123,7 @@ class BoxEmulator(Registry):
         self._server = EmulatorServer(
             (self._host, self._requested_port), self._state, family,
             request_seconds=request_seconds, idle_seconds=idle_seconds,
+            max_connections=self._max_connections,
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
