@@ -30,5 +30,14 @@ project CLI's ``boxauth emulator``); see ``cli.main``.
 from .fixtures import AppFixture, make_app_fixture
 from .records import App, TokenInfo
 from .server import BoxEmulator
+from .shapes import TOKEN_BODY_SHAPES, BodyShape
 
-__all__ = ["App", "AppFixture", "BoxEmulator", "TokenInfo", "make_app_fixture"]
+__all__ = [
+    "TOKEN_BODY_SHAPES",
+    "App",
+    "AppFixture",
+    "BodyShape",
+    "BoxEmulator",
+    "TokenInfo",
+    "make_app_fixture",
+]

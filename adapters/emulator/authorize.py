@@ -2,13 +2,14 @@
 
 The configured authorize user (``BoxEmulator.set_authorize_user``) plays the
 person who clicks "Grant access". Errors answer 400 with a small HTML page
-and never redirect: Box shows its errors to the user (protocol notes §7), and
+and never redirect: Box shows its errors to the user
+(https://developer.box.com/guides/authentication/oauth2/oauth2-setup/), and
 redirecting to a URI that failed validation would be an open redirect. Even
 after the URI is verified we answer errors with the page, not a redirect
 (how Box reports those is UNCONFIRMED; the page is the stricter choice, as a
 client then never receives an ``error`` it could mistake for a code).
 
-Redirect URI matching (§7): exact string match, except that a loopback
+Redirect URI matching (the same guide): exact string match, except that a loopback
 ``http`` URI matches any port (scheme, host, path and query still exact).
 If the app has exactly one registered URI and the request sends none, that
 one is used; with several, a missing URI is ``redirect_uri_missing``.

@@ -28,6 +28,9 @@ class _Registrar(Protocol):
         redirect_uris: list[str] | tuple[str, ...] | None = ...,
         allow_user_tokens: bool = ...,
         scopes: set[str] | frozenset[str] | None = ...,
+        *,
+        as_user: bool = ...,
+        authorized: bool = ...,
     ) -> App: ...
     def add_public_key(self, client_id: str, key_id: str, public_key_pem: bytes) -> None: ...
     def add_user(
@@ -67,7 +70,8 @@ def console_config(
     client_id: str, client_secret: str, key_id: str, private_key_pem: str, passphrase: str,
     enterprise_id: str,
 ) -> str:
-    """The JSON config exactly as Box's developer console writes it (protocol notes §4)."""
+    """The JSON config exactly as Box's developer console writes it
+    (https://developer.box.com/guides/authentication/jwt/without-sdk/, step 1)."""
     return json.dumps(
         {
             "boxAppSettings": {
@@ -89,8 +93,9 @@ def make_app_fixture(
     emu: _Registrar, passphrase: str | None = None, user_tokens: bool = True
 ) -> AppFixture:
     """Generate an RSA 2048 key pair and register an enterprise, an app with all
-    grants, its public key, a managed user (an admin, and the authorize user), an
-    app user, and a folder and a file in the managed user's root folder."""
+    grants and As-User enabled, its public key, a managed user (an admin, and the
+    authorize user), an app user, and a folder and a file in the managed user's
+    root folder."""
     # ASCII passphrase: Box's generated SDK refuses anything else.
     phrase = passphrase if passphrase is not None else secrets.token_hex(16)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -104,7 +109,8 @@ def make_app_fixture(
     )
     enterprise_id = emu.add_enterprise()
     app = emu.add_app(
-        enterprise_id, redirect_uris=[DEFAULT_REDIRECT_URI], allow_user_tokens=user_tokens
+        enterprise_id, redirect_uris=[DEFAULT_REDIRECT_URI], allow_user_tokens=user_tokens,
+        as_user=True,
     )
     key_id = secrets.token_hex(4)  # the console's publicKeyID is 8 characters
     emu.add_public_key(app.client_id, key_id, public_pem)

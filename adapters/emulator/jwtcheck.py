@@ -4,7 +4,9 @@ Independence rule: nothing here is shared with the client side. The JWT is
 split and base64url-decoded by hand and the RSA signature is checked with
 ``cryptography`` directly, against the public key registered under ``kid``.
 
-Strict readings of UNCONFIRMED points (protocol notes §3):
+The rules are Box's JWT guide's
+(https://developer.box.com/guides/authentication/jwt/without-sdk/). Strict
+readings where it is silent or contradicts itself (UNCONFIRMED):
 - ``kid`` is required (the guide calls it required and optional at once).
 - ``typ`` is required and must be "JWT" (every signing library sends it).
 - ``nbf``, when present, must be an integer not after server now; ``iat``,

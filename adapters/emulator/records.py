@@ -32,6 +32,8 @@ class App:
     redirect_uris: tuple[str, ...] = ()
     allow_user_tokens: bool = True
     scopes: frozenset[str] = frozenset()
+    authorized: bool = True  # an admin approved it (JWT and CCG need that)
+    as_user: bool = False  # "Make API calls using the as-user header" is on
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ class Item:
     name: str
     owner_id: str
     parent_id: str
+    created_at: float = 0.0
+    version_id: str = ""  # a file's current version
 
 
 @dataclass(frozen=True, slots=True)

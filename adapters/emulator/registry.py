@@ -7,6 +7,7 @@ and the registration code each stay short. Every method takes the state lock.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -24,6 +25,7 @@ from .records import (
     User,
 )
 from .scopes import DEFAULT_APP_SCOPES, KNOWN_SCOPES
+from .shapes import DEFAULT_SHAPES, TOKEN_BODY_SHAPES, BodyShape
 from .state import GRANT_TYPES, ROOT_FOLDER_ID, State, random_token
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1/callback"
@@ -47,10 +49,16 @@ class Registry:
         redirect_uris: list[str] | tuple[str, ...] | None = None,
         allow_user_tokens: bool = True,
         scopes: set[str] | frozenset[str] | None = None,
+        *,
+        as_user: bool = False,
+        authorized: bool = True,
     ) -> App:
         """Register an app and its Service Account. ``grants`` defaults to all five
         (jwt, client_credentials, authorization_code, refresh_token, token_exchange);
-        ``scopes`` to the standard scopes in ``scopes.DEFAULT_APP_SCOPES``."""
+        ``scopes`` to the standard scopes in ``scopes.DEFAULT_APP_SCOPES``.
+        ``as_user`` is the console's "Make API calls using the as-user header"
+        (off by default, as in Box); ``authorized`` whether an admin approved the
+        app (JWT and CCG grants are refused until then)."""
         grant_set = frozenset(GRANT_NAMES if grants is None else grants)
         if not grant_set <= GRANT_NAMES:
             raise ValueError(f"unknown grants: {sorted(grant_set - GRANT_NAMES)}")
@@ -76,9 +84,17 @@ class Registry:
                 redirect_uris=uris,
                 allow_user_tokens=allow_user_tokens,
                 scopes=scope_set,
+                authorized=authorized,
+                as_user=as_user,
             )
             self._state.apps[client_id] = app
             return app
+
+    def set_app_authorized(self, client_id: str, authorized: bool) -> None:
+        """An admin approves (or revokes approval of) a JWT or CCG app."""
+        with self._state.lock:
+            app = self._app(client_id)
+            self._state.apps[client_id] = replace(app, authorized=authorized)
 
     def add_public_key(self, client_id: str, key_id: str, public_key_pem: bytes) -> None:
         key = load_pem_public_key(public_key_pem)
@@ -149,7 +165,10 @@ class Registry:
                 if parent is None or parent.item_type != "folder" or parent.owner_id != owner:
                     raise KeyError(f"no folder {parent_id} owned by {owner}")
             item_id = self._state.new_id()
-            self._state.items[item_id] = Item(item_id, item_type, name, owner, parent_id)
+            version = self._state.new_id() if item_type == "file" else ""
+            self._state.items[item_id] = Item(
+                item_id, item_type, name, owner, parent_id, self._state.now(), version
+            )
             return item_id
 
     def _enterprise(self, enterprise_id: str) -> None:
@@ -186,6 +205,31 @@ class Registry:
 
     def now(self) -> float:
         return self._state.now()
+
+    # -- token answers -------------------------------------------------------------
+    def set_token_body(self, shape: str | BodyShape, *, grant: str | None = None) -> None:
+        """Answer token requests in another documented shape (shapes.py).
+
+        ``shape`` is a name in ``TOKEN_BODY_SHAPES`` ("oauth_guide",
+        "server_guide", "downscope_guide", "schema", "minimal") or a
+        ``BodyShape``; ``grant`` one of the grant names ("jwt",
+        "client_credentials", "authorization_code", "refresh_token",
+        "token_exchange"), or None for all five.
+        """
+        chosen = TOKEN_BODY_SHAPES.get(shape) if isinstance(shape, str) else shape
+        if not isinstance(chosen, BodyShape):
+            raise ValueError(f"unknown token body shape; one of {sorted(TOKEN_BODY_SHAPES)}")
+        if grant is not None and grant not in GRANT_NAMES:
+            raise ValueError(f"unknown grant; one of {sorted(GRANT_NAMES)}")
+        with self._state.lock:
+            for name in [grant] if grant is not None else sorted(GRANT_NAMES):
+                self._state.token_shapes[name] = chosen
+
+    def reset_token_body(self) -> None:
+        """Back to each grant's default shape (``shapes.DEFAULT_SHAPES``)."""
+        with self._state.lock:
+            for name, preset in DEFAULT_SHAPES.items():
+                self._state.token_shapes[name] = TOKEN_BODY_SHAPES[preset]
 
     # -- faults ---------------------------------------------------------------------
     def inject_fault(

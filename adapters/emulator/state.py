@@ -16,6 +16,7 @@ import traceback
 from collections import Counter, deque
 from dataclasses import replace
 
+from . import shapes
 from .records import (
     AccessRecord,
     App,
@@ -27,6 +28,7 @@ from .records import (
     Restriction,
     User,
 )
+from .shapes import DEFAULT_SHAPES, TOKEN_BODY_SHAPES, BodyShape
 
 ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 60 * 24 * 3600
@@ -47,7 +49,13 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 def random_token(length: int = 32) -> str:
-    """Box's tokens and client ids look like 32 random letters and digits."""
+    """Random letters and digits: client ids and secrets, codes, request ids.
+
+    The OpenAPI examples of a client secret and of an authorization code are
+    32 letters and digits ("hOzsTeFlT6ko0dme22uGbQal04SBPYc1"); a client id is
+    the same, lower-cased ("ly1nj6n11vionaie65emwzk575hnnmrk"). Tokens are
+    minted by shapes.py.
+    """
     return "".join(secrets.choice(_ALNUM) for _ in range(length))
 
 
@@ -73,6 +81,9 @@ class State:
         self.request_counts: Counter[str] = Counter()
         self.error_counts: Counter[tuple[str, str]] = Counter()
         self.internal_errors: list[str] = []
+        self.token_shapes: dict[str, BodyShape] = {
+            grant: TOKEN_BODY_SHAPES[name] for grant, name in DEFAULT_SHAPES.items()
+        }
 
     # -- clock and ids ------------------------------------------------------------
     def now(self) -> float:
@@ -95,11 +106,11 @@ class State:
     ) -> tuple[AccessRecord, RefreshRecord | None]:
         with self.lock:
             now = self.now()
-            token = random_token()
+            token = shapes.downscoped_token() if downscoped else shapes.access_token()
             refresh: RefreshRecord | None = None
             if with_refresh:
                 refresh = RefreshRecord(
-                    token=random_token(64),
+                    token=shapes.refresh_token(),
                     client_id=client_id,
                     user_id=user_id,
                     scopes=scopes,
