@@ -36,10 +36,10 @@ class Registry:
         self._state = state
 
     # -- registration ---------------------------------------------------------------
-    def add_enterprise(self) -> str:
+    def add_enterprise(self, name: str = "Emulated Enterprise") -> str:
         with self._state.lock:
             enterprise_id = self._state.new_id()
-            self._state.enterprises.add(enterprise_id)
+            self._state.enterprises[enterprise_id] = name
             return enterprise_id
 
     def add_app(

@@ -65,7 +65,7 @@ class State:
         self.clock_offset = 0.0
         # Ids are digit strings like Box's; one counter keeps them all distinct.
         self._ids = itertools.count(1_000_001 + secrets.randbelow(1_000_000) * 1000)
-        self.enterprises: set[str] = set()
+        self.enterprises: dict[str, str] = {}  # id -> name
         self.apps: dict[str, App] = {}
         self.keys: dict[str, dict[str, PublicKey]] = {}
         self.users: dict[str, User] = {}
