@@ -32,8 +32,8 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 def redirect_matches(registered: str, sent: str) -> bool:
     if registered == sent:
         return True
-    a, b = urlsplit(registered), urlsplit(sent)
     try:
+        a, b = urlsplit(registered), urlsplit(sent)  # "http://[::1" raises ValueError
         a.port, b.port  # noqa: B018 - a malformed port raises ValueError here
     except ValueError:
         return False

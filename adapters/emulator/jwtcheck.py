@@ -56,6 +56,7 @@ def _b64(part: str) -> bytes:
 
 
 def _json_object(part: str) -> dict[str, Any]:
+    # json.loads raises RecursionError, not ValueError, on deeply nested input.
     value = json.loads(_b64(part))
     if not isinstance(value, dict):
         raise ValueError("not an object")
@@ -78,7 +79,7 @@ def check_signed(
         header = _json_object(parts[0])
         claims = _json_object(parts[1])
         signature = _b64(parts[2])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise _grant_error(texts.JWT_MALFORMED) from None
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in _HASHES:
@@ -132,6 +133,6 @@ def peek_jti(assertion: str) -> str | None:
         return None
     try:
         jti = _json_object(parts[1]).get("jti")
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
         return None
     return jti if isinstance(jti, str) else None

@@ -18,7 +18,7 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from . import texts
 from .api import api_request
@@ -74,11 +74,20 @@ def oauth_error(state: State, error: OAuthError) -> Reply:
     return Reply(error.status, body.encode(), (JSON,))
 
 
-def _form(request: Request) -> tuple[dict[str, str] | None, str | None]:
+def split_target(target: str) -> tuple[str, str]:
+    """(path, query) of an origin-form target.
+
+    Split by hand: ``urlsplit`` reads a target beginning with ``//`` as a
+    network location and raises ValueError on "//[".
+    """
+    path, _, query = target.partition("#")[0].partition("?")
+    return path, query
+
+
+def _form(request: Request, path: str) -> tuple[dict[str, str] | None, str | None]:
     """(form, None) or (None, the error description)."""
     content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
     if content_type != FORM_TYPE:
-        path = urlsplit(request.target).path
         return None, texts.BAD_GRANT_TYPE if path == TOKEN_PATH else texts.BAD_CONTENT_TYPE
     try:
         return parse_form(request.body), None
@@ -88,12 +97,12 @@ def _form(request: Request) -> tuple[dict[str, str] | None, str | None]:
 
 def respond(state: State, base_url: str, request: Request) -> Reply | None:
     """The reply to ``request``; None means drop the connection unanswered (a fault)."""
-    path = urlsplit(request.target).path
+    path, _ = split_target(request.target)
     with state.lock:
         state.request_counts[path] += 1
     form, form_error = (None, None)
     if request.method == "POST" and path in _FORM_PATHS:
-        form, form_error = _form(request)
+        form, form_error = _form(request, path)
     if path == TOKEN_PATH and request.method == "POST":
         with state.lock:
             state.grant_counts[(form or {}).get("grant_type", "")] += 1
@@ -113,7 +122,7 @@ def _route(
     state: State, base_url: str, request: Request, path: str,
     *, form: Mapping[str, str] | None, form_error: str | None,
 ) -> Reply:
-    method, query = request.method, urlsplit(request.target).query
+    method, (_, query) = request.method, split_target(request.target)
     if path in _FORM_PATHS:
         if method != "POST":
             return _not_allowed("POST")
