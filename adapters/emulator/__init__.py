@@ -31,10 +31,23 @@ Run standalone with ``boxauth emulator`` (or ``python -m
 boxauth.adapters.emulator``); see ``cli``.
 """
 
-from .fixtures import AppFixture, make_app_fixture
+from typing import TYPE_CHECKING, Any
+
 from .records import App, TokenInfo
 from .server import BoxEmulator
 from .shapes import TOKEN_BODY_SHAPES, BodyShape
+
+if TYPE_CHECKING:
+    from .fixtures import AppFixture, make_app_fixture
+
+
+def __getattr__(name: str) -> Any:
+    # fixtures imports cryptography (~60 ms); load it on first use only.
+    if name in ("AppFixture", "make_app_fixture"):
+        from . import fixtures  # noqa: PLC0415
+
+        return getattr(fixtures, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "TOKEN_BODY_SHAPES",

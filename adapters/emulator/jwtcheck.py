@@ -23,25 +23,19 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from typing import TYPE_CHECKING, Any
 
 from . import texts
 from .texts import OAuthError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 AUDIENCE = "https://api.box.com/oauth2/token"
 MAX_EXP_AHEAD = 60
 JTI_MIN, JTI_MAX = 16, 128
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "RS256": hashes.SHA256,
-    "RS384": hashes.SHA384,
-    "RS512": hashes.SHA512,
-}
+_HASHES = {"RS256": "SHA256", "RS384": "SHA384", "RS512": "SHA512"}  # names in hashes
 
 
 def _grant_error(description: str) -> OAuthError:
@@ -91,15 +85,28 @@ def check_signed(
     if key is None:
         raise _grant_error(texts.KID_INVALID)
     signed = f"{parts[0]}.{parts[1]}".encode("ascii")
-    try:
-        key.verify(signature, signed, padding.PKCS1v15(), _HASHES[alg]())
-    except InvalidSignature:
-        raise _grant_error(texts.SIGNATURE_INVALID) from None
+    if not _verifies(key, signature, signed, _HASHES[alg]):
+        raise _grant_error(texts.SIGNATURE_INVALID)
     if claims.get("iss") != client_id:
         raise _grant_error(texts.ISS_INVALID)
     if claims.get("aud") != AUDIENCE:
         raise _grant_error(texts.AUD_INVALID)
     return claims
+
+
+def _verifies(key: RSAPublicKey, signature: bytes, signed: bytes, hash_name: str) -> bool:
+    # Imported here: cryptography costs ~60 ms to import, and most runs of
+    # ``boxauth emulator`` never verify a JWT.
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+
+    algorithm: hashes.HashAlgorithm = getattr(hashes, hash_name)()
+    try:
+        key.verify(signature, signed, padding.PKCS1v15(), algorithm)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def check_times(claims: Mapping[str, Any], now: float) -> None:

@@ -8,8 +8,10 @@ half-updated token.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 # The emulator's names for the five grants an app may be allowed to use.
 GRANT_NAMES = frozenset(

@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import replace
 
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
 from .records import (
     FAULT_KINDS,
     GRANT_NAMES,
@@ -97,6 +94,13 @@ class Registry:
             self._state.apps[client_id] = replace(app, authorized=authorized)
 
     def add_public_key(self, client_id: str, key_id: str, public_key_pem: bytes) -> None:
+        # Imported here: cryptography is slow to import and a standalone
+        # emulator without --fixture-out never needs it.
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey  # noqa: PLC0415
+        from cryptography.hazmat.primitives.serialization import (  # noqa: PLC0415
+            load_pem_public_key,
+        )
+
         key = load_pem_public_key(public_key_pem)
         if not isinstance(key, RSAPublicKey):
             raise ValueError("Box app keys are RSA keys")
