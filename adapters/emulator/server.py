@@ -168,5 +168,12 @@ class BoxEmulator(Registry):
         return self._running().base_url
 
     @property
+    def open_connections(self) -> int:
+        """Connections being served now (each has its thread)."""
+        server = self._running()
+        with server.connections_lock:
+            return len(server.connections)
+
+    @property
     def oauth_2_url(self) -> str:
         return f"{self.base_url}/api/oauth2"

@@ -231,7 +231,10 @@ def test_an_idle_connection_is_closed_without_an_answer(emu: BoxEmulator) -> Non
 def test_connections_beyond_the_cap_get_503(emu: BoxEmulator) -> None:
     idle = [socket.create_connection(("127.0.0.1", emu.port), timeout=10) for _ in range(8)]
     try:
-        time.sleep(0.3)  # let the server's threads register them
+        waited = time.monotonic() + 10
+        while emu.open_connections < 8 and time.monotonic() < waited:
+            time.sleep(0.01)  # each connection's thread registers it
+        assert emu.open_connections == 8
         answer = exchange(emu.port, get("/2.0/users/me"))
         assert final_status(answer) == 503
         assert body_of(answer)["code"] == "unavailable"
