@@ -347,3 +347,14 @@ def test_generated_bytes_never_reach_an_emulator_bug(emu: BoxEmulator, raw: byte
     answer = exchange(emu.port, raw)
     assert STATUS_LINE.match(answer), answer[:200]
     assert emu.internal_errors == []
+
+
+def test_a_non_ascii_client_secret_on_revoke_is_invalid_client(emu: BoxEmulator) -> None:
+    # hmac.compare_digest raises TypeError on a non-ASCII str: compared as bytes.
+    app = emu.add_app(emu.add_enterprise())
+    form = urllib.parse.urlencode({"client_id": app.client_id, "client_secret": "sécret",
+                                   "token": "x"}).encode()
+    answer = exchange(emu.port, post(b"Content-Length: %d\r\n" % len(form), form,
+                                     path=b"/oauth2/revoke"))
+    assert final_status(answer) == 400
+    assert body_of(answer)["error"] == "invalid_client"
