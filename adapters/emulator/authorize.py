@@ -2,13 +2,14 @@
 
 The configured authorize user (``BoxEmulator.set_authorize_user``) plays the
 person who clicks "Grant access". Errors answer 400 with a small HTML page
-and never redirect: Box shows its errors to the user (protocol notes §7), and
+and never redirect: Box shows its errors to the user
+(https://developer.box.com/guides/authentication/oauth2/oauth2-setup/), and
 redirecting to a URI that failed validation would be an open redirect. Even
 after the URI is verified we answer errors with the page, not a redirect
 (how Box reports those is UNCONFIRMED; the page is the stricter choice, as a
 client then never receives an ``error`` it could mistake for a code).
 
-Redirect URI matching (§7): exact string match, except that a loopback
+Redirect URI matching (the same guide): exact string match, except that a loopback
 ``http`` URI matches any port (scheme, host, path and query still exact).
 If the app has exactly one registered URI and the request sends none, that
 one is used; with several, a missing URI is ``redirect_uri_missing``.
@@ -31,8 +32,8 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 def redirect_matches(registered: str, sent: str) -> bool:
     if registered == sent:
         return True
-    a, b = urlsplit(registered), urlsplit(sent)
     try:
+        a, b = urlsplit(registered), urlsplit(sent)  # "http://[::1" raises ValueError
         a.port, b.port  # noqa: B018 - a malformed port raises ValueError here
     except ValueError:
         return False
@@ -47,6 +48,11 @@ def redirect_matches(registered: str, sent: str) -> bool:
 
 
 def _redirect_uri(app: App, sent: str | None) -> str:
+    # urlsplit drops tabs and line breaks before comparing, so a URI holding
+    # them could match a registered one and then reach the Location header:
+    # only visible ASCII is ever compared or echoed.
+    if sent is not None and not all("!" <= c <= "~" for c in sent):
+        raise OAuthError("redirect_uri_mismatch", "The redirect_uri is not registered")
     if sent is None:
         if len(app.redirect_uris) == 1:
             return app.redirect_uris[0]

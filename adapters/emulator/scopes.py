@@ -1,9 +1,17 @@
 """Scope tables: which scopes exist, what a full token implies, what an endpoint needs.
 
-Downscope scopes are the union of every source in the protocol notes §8 (OAS
-enum, the DOCS table, and the UI-Elements and open-with guides). Standard
-scopes are the ones §8 says are accepted in an exchange too; both spellings of
-the legal-hold scope are accepted because the sources disagree.
+Downscope scopes are the union of every Box source: the OpenAPI
+``ResourceScope`` enum (https://github.com/box/box-openapi), the "Scopes for
+downscoping" table (https://developer.box.com/guides/api-calls/permissions-and-errors/scopes/),
+and the scopes the UI Elements and Open With guides add
+(https://developer.box.com/guides/embed/ui-elements/). Standard scopes are the
+ones the scopes guide says a token exchange accepts too, plus the OpenAPI
+security scheme's; both spellings of the legal-hold scope are accepted because
+the sources disagree.
+
+The tables are the emulator's own (it imports nothing from the client side);
+``tests/emulator/test_emulator_scopes.py`` checks that they agree with
+``boxauth.downscope``.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ STANDARD_SCOPES: Final = frozenset(
         "manage_legal_hold",
         "manage_legal_holds",
         "sign_requests.readwrite",
+        "manage_triggers",
+        "enterprise_content",
     }
 )
 KNOWN_SCOPES: Final = DOWNSCOPE_SCOPES | STANDARD_SCOPES

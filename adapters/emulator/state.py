@@ -12,9 +12,11 @@ import secrets
 import string
 import threading
 import time
+import traceback
 from collections import Counter, deque
 from dataclasses import replace
 
+from . import shapes
 from .records import (
     AccessRecord,
     App,
@@ -26,11 +28,13 @@ from .records import (
     Restriction,
     User,
 )
+from .shapes import DEFAULT_SHAPES, TOKEN_BODY_SHAPES, BodyShape
 
 ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 60 * 24 * 3600
 AUTH_CODE_SECONDS = 30
 ROOT_FOLDER_ID = "0"
+MAX_INTERNAL_ERRORS = 100
 
 # The grant_type values Box knows; grant_counts always has these keys.
 GRANT_TYPES = (
@@ -45,7 +49,13 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 def random_token(length: int = 32) -> str:
-    """Box's tokens and client ids look like 32 random letters and digits."""
+    """Random letters and digits: client ids and secrets, codes, request ids.
+
+    The OpenAPI examples of a client secret and of an authorization code are
+    32 letters and digits ("hOzsTeFlT6ko0dme22uGbQal04SBPYc1"); a client id is
+    the same, lower-cased ("ly1nj6n11vionaie65emwzk575hnnmrk"). Tokens are
+    minted by shapes.py.
+    """
     return "".join(secrets.choice(_ALNUM) for _ in range(length))
 
 
@@ -55,7 +65,7 @@ class State:
         self.clock_offset = 0.0
         # Ids are digit strings like Box's; one counter keeps them all distinct.
         self._ids = itertools.count(1_000_001 + secrets.randbelow(1_000_000) * 1000)
-        self.enterprises: set[str] = set()
+        self.enterprises: dict[str, str] = {}  # id -> name
         self.apps: dict[str, App] = {}
         self.keys: dict[str, dict[str, PublicKey]] = {}
         self.users: dict[str, User] = {}
@@ -70,6 +80,10 @@ class State:
         self.grant_counts: Counter[str] = Counter()
         self.request_counts: Counter[str] = Counter()
         self.error_counts: Counter[tuple[str, str]] = Counter()
+        self.internal_errors: list[str] = []
+        self.token_shapes: dict[str, BodyShape] = {
+            grant: TOKEN_BODY_SHAPES[name] for grant, name in DEFAULT_SHAPES.items()
+        }
 
     # -- clock and ids ------------------------------------------------------------
     def now(self) -> float:
@@ -92,11 +106,11 @@ class State:
     ) -> tuple[AccessRecord, RefreshRecord | None]:
         with self.lock:
             now = self.now()
-            token = random_token()
+            token = shapes.downscoped_token() if downscoped else shapes.access_token()
             refresh: RefreshRecord | None = None
             if with_refresh:
                 refresh = RefreshRecord(
-                    token=random_token(64),
+                    token=shapes.refresh_token(),
                     client_id=client_id,
                     user_id=user_id,
                     scopes=scopes,
@@ -180,3 +194,11 @@ class State:
     def count_error(self, key: tuple[str, str]) -> None:
         with self.lock:
             self.error_counts[key] += 1
+
+    def record_internal_error(self, error: BaseException) -> None:
+        """An exception in the emulator's own code: kept (class and place), never printed."""
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f" at {frames[-1].name}:{frames[-1].lineno}" if frames else ""
+        with self.lock:
+            if len(self.internal_errors) < MAX_INTERNAL_ERRORS:
+                self.internal_errors.append(f"{type(error).__name__}{where}")

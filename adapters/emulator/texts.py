@@ -1,10 +1,14 @@
 """Box's OAuth error codes and texts, one text per case.
 
-Texts marked [observed]/[spec] are Box's own, verbatim from the protocol notes
-(§2). Texts marked [own] are ours, for cases where Box's wording is unknown;
-they follow Box's "Please check the '<claim>' claim." pattern where that fits.
-Every OAuth error is HTTP 400: that is the only status observed for them
-(§2; other statuses are UNCONFIRMED, so we use the one Box documents).
+Texts marked [spec] are from Box's documents: the OpenAPI ``OAuth2Error``
+(https://github.com/box/box-openapi), the guides, and the common-errors guide
+(https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/,
+which writes claim names in code style where the wire has quotes, and adds a
+final period the observed answers lack). [observed] texts are Box's answers
+quoted in public issue trackers, each cited. [own] texts are ours, where
+Box's wording is unknown; they follow Box's "Please check the '<claim>'
+claim." pattern where that fits. Every OAuth error is HTTP 400: the only
+status documented ("400 or default") and observed for them.
 """
 
 from __future__ import annotations
@@ -34,7 +38,17 @@ MISSING_PARAMETER: Final = "A required parameter is missing: {name}"  # [own]
 
 # -- clients and grants --------------------------------------------------------------
 INVALID_CLIENT: Final = "The client credentials are invalid"  # [observed] PR902, scribejava#842
-GRANT_UNAUTHORIZED: Final = "The grant type is unauthorized for this client_id"  # [observed]
+# [observed] under unauthorized_client (support article 360044193033); Box's
+# common-errors guide, the newer source, lists it under invalid_request, and
+# grants.py follows the guide.
+GRANT_UNAUTHORIZED: Final = "The grant type is unauthorized for this client_id"
+# [spec] common-errors guide (unauthorized_client): JWT or CCG app not approved.
+APP_NOT_AUTHORIZED: Final = "This app is not authorized by the enterprise admin"
+# [spec] common-errors guide (invalid_request): a user token from an app
+# without "Generate user access tokens".
+USER_TOKENS_NOT_ENABLED: Final = (
+    "Cannot obtain user token based on the enterprise configuration for your app"
+)
 # [observed] support post 7814447391763: CCG against an app without CCG.
 SUBJECT_TYPE_UNAUTHORIZED: Final = (
     'The "box_subject_type" value is unauthorized for this client_id'
@@ -48,8 +62,11 @@ BAD_SUBJECT_TYPE: Final = "Invalid box_subject_type parameter or parameter missi
 ALGORITHM_NOT_ALLOWED: Final = "Algorithm not allowed"  # [observed]
 JWT_MALFORMED: Final = "Please check the 'assertion'. It is not a well-formed JWT."  # [own]
 TYP_INVALID: Final = "Please check the 'typ' header. It must be 'JWT'."  # [own]
-KID_INVALID: Final = "Please check the 'kid' header. The 'kid' specified is invalid."  # [own]
-SIGNATURE_INVALID: Final = "Please check the signature. It does not verify."  # [own]
+KID_INVALID: Final = "'kid' invalid, unable to lookup correct key"  # [spec] common-errors
+SIGNATURE_INVALID: Final = (  # [spec] common-errors guide
+    "Signature verification error. The public key identified by 'kid' must correspond to "
+    "the private key used for signing."
+)
 ISS_INVALID: Final = "Please check the 'iss' claim. The 'iss' specified is invalid."  # [own]
 AUD_INVALID: Final = "Please check the 'aud' claim. The 'aud' specified is invalid."  # [own]
 EXP_NOT_INTEGER: Final = "Please check the 'exp' claim. Should be an integer"  # [observed]

@@ -28,16 +28,22 @@ def test_exchange_unrestricted(env) -> None:
 
 def test_exchange_to_a_file(env) -> None:
     body = _ok(env, env.exchange_form(env.user_token(), resource=env.file_url()))
-    assert body["restricted_to"] == [
-        {"scope": "item_preview", "object": {"type": "file", "id": env.file, "name": "notes.txt"}}
-    ]
+    [entry] = body["restricted_to"]
+    assert entry["scope"] == "item_preview"
+    obj = entry["object"]  # File--Mini
+    assert list(obj) == ["type", "id", "file_version", "sequence_id", "etag", "sha1", "name"]
+    assert (obj["type"], obj["id"], obj["name"]) == ("file", env.file, "notes.txt")
+    assert obj["file_version"]["type"] == "file_version"
+    assert obj["file_version"]["sha1"] == obj["sha1"] and len(obj["sha1"]) == 40
     assert "refresh_token" not in body
 
 
 def test_exchange_to_a_folder_with_boxs_host(env) -> None:
     resource = f"https://api.box.com/2.0/folders/{env.folder}"
     body = _ok(env, env.exchange_form(env.user_token(), resource=resource, scope="base_explorer"))
+    # Folder--Mini, as the downscope guide's example object.
     assert body["restricted_to"][0]["object"] == {"type": "folder", "id": env.folder,
+                                                  "sequence_id": "0", "etag": "0",
                                                   "name": "Reports"}
 
 
@@ -174,7 +180,7 @@ def test_exchange_grant_not_enabled(env) -> None:
     app = env.emu.add_app(enterprise_id=env.enterprise, grants={"client_credentials"})
     token = env.token(env.ccg_form(client_id=app.client_id,
                                    client_secret=app.client_secret)).json()["access_token"]
-    assert _error(env, env.exchange_form(token)) == ("unauthorized_client",
+    assert _error(env, env.exchange_form(token)) == ("invalid_request",
                                                      texts.GRANT_UNAUTHORIZED)
 
 

@@ -24,8 +24,9 @@ def test_jwt_success_for_each_allowed_algorithm(env, alg) -> None:
     answer = env.token(env.jwt_form(env.assertion(alg=alg)))
     assert answer.status == 200, answer.body
     body = answer.json()
-    assert body["expires_in"] == 3600 and body["token_type"] == "bearer"
+    assert body["expires_in"] == 3600 and body["issued_token_type"] == "bearer"
     assert "refresh_token" not in body and body["restricted_to"] == []
+    assert "token_type" not in body  # the tokens guide's JWT/CCG example has none
     assert env.emu.token_info(body["access_token"]).user_id == env.app.service_account_id
 
 
@@ -196,7 +197,7 @@ def test_jwt_user_sub_needs_user_tokens_enabled(env) -> None:
     env.emu.add_public_key(app.client_id, env.kid, env.public_pem(env.key))
     assertion = env.assertion(iss=app.client_id, sub=env.user, box_sub_type="user")
     form = env.jwt_form(assertion, client_id=app.client_id, client_secret=app.client_secret)
-    _refused(env, form, texts.SUB_INVALID)
+    assert env.token(form).error == ("invalid_request", texts.USER_TOKENS_NOT_ENABLED)
 
 
 def test_jwt_sub_type_mismatch(env) -> None:
@@ -230,7 +231,7 @@ def test_jwt_grant_not_enabled(env) -> None:
     form = env.jwt_form(env.assertion(iss=app.client_id), client_id=app.client_id,
                         client_secret=app.client_secret)
     answer = env.token(form)
-    assert answer.error == ("unauthorized_client", texts.GRANT_UNAUTHORIZED)
+    assert answer.error == ("invalid_request", texts.GRANT_UNAUTHORIZED)
 
 
 def test_jwt_counted_by_grant_type(env) -> None:

@@ -163,7 +163,7 @@ def test_code_grant_not_enabled(env) -> None:
     # with an app that lacks it: the check runs before the code lookup.
     form = env.code_form(code, client_id=narrowed.client_id, client_secret=narrowed.client_secret)
     answer = env.token(form)
-    assert answer.error == ("unauthorized_client", texts.GRANT_UNAUTHORIZED)
+    assert answer.error == ("invalid_request", texts.GRANT_UNAUTHORIZED)
 
 
 # -- refresh_token grant ------------------------------------------------------------------
@@ -240,7 +240,7 @@ def test_refresh_grant_not_enabled(env) -> None:
                                    client_secret=app.client_secret)).json()
     form = _refresh_form(env, pair["refresh_token"], client_id=app.client_id,
                          client_secret=app.client_secret)
-    assert env.token(form).error == ("unauthorized_client", texts.GRANT_UNAUTHORIZED)
+    assert env.token(form).error == ("invalid_request", texts.GRANT_UNAUTHORIZED)
 
 
 # -- revoke --------------------------------------------------------------------------------

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from email.utils import parsedate_to_datetime
@@ -261,30 +257,3 @@ def test_fixture_without_user_tokens(emulator, env) -> None:
     form = env.ccg_form(client_id=fx.client_id, client_secret=fx.client_secret,
                         box_subject_id=fx.user_id)
     assert env.token(form).status == 400
-
-
-# -- CLI -----------------------------------------------------------------------------------
-def test_cli_first_line_and_sigterm(tmp_path) -> None:
-    out = tmp_path / "app.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "boxauth.adapters.emulator", "--port", "0",
-         "--fixture-out", str(out)],
-        stdout=subprocess.PIPE, text=True, cwd=tmp_path, env={**os.environ},
-    )
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline().rstrip("\n")
-        assert first.startswith("listening on http://127.0.0.1:")
-        port = int(first.rsplit(":", 1)[1])
-        assert port > 0
-        lines = [proc.stdout.readline() for _ in range(9)]
-        assert any(line.startswith("client_id ") for line in lines)
-        config = json.loads(out.read_text())
-        assert config["boxAppSettings"]["clientID"]
-        assert oct(out.stat().st_mode & 0o777) == "0o600"
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("GET", "/2.0/users/me")
-        assert conn.getresponse().status == 401
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
