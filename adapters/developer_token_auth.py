@@ -1,4 +1,4 @@
-"""Developer tokens: ``BoxDeveloperTokenAuth`` (protocol notes §5).
+"""Developer tokens: ``BoxDeveloperTokenAuth`` (docs/protocol.md#token-lifetimes).
 
 A developer token lives 60 minutes and cannot be refreshed by an API call.
 Revoking one needs the app's client id and secret (``DeveloperTokenConfig``);

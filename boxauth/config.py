@@ -26,7 +26,10 @@ MAX_ID_BITS = (10**MAX_ID_DIGITS - 1).bit_length()
 
 
 class SubjectKind(enum.Enum):
-    """``box_sub_type`` / ``box_subject_type`` (protocol notes §1, §3)."""
+    """The subject of a token: JWT ``box_sub_type``, CCG ``box_subject_type``.
+
+    docs/protocol.md#jwt-claims and docs/protocol.md#grants.
+    """
 
     ENTERPRISE = "enterprise"
     USER = "user"
@@ -36,7 +39,7 @@ class SubjectKind(enum.Enum):
 
 
 class Algorithm(enum.StrEnum):
-    """JWT ``alg``: Box accepts RS256, RS384 and RS512 only (protocol notes §3)."""
+    """JWT ``alg``: Box accepts RS256, RS384 and RS512 only (docs/protocol.md#jwt-header)."""
 
     RS256 = "RS256"
     RS384 = "RS384"
@@ -182,7 +185,7 @@ def jwt_settings(
     user_id: object = None,
     algorithm: object = Algorithm.RS256,
 ) -> Result[JWTSettings, InvalidInput]:
-    """Validate a JWT app's settings (protocol notes §3, §4)."""
+    """Validate a JWT app's settings (docs/protocol.md#jwt-claims, docs/protocol.md#app-config)."""
     got = _collect(
         client_id=text_field(client_id, "client_id"),
         client_secret=text_field(client_secret, "client_secret"),
@@ -204,7 +207,7 @@ def ccg_settings(
     enterprise_id: object = None,
     user_id: object = None,
 ) -> Result[CCGSettings, InvalidInput]:
-    """Validate a Client Credentials Grant app's settings (protocol notes §1)."""
+    """Validate a Client Credentials Grant app's settings (docs/protocol.md#grants)."""
     got = _collect(
         client_id=text_field(client_id, "client_id"),
         client_secret=text_field(client_secret, "client_secret"),
@@ -216,7 +219,7 @@ def ccg_settings(
 def oauth_settings(
     *, client_id: object, client_secret: object
 ) -> Result[OAuthSettings, InvalidInput]:
-    """Validate an OAuth 2.0 app's client credentials (protocol notes §1, §7)."""
+    """Validate an OAuth 2.0 app's client credentials (docs/protocol.md#grants)."""
     got = _collect(
         client_id=text_field(client_id, "client_id"),
         client_secret=text_field(client_secret, "client_secret"),
@@ -245,7 +248,7 @@ def with_subject(settings: Any, subject: Subject) -> Any:
 
 
 def parse_app_config(text: object) -> Result[AppConfig, InvalidInput]:
-    """Parse the developer console's JSON (protocol notes §4).
+    """Parse the developer console's JSON (docs/protocol.md#app-config).
 
     ``boxAppSettings.clientID`` and ``clientSecret`` are required;
     ``appAuth`` (publicKeyID, privateKey, passphrase) is optional here because

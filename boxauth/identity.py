@@ -25,7 +25,7 @@ from returns.result import Failure, Result, Success
 from .errors import InvalidInput
 
 # The subject types an Owner may name: Box's box_subject_type values, plus ours
-# for an OAuth user (protocol notes §1, §3).
+# for an OAuth user (docs/protocol.md#grants, docs/protocol.md#jwt-claims).
 SUBJECT_TYPES = frozenset({"enterprise", "user", "oauth_user"})
 MAX_OWNER_FIELD = 256
 

@@ -1,7 +1,7 @@
 """Whether and when to try a token or revoke request again.
 
-Box advises honouring Retry-After and backing off exponentially (protocol
-notes §9). Our rules, stricter than box_sdk_gen's:
+Box advises honouring Retry-After and backing off exponentially
+(docs/protocol.md#rate-limits-and-retries). Our rules, stricter than box_sdk_gen's:
 - Retry on 429, 500, 502, 503, 504, and on network failures.
 - Never repeat a single-use grant (authorization code, refresh token) once the
   request may have reached Box: a 5xx or a lost answer may still have spent
@@ -126,7 +126,7 @@ def next_step(
 
 
 def resign_for_skew(error: AuthError, *, already_resigned: bool, skew: float | None) -> bool:
-    """JWT: re-sign once with Box's clock after an 'exp'/'jti' invalid_grant (§3).
+    """JWT: re-sign on Box's clock after an 'exp'/'jti' refusal (docs/protocol.md#jwt-clock-skew).
 
     The legacy SDKs do this; box_sdk_gen does not (box-python-sdk-gen #731).
     Only with a Date header (``skew`` known), and only once per call.
