@@ -151,7 +151,6 @@ IDLE = "idle"  # between calls
 TRY_T = "try thread lock"
 EARLY_T = "lock-free read (thread lock taken)"
 WAIT_T = "wait for thread lock"
-TRY_S = "try storage lock"
 EARLY_S = "lock-free read (storage lock taken)"
 WAIT_S = "wait for storage lock"
 LOCKED = "locked: read and step"
@@ -223,11 +222,17 @@ def _set(t: tuple[Any, ...], i: int, v: Any) -> tuple[Any, ...]:
     return (*t[:i], v, *t[i + 1 :])
 
 
+def _as(w: World, i: int, c: Caller, **changes: Any) -> World:
+    """The world with caller i replaced by ``c`` (with ``changes``)."""
+    return put(w, callers=_set(w.callers, i, put(c, **changes) if changes else c))
+
+
 class Violation(Exception):  # noqa: N818  # it is what the explorer reports
-    def __init__(self, what: str, where: str = "") -> None:
+    def __init__(self, what: str, where: str = "", caller: int = -1) -> None:
         super().__init__(what)
         self.what = what
         self.where = where
+        self.caller = caller
 
 
 def version(token: AccessToken | None) -> int:
@@ -246,13 +251,8 @@ def name(token: AccessToken | None) -> str:
     return token.access_token or "-"
 
 
-Label = tuple[str, str, tuple[Any, ...]]  # (who, what, arguments): formatted only for traces
-
-
-def show(label: Label) -> str:
-    who, what, args = label
-    text = what.format(*args)
-    return f"{who} {text}" if who else text
+# (caller or -1, what, arguments): formatted only for a trace.
+Label = tuple[int, str, tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -266,6 +266,7 @@ class Report:
     # Every (phase, event, action, next phase) the machine went through.
     rows: frozenset[tuple[str, str, str, str]]
     steps_computed: int  # calls of the real step (the rest were memoized)
+    stale_checks: int  # late answers offered to a machine (each must be refused)
 
 
 class Explorer:
@@ -280,6 +281,7 @@ class Explorer:
         self._memo: dict[tuple[int, Any], Any] = {}
         self.rows: set[tuple[str, str, str, str]] = set()
         self.computed = 0
+        self.stale_checks = 0
 
     # -- interning ----------------------------------------------------------------------
 
@@ -362,7 +364,7 @@ class Explorer:
         cfg = self.cfg
         owner = OWNERS[cfg.kind]
         live: frozenset[str] = frozenset()
-        stored = NONE
+        stored = NONE  # also what each caller was handed last (a 401 names it)
         if cfg.initial:
             rt = "r0" if cfg.kind is AuthKind.OAUTH else None
             a0 = AccessToken(
@@ -383,7 +385,7 @@ class Explorer:
             storage_lock=None,
             machines=(fresh,) * count,
             thread_locks=(None,) * count,
-            callers=tuple(Caller(IDLE, n, "", NONE, NONE, empty) for n in cfg.calls),
+            callers=tuple(Caller(IDLE, n, "", stored, NONE, empty) for n in cfg.calls),
             box=Box(0, live, empty, empty, empty, empty),
             faults=cfg.faults,
             clock_steps=cfg.clock_steps,
@@ -414,9 +416,11 @@ class Explorer:
     def check_refresh(w: World, p: int, rt: str) -> None:
         """A refresh token is spent at most once (bar the exempt), never after its revoke."""
         box = w.box
-        if rt in box.spent and (rt, None) not in box.exempt:
-            if not any(old == rt and q != p for old, q in box.exempt if q is not None):
-                raise Violation(f"refresh token {rt} sent to Box a second time")
+        exempt = (rt, None) in box.exempt or any(
+            old == rt and q != p for old, q in box.exempt if q is not None
+        )
+        if rt in box.spent and not exempt:
+            raise Violation(f"refresh token {rt} sent to Box a second time")
         if rt in w.learned[p]:
             raise Violation(f"refresh token {rt} sent after Box confirmed it revoked")
 
@@ -442,6 +446,7 @@ class Explorer:
                 raise Violation(f"process {p}'s machine is {m.phase.name} with no call running")
         now = at(w.clock)
         for p, ticket, tid in w.late:
+            self.stale_checks += 1
             token = self.obj(tid)
             for event in (
                 Succeeded(ticket, token, now),
@@ -456,20 +461,34 @@ class Explorer:
     def successors(self, w: World, found: Callable[[Violation], None]) -> Iterator[Any]:
         """Every next world: (label, world, optional).
 
-        Optional steps (the clock, faults) are not progress: a world whose calls
-        can move only by them is stuck. A step that breaks an invariant goes to
+        Optional steps (faults) are not progress: a world whose calls can move
+        only by them is stuck. A step that breaks an invariant goes to
         ``found``; that caller's other steps from this world are then left out.
+
+        The clock moves only just before a step that reads it (each such step
+        also runs one and two clock steps later). This loses no behaviour: a
+        clock step commutes with every step that does not read the clock, so
+        any trace can be reordered to put each clock step right before the
+        next step that reads it, with every observation unchanged.
         """
-        if w.clock_steps:
-            nxt = put(w, clock=w.clock + 1, clock_steps=w.clock_steps - 1)
-            yield ("", "clock steps on", ()), nxt, True
+        later = [w]
+        for n in range(1, w.clock_steps + 1):
+            later.append(put(w, clock=w.clock + n, clock_steps=w.clock_steps - n))
         for i, c in enumerate(w.callers):
-            who = f"C{i}@P{self.cfg.processes[i]}"
-            try:
-                for (what, args), nxt, optional in self._caller(w, i, c):
-                    yield (who, what, args), nxt, optional
-            except Violation as v:
-                found(Violation(f"{who}: {v.what}", f"{who} at '{c.pc}': VIOLATION"))
+            worlds = later if self._reads_clock(c) else later[:1]
+            for ticks, world in enumerate(worlds):
+                prefix = f"(+{ticks} clock) " if ticks else ""
+                try:
+                    for (what, args), nxt, optional in self._caller(world, i, c):
+                        yield (i, prefix + what, args), nxt, optional
+                except Violation as v:
+                    found(Violation(v.what, f"{prefix}at '{c.pc}': VIOLATION", i))
+
+    def _reads_clock(self, c: Caller) -> bool:
+        """Does this caller's next step read the clock (or hand out a token)?"""
+        if c.pc in (IDLE, EARLY_T, EARLY_S, LOCKED, FEED):
+            return True
+        return c.pc == ACT and isinstance(self.obj(c.todo), Fetch | Refresh | ExchangeCode)
 
     def _caller(self, w: World, i: int, c: Caller) -> Iterator[Any]:
         p = self.cfg.processes[i]
@@ -477,32 +496,35 @@ class Explorer:
             if c.left:
                 yield from self._start(w, i, c)
             return
-        # An interrupt (Ctrl-C, a gevent timeout) can end any call at any step.
-        if w.faults:
+        # An interrupt (Ctrl-C, a gevent timeout) can end a call inside the loop,
+        # before or after any effect (the machine is fed Abandoned). Before the
+        # loop (waiting for or holding the locks, the machine untouched) an
+        # interrupt only ends the call: every world that reaches is also reached,
+        # with more calls left, by a caller that never began it.
+        if w.faults and c.pc in IN_LOOP:
             yield from self._interrupt(put(w, faults=w.faults - 1), i, c)
         if c.pc in (TRY_T, WAIT_T):
             if w.thread_locks[p] is None:
                 nxt = put(w, thread_locks=_set(w.thread_locks, p, i))
-                yield ("takes its thread lock", ()), self._to(nxt, i, c, TRY_S), False
+                yield self._try_storage(nxt, i, c, "takes its thread lock, ")
             elif c.pc == TRY_T:
                 pc = EARLY_T if c.call in (RETRIEVE, REFRESH) else WAIT_T
                 yield ("finds its thread lock taken", ()), self._to(w, i, c, pc), False
-        elif c.pc in (TRY_S, WAIT_S):
-            if not self.cfg.storage_lock:
-                yield ("has no storage lock to take", ()), self._to(w, i, c, LOCKED), False
-            elif w.storage_lock is None:
+        elif c.pc == WAIT_S:
+            if w.storage_lock is None:
                 nxt = put(w, storage_lock=i)
                 yield ("takes the storage lock", ()), self._to(nxt, i, c, LOCKED), False
-            elif c.pc == TRY_S:
-                pc = EARLY_S if c.call in (RETRIEVE, REFRESH) else WAIT_S
-                yield ("finds the storage lock taken", ()), self._to(w, i, c, pc), False
         elif c.pc in (EARLY_T, EARLY_S):
             yield from self._early(w, i, c)
         elif c.pc == LOCKED:
             for fails, nxt in self._reads(w):
                 event = self._wanted(nxt, c, self._read(nxt, fails))
                 what = "read fails; {}" if fails else "reads {}; {}"
-                args = (type(event).__name__,) if fails else (self._stored_name(w), type(event).__name__)
+                args = (
+                    (type(event).__name__,)
+                    if fails
+                    else (self._stored_name(w), type(event).__name__)
+                )
                 yield (what, args), self._fed(nxt, i, event), fails
         elif c.pc == ACT:
             yield from self._act(w, i, c)
@@ -510,8 +532,20 @@ class Explorer:
             event = self._event(w, c)
             yield ("feeds {}", (_event_name(event),)), self._fed(self._learn(w, i), i, event), False
 
+    def _try_storage(self, w: World, i: int, c: Caller, then: str) -> Any:
+        """Taking the thread lock and trying the storage's lock are one step: no
+        other step depends on both (this process's lock was free, so no caller
+        of it holds the storage's lock), so nothing is lost by it."""
+        if not self.cfg.storage_lock:
+            return (then + "has no storage lock to take", ()), self._to(w, i, c, LOCKED), False
+        if w.storage_lock is None:
+            nxt = put(w, storage_lock=i)
+            return (then + "takes the storage lock", ()), self._to(nxt, i, c, LOCKED), False
+        pc = EARLY_S if c.call in (RETRIEVE, REFRESH) else WAIT_S
+        return (then + "finds the storage lock taken", ()), self._to(w, i, c, pc), False
+
     def _to(self, w: World, i: int, c: Caller, pc: str) -> World:
-        return put(w, callers=_set(w.callers, i, put(c, pc=pc)))
+        return _as(w, i, c, pc=pc)
 
     def _stored_name(self, w: World) -> str:
         return name(self.obj(w.stored))
@@ -540,15 +574,17 @@ class Explorer:
         # retrieve_token(): the lock-free fast path first.
         token = fast_use(self.machine(w, p), self.obj(w.stored), at(w.clock))
         if token is None:
-            nxt = put(w, callers=_set(w.callers, i, put(begun, pc=TRY_T)))
+            nxt = _as(w, i, begun, pc=TRY_T)
             yield ("retrieve: fast path says no", ()), nxt, False
         else:
-            nxt = put(w, callers=_set(w.callers, i, begun))
-            yield ("retrieve: fast path hands out {}", (name(token),)), self._handed(
-                nxt, i, token, "fast_use"
-            ), False
+            nxt = _as(w, i, begun)
+            yield (
+                ("retrieve: fast path hands out {}", (name(token),)),
+                self._handed(nxt, i, token, "fast_use"),
+                False,
+            )
             if w.faults:  # a failed read only matters where it would have handed out
-                nxt = put(w, faults=w.faults - 1, callers=_set(w.callers, i, put(begun, pc=TRY_T)))
+                nxt = _as(put(w, faults=w.faults - 1), i, begun, pc=TRY_T)
                 yield ("retrieve: fast path read fails", ()), nxt, True
         # refresh_token(replacing=last), revoke_token(), a sign-in: to the locks.
         starts: list[tuple[str, World]] = []
@@ -560,7 +596,7 @@ class Explorer:
             starts.append((SIGN_IN, put(w, sign_ins=w.sign_ins - 1)))
         for call, nxt in starts:
             begun = put(c, pc=TRY_T, call=call, got=frozenset())
-            yield (f"{call}: begins", ()), put(nxt, callers=_set(nxt.callers, i, begun)), False
+            yield (f"{call}: begins", ()), _as(nxt, i, begun), False
 
     def _early(self, w: World, i: int, c: Caller) -> Iterator[Any]:
         """auth.py's ``early()``: someone holds a lock; use a valid stored token now?"""
@@ -568,11 +604,17 @@ class Explorer:
         wait = WAIT_T if c.pc == EARLY_T else WAIT_S
         token = self.busy(w.machines[p], self._wanted(w, c, self._read(w, False)))
         if token is None:
-            yield ("lock-free read of {}: waits", (self._stored_name(w),)), self._to(w, i, c, wait), False
+            yield (
+                ("lock-free read of {}: waits", (self._stored_name(w),)),
+                self._to(w, i, c, wait),
+                False,
+            )
             return
-        yield ("lock-free read: while_busy hands out {}", (name(token),)), self._handed(
-            w, i, token, "while_busy"
-        ), False
+        yield (
+            ("lock-free read: while_busy hands out {}", (name(token),)),
+            self._handed(w, i, token, "while_busy"),
+            False,
+        )
         if w.faults:  # a failed read only matters where it would have handed out
             failing = put(w, faults=w.faults - 1)
             if self.busy(w.machines[p], self._wanted(failing, c, self._read(failing, True))):
@@ -595,17 +637,41 @@ class Explorer:
             w = put(w, revoked_done=w.revoked_done | c.got)
         if isinstance(action, Use | Fail | Done):
             return self._end(w, i, c)
-        return put(w, callers=_set(w.callers, i, put(c, pc=ACT, todo=self.id(action))))
+        return _as(w, i, c, pc=ACT, todo=self.id(action))
 
     def _end(self, w: World, i: int, c: Caller) -> World:
         """The call is over: release whatever locks caller i holds."""
         p = self.cfg.processes[i]
-        if w.thread_locks[p] == i:
-            w = put(w, thread_locks=_set(w.thread_locks, p, None))
-        if w.storage_lock == i:
-            w = put(w, storage_lock=None)
-        done = Caller(IDLE, c.left - 1, "", c.last, NONE, frozenset())
-        return put(w, callers=_set(w.callers, i, done))
+        locks = w.thread_locks
+        if locks[p] == i:
+            locks = _set(locks, p, None)
+        held = None if w.storage_lock == i else w.storage_lock
+        # The last token matters only to a later call (a 401 names it).
+        last = c.last if c.left > 1 else NONE
+        done = Caller(IDLE, c.left - 1, "", last, NONE, frozenset())
+        w = put(w, thread_locks=locks, storage_lock=held, callers=_set(w.callers, i, done))
+        return self._rebase(w, p) if locks[p] is None else w
+
+    def _rebase(self, w: World, p: int) -> World:
+        """Number process p's tickets from 0 (its machine's, and its late answers').
+
+        Tickets are only ever compared with each other, so worlds that differ by
+        a shift of them behave alike. Done when process p's thread lock is free:
+        then no answer is in flight in it (only the lock's holder has one).
+        """
+        mid = w.machines[p]
+        base = min((t for q, t, _ in w.late if q == p), default=None)
+        key = ("rebase", mid, base)
+        found = self._memo.get(key)
+        if found is None:
+            m = self.machine(w, p)
+            shift = m.ticket if base is None else base
+            found = self._memo[key] = (self.id(replace(m, ticket=m.ticket - shift)), shift)
+        moved, shift = found
+        if not shift:
+            return w
+        late = frozenset((q, t - shift if q == p else t, tid) for q, t, tid in w.late)
+        return put(w, machines=_set(w.machines, p, moved), late=late)
 
     def _handed(self, w: World, i: int, token: AccessToken, how: str) -> World:
         self.check_handout(w, self.cfg.processes[i], token, how)
@@ -620,7 +686,7 @@ class Explorer:
             w = self._answer_lost(w, p, self.obj(c.todo))
         # Only a caller inside the loop has told the machine anything; one that
         # waits for a lock leaves it alone (auth.py's try block).
-        if c.pc in IN_LOOP and self.machine(w, p).phase is not Phase.IDLE:
+        if self.machine(w, p).phase is not Phase.IDLE:
             stepped = self.step(w.machines[p], Abandoned())
             if isinstance(stepped, Failure):
                 raise Violation(f"the machine refused Abandoned: {stepped.failure()}")
@@ -653,77 +719,99 @@ class Explorer:
         return put(box, issued=n, live=live), self.canon(token)
 
     def _act(self, w: World, i: int, c: Caller) -> Iterator[Any]:
-        p = self.cfg.processes[i]
+        """Carry out caller i's action: every outcome, faults spending the budget."""
         action = self.obj(c.todo)
-        box = w.box
 
         def feed(outcome: tuple[Any, ...], nxt: World) -> World:
-            return put(nxt, callers=_set(nxt.callers, i, put(c, pc=FEED, todo=self.id(outcome))))
+            return _as(nxt, i, c, pc=FEED, todo=self.id(outcome))
 
         faulty = put(w, faults=w.faults - 1) if w.faults else None
         if isinstance(action, Fetch | ExchangeCode | Refresh):
-            ticket = action.ticket
-            spent = None
-            what = type(action).__name__
-            if isinstance(action, Refresh):
-                spent = action.refresh_token
-                self.check_refresh(w, p, spent)
-                if spent not in box.live:
-                    nxt = feed(("failed", ticket, INVALID_GRANT), w)
-                    yield ("sends Refresh({}): invalid_grant", (spent,)), nxt, False
-                    return
-                box = put(box, live=box.live - {spent}, spent=box.spent | {spent})
-            box, token = self._issue(box, at(w.clock), isinstance(action, ExchangeCode))
-            if spent and token.refresh_token:
-                box = put(box, successor=box.successor | {(token.refresh_token, spent)})
-            ok = ("ok", ticket, self.tid(token), spent)
-            yield ("sends {}: Box issues {}", (what, name(token))), feed(ok, put(w, box=box)), False
-            if faulty is None:
-                return
-            failed = ("failed", ticket, NOT_SENT)
-            yield ("sends {}: fails before Box acts", (what,)), feed(failed, faulty), True
-            lost = put(faulty, box=box)
-            if spent:
-                lost = put(lost, box=put(box, exempt=box.exempt | {(spent, None)}))
-            nxt = feed(("failed", ticket, ANSWER_LOST), lost)
-            yield ("sends {}: Box issues {}, the answer is lost", (what, name(token))), nxt, True
-            if spent:
-                only = self.tid(AccessToken(refresh_token=token.refresh_token))
-                nxt = feed(("salvaged", ticket, only, spent), put(faulty, box=box))
-                yield ("sends {}: Box issues {}, answers only its refresh token", (what, name(token))), nxt, True
+            yield from self._renew(w, self.cfg.processes[i], action, feed, faulty)
         elif isinstance(action, Store):
             token = action.token
             self.check_store(w, token)
             nxt = feed(("stored",), put(w, stored=self.tid(token)))
             yield ("stores {}", (name(token),)), nxt, False
             if faulty is not None:
-                nxt = feed(("store_failed",), self._store_lost(faulty, p, token))
-                yield ("store of {} fails", (name(token),)), nxt, True
+                lost = self._store_lost(faulty, self.cfg.processes[i], token)
+                yield ("store of {} fails", (name(token),)), feed(("store_failed",), lost), True
         elif isinstance(action, Clear):
             yield ("clears the storage", ()), feed(("cleared",), put(w, stored=NONE)), False
             if faulty is not None:
                 yield ("clear fails", ()), feed(("clear_failed",), faulty), True
         elif isinstance(action, RevokeAt):
-            cred = action.credential
-            pair = {cred, f"r{cred[1:]}", f"a{cred[1:]}"}
-            killed = put(box, dead=box.dead | pair, live=box.live - pair)
-            if cred in box.dead or cred in box.spent:
-                # RFC 7009 section 2.2 answers 200 for an invalid token; Box's
-                # answer is unconfirmed, so both are explored.
-                yield ("revokes {}: already dead, 200", (cred,)), feed(("revoked", cred), w), False
-                yield ("revokes {}: already dead, 400", (cred,)), feed(("refused", cred), w), False
-            else:
-                yield ("revokes {}", (cred,)), feed(("revoked", cred), put(w, box=killed)), False
-            if faulty is not None:
-                nxt = feed(("revoke_failed", cred), faulty)
-                yield ("revoke of {} fails before Box acts", (cred,)), nxt, True
-                nxt = feed(("revoke_lost", cred), put(faulty, box=killed))
-                yield ("revokes {}, the answer is lost", (cred,)), nxt, True
+            yield from self._revoke(w, action.credential, feed, faulty)
         elif isinstance(action, ReadAgain):
             for fails, nxt in self._reads(w):
-                yield ("reads again",  ()), feed(("read", self._read(nxt, fails)), nxt), fails
+                yield ("reads again", ()), feed(("read", self._read(nxt, fails)), nxt), fails
         else:
             raise Violation(f"the machine asked for an unknown action {type(action).__name__}")
+
+    def _renew(
+        self,
+        w: World,
+        p: int,
+        action: Fetch | ExchangeCode | Refresh,
+        feed: Callable[[tuple[Any, ...], World], World],
+        faulty: World | None,
+    ) -> Iterator[Any]:
+        """A grant, a refresh or a code exchange at Box."""
+        box = w.box
+        ticket = action.ticket
+        what = type(action).__name__
+        spent = None
+        if isinstance(action, Refresh):
+            spent = action.refresh_token
+            self.check_refresh(w, p, spent)
+            if spent not in box.live:
+                nxt = feed(("failed", ticket, INVALID_GRANT), w)
+                yield ("sends Refresh({}): invalid_grant", (spent,)), nxt, False
+                return
+            box = put(box, live=box.live - {spent}, spent=box.spent | {spent})
+        box, token = self._issue(box, at(w.clock), isinstance(action, ExchangeCode))
+        if spent and token.refresh_token:
+            box = put(box, successor=box.successor | {(token.refresh_token, spent)})
+        issued = (what, name(token))
+        ok = ("ok", ticket, self.tid(token), spent)
+        yield ("sends {}: Box issues {}", issued), feed(ok, put(w, box=box)), False
+        if faulty is None:
+            return
+        failed = ("failed", ticket, NOT_SENT)
+        yield ("sends {}: fails before Box acts", (what,)), feed(failed, faulty), True
+        lost = put(faulty, box=box)
+        if spent:
+            lost = put(lost, box=put(box, exempt=box.exempt | {(spent, None)}))
+        nxt = feed(("failed", ticket, ANSWER_LOST), lost)
+        yield ("sends {}: Box issues {}, the answer is lost", issued), nxt, True
+        if spent:
+            only = self.tid(AccessToken(refresh_token=token.refresh_token))
+            nxt = feed(("salvaged", ticket, only, spent), put(faulty, box=box))
+            yield ("sends {}: Box issues {}, answers only its refresh token", issued), nxt, True
+
+    def _revoke(
+        self,
+        w: World,
+        cred: str,
+        feed: Callable[[tuple[Any, ...], World], World],
+        faulty: World | None,
+    ) -> Iterator[Any]:
+        """One credential revoked at Box, which kills the pair it belongs to."""
+        box = w.box
+        pair = {cred, f"r{cred[1:]}", f"a{cred[1:]}"}
+        killed = put(box, dead=box.dead | pair, live=box.live - pair)
+        if cred in box.dead or cred in box.spent:
+            # RFC 7009 section 2.2 answers 200 for an invalid token; Box's
+            # answer is unconfirmed, so both are explored.
+            yield ("revokes {}: already dead, 200", (cred,)), feed(("revoked", cred), w), False
+            yield ("revokes {}: already dead, 400", (cred,)), feed(("refused", cred), w), False
+        else:
+            yield ("revokes {}", (cred,)), feed(("revoked", cred), put(w, box=killed)), False
+        if faulty is not None:
+            nxt = feed(("revoke_failed", cred), faulty)
+            yield ("revoke of {} fails before Box acts", (cred,)), nxt, True
+            nxt = feed(("revoke_lost", cred), put(faulty, box=killed))
+            yield ("revokes {}, the answer is lost", (cred,)), nxt, True
 
     def _event(self, w: World, c: Caller) -> Any:
         """The event an outcome becomes (the clock is read as the answer arrives)."""
@@ -759,58 +847,105 @@ class Explorer:
         cred = outcome[1]
         p = self.cfg.processes[i]
         w = put(w, learned=_set(w.learned, p, w.learned[p] | {cred}))
-        return put(w, callers=_set(w.callers, i, put(c, got=c.got | {cred})))
+        return _as(w, i, c, got=c.got | {cred})
 
     # -- the search ----------------------------------------------------------------------
+
+    def _groups(self) -> list[tuple[int, ...]]:
+        """Callers that are interchangeable: one process, the same budget."""
+        by: dict[tuple[int, int], list[int]] = {}
+        for i, (p, n) in enumerate(zip(self.cfg.processes, self.cfg.calls, strict=True)):
+            by.setdefault((p, n), []).append(i)
+        return [tuple(g) for g in by.values() if len(g) > 1]
+
+    def canonical(self, w: World) -> tuple[World, tuple[int, ...] | None]:
+        """One world per class of worlds that differ only by swapping interchangeable
+        callers (and the locks they hold); and the swap (old index -> new index)."""
+        callers = w.callers
+        perm: list[int] | None = None
+        for group in self.groups:
+            if len(group) == 2:  # the usual case, without sorting
+                a, b = group
+                if callers[a] == callers[b] or _sort_key(callers[a]) <= _sort_key(callers[b]):
+                    continue
+            order = sorted(group, key=lambda j: _sort_key(callers[j]))
+            if list(order) != list(group):
+                perm = perm or list(range(len(callers)))
+                for new, old in zip(group, order, strict=True):
+                    perm[old] = new
+        if perm is None:
+            return w, None
+        moved = [callers[0]] * len(callers)
+        for old, new in enumerate(perm):
+            moved[new] = callers[old]
+        locks = tuple(None if h is None else perm[h] for h in w.thread_locks)
+        held = None if w.storage_lock is None else perm[w.storage_lock]
+        return put(w, callers=tuple(moved), thread_locks=locks, storage_lock=held), tuple(perm)
+
+    def _trace(self, parent: dict[World, Any], w: World, last: Violation) -> tuple[str, ...]:
+        """The steps from the first world to ``w`` and the one that broke, with each
+        caller named as in the first world (canonical worlds may swap callers)."""
+        links = []
+        link = parent[w]
+        while link is not None:
+            links.append(link)
+            link = parent[link[0]]
+        names = list(range(len(self.cfg.processes)))
+
+        def who(i: int) -> str:
+            return f"C{names[i]}@P{self.cfg.processes[i]}: " if i >= 0 else ""
+
+        steps = []
+        for _, (i, what, args), perm in reversed(links):
+            steps.append(who(i) + what.format(*args))
+            if perm is not None:
+                renamed = names[:]
+                for old, new in enumerate(perm):
+                    renamed[new] = names[old]
+                names = renamed
+        return (who(last.caller) + last.what, *steps, who(last.caller) + last.where)
 
     def run(self, limit: int = 3_000_000) -> Report:
         """Breadth-first search over every reachable world."""
         began = time.perf_counter()
+        self.groups = self._groups()
         start = self.initial()
-        parent: dict[World, tuple[World, Label] | None] = {start: None}
+        parent: dict[World, tuple[World, Label, tuple[int, ...] | None] | None] = {start: None}
         queue = deque([start])
         transitions = 0
         kinds: set[str] = set()
         violations: dict[str, tuple[str, ...]] = {}
 
-        def trace(w: World, last: str) -> tuple[str, ...]:
-            steps = [last]
-            link = parent[w]
-            while link is not None:
-                w, label = link
-                steps.append(show(label))
-                link = parent[w]
-            return tuple(reversed(steps))
-
-        def found(what: str, w: World, last: str) -> None:
+        def found(w: World, v: Violation) -> None:
             """Keep the first (so a shortest) trace of each kind of violation."""
-            key = "".join(ch for ch in what.split(": ", 1)[-1] if not ch.isdigit())
+            key = "".join(ch for ch in v.what if not ch.isdigit())
             if key not in violations:
-                violations[key] = (what, *trace(w, last))
+                violations[key] = self._trace(parent, w, v)
 
-        while queue:
+        while queue and len(parent) <= limit:
             w = queue.popleft()
             try:
                 self.check_world(w)
             except Violation as v:
-                found(v.what, w, "(in this world)")
+                found(w, Violation(v.what, "(in this world)"))
                 continue
             progress = False
             broke: list[Violation] = []
-            for label, nxt, optional in self.successors(w, broke.append):
+            for label, raw, optional in self.successors(w, broke.append):
                 transitions += 1
                 progress = progress or not optional
                 kinds.add(label[1])
+                nxt, perm = self.canonical(raw)
                 if nxt not in parent:
-                    parent[nxt] = (w, label)
+                    parent[nxt] = (w, label, perm)
                     queue.append(nxt)
             for v in broke:
-                found(v.what, w, v.where)
+                found(w, v)
             if not progress and not broke and any(c.pc != IDLE for c in w.callers):
-                found("stuck: a call can never finish", w, "(no step)")
-            if len(parent) > limit:
-                found(f"more than {limit} worlds: the bounds are too wide", w, "")
-                break
+                found(w, Violation("stuck: a call can never finish", "(no step)"))
+        if queue:
+            found(start, Violation(f"more than {limit} worlds: the bounds are too wide"))
+        self.worlds = parent  # for a look after the run
         return Report(
             states=len(parent),
             transitions=transitions,
@@ -819,7 +954,12 @@ class Explorer:
             steps=frozenset(kinds),
             rows=frozenset(self.rows),
             steps_computed=self.computed,
+            stale_checks=self.stale_checks,
         )
+
+
+def _sort_key(c: Caller) -> tuple[Any, ...]:
+    return (c.pc, c.left, c.call, c.last, c.todo, tuple(sorted(c.got)) if c.got else ())
 
 
 def _event_name(event: Any) -> str:
