@@ -26,6 +26,7 @@ terminal summary of the run. Tests at the end prove each check can fail.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -57,13 +58,23 @@ from boxauth.lifecycle import (
 
 # Two callers in process 0 and one in process 1; each makes one public call
 # (retrieve, a forced refresh naming the token it last saw, or a revoke); one
-# fault; the clock steps twice (a0 goes fresh -> inside its margin -> expired).
+# fault in all; the clock steps twice (a token goes fresh -> inside its margin
+# -> expired). OAuth starts signed in (a0/r0 stored); JWT starts empty, so its
+# tokens are fetched, age and are fetched again.
 WHOLE = {
     "oauth": Config(AuthKind.OAUTH),
-    "jwt": Config(AuthKind.JWT),
-    # An empty storage at the start: the first renewal, a revoke of nothing.
-    "jwt-empty": Config(AuthKind.JWT, initial=False),
+    "jwt": Config(AuthKind.JWT, initial=False),
 }
+# Wider bounds for a deliberate long run (minutes): HYPOTHESIS_PROFILE=exhaustive.
+DEEP = {
+    "oauth, 2 faults": Config(AuthKind.OAUTH, faults=2),
+    "oauth, a sign-in": Config(AuthKind.OAUTH, sign_ins=1),
+    "oauth, 2 calls in process 1": Config(AuthKind.OAUTH, calls=(1, 1, 2)),
+    "jwt, a0 stored": Config(AuthKind.JWT),
+    "jwt, 2 faults": Config(AuthKind.JWT, initial=False, faults=2),
+}
+if os.environ.get("HYPOTHESIS_PROFILE") == "exhaustive":
+    WHOLE |= DEEP
 
 _FIGURES: list[str] = []
 
@@ -119,7 +130,6 @@ MUST_ROW = {
     ("IDLE", "Wanted", "Use", "IDLE"),  # a token is used
     ("IDLE", "Wanted", "Fail", "IDLE"),  # a read failed
     ("RENEWING", "Succeeded", "Store", "STORING"),
-    ("RENEWING", "Succeeded", "Fail", "IDLE"),  # expired on arrival
     ("RENEWING", "Failed", "Use", "IDLE"),  # an early renewal failed: the old token
     ("RENEWING", "Failed", "Fail", "IDLE"),
     ("STORING", "Stored", "Use", "IDLE"),
@@ -130,6 +140,8 @@ MUST_ROW = {
     ("REVOKING", "Abandoned", "Fail", "IDLE"),
     ("CLEARING", "Abandoned", "Fail", "IDLE"),
     ("IDLE", "RevokeWanted", "RevokeAt", "REVOKING"),
+    ("REVOKING", "RevokeDone", "RevokeAt", "REVOKING"),
+    ("REVOKING", "RevokeDone", "Clear", "CLEARING"),
     ("REVOKING", "RevokeFailed", "Fail", "IDLE"),
     ("CLEARING", "Cleared", "Done", "IDLE"),
     ("CLEARING", "ClearFailed", "Fail", "IDLE"),
@@ -137,6 +149,16 @@ MUST_ROW = {
 MUST_OAUTH = {
     "sends {}: Box issues {}, answers only its refresh token",
     "sends Refresh({}): invalid_grant",  # the successor was lost: Box refuses the reuse
+    "revokes {}: already dead, 400",
+}
+MUST_ROW_OAUTH = {
+    ("RENEWING", "Salvaged", "Store", "STORING"),
+    ("STORING", "Stored", "Fail", "IDLE"),  # saved, then the salvage or expiry reported
+    ("REVOKING", "RevokeFailed", "Clear", "CLEARING"),  # the pair died with its refresh token
+}
+MUST_ROW_JWT = {
+    ("RENEWING", "Succeeded", "Fail", "IDLE"),  # expired on arrival
+    ("IDLE", "RevokeWanted", "Clear", "CLEARING"),  # nothing to revoke
 }
 
 
@@ -145,17 +167,18 @@ def test_every_interleaving_keeps_every_invariant(name: str, figures: list[str])
     cfg = WHOLE[name]
     report = explore(cfg)
     line = (
-        f"{name}: {report.states:,} worlds, {report.transitions:,} transitions, "
-        f"{len(report.rows)} machine transitions, {report.seconds:.1f} s"
+        f"{name}: {report.states:,} worlds, {report.transitions:,} steps between them, "
+        f"{len(report.rows)} kinds of machine transition, {report.seconds:.1f} s"
         + (f", {len(report.violations)} VIOLATION(S)" if report.violations else "")
     )
     figures.append(line)
     print(line)
     assert not report.violations, _describe(report)
+    oauth = cfg.kind is AuthKind.OAUTH
     steps = {_plain(k) for k in report.steps}
-    must = MUST_STEP | (MUST_OAUTH if cfg.kind is AuthKind.OAUTH else set())
+    must = MUST_STEP | (MUST_OAUTH if oauth else set())
     assert must <= steps, sorted(must - steps)
-    rows = MUST_ROW - {("IDLE", "Wanted", "Use", "IDLE")} if not cfg.initial else MUST_ROW
+    rows = MUST_ROW | (MUST_ROW_OAUTH if oauth else MUST_ROW_JWT)
     assert rows <= report.rows, sorted(rows - report.rows)
     assert report.stale_checks > 0  # abandoned renewals' answers were offered late
 
@@ -165,9 +188,13 @@ def test_every_interleaving_keeps_every_invariant(name: str, figures: list[str])
 OWNER = OWNERS[AuthKind.JWT]
 
 
-def _token(name: str, at: float = T0, rt: str | None = None) -> AccessToken:
+def _token(name: str, rt: str | None = None, kind: AuthKind = AuthKind.JWT) -> AccessToken:
     return AccessToken(
-        access_token=name, expires_in=LIFE, expires_at=at + LIFE, refresh_token=rt, owner=OWNER
+        access_token=name,
+        expires_in=LIFE,
+        expires_at=T0 + LIFE,
+        refresh_token=rt,
+        owner=OWNERS[kind],
     )
 
 
@@ -181,7 +208,7 @@ def test_a_token_that_expires_while_it_is_being_saved_is_not_handed_out() -> Non
 def test_while_busy_never_hands_out_what_a_revoke_in_progress_had_confirmed() -> None:
     """Thread A revokes; Box confirms the refresh token revoked; thread B, finding
     the lock taken, must not be handed the pair from the storage."""
-    pair = _token("a0", rt="r0")
+    pair = _token("a0", "r0", AuthKind.OAUTH)
     m = Machine(AuthKind.OAUTH, MARGIN, owner=OWNERS[AuthKind.OAUTH])
     m, action = step(m, RevokeWanted(Success(pair), T0)).unwrap()
     assert action == RevokeAt("r0")
