@@ -25,8 +25,12 @@ Everything outside the machine is modelled, small and finite:
 - Outcomes that each spend one unit of a *fault budget*: a read, store or
   clear that fails; a Box request that fails before Box acted; one whose
   answer is lost after Box acted (``maybe_sent``); a refresh answered with
-  only a refresh token (``Salvaged``); an interrupt at any step (the machine,
-  if the call is inside the loop, is fed ``Abandoned``).
+  only a refresh token (``Salvaged``); an interrupt before or after any effect
+  of a call's loop (the machine is fed ``Abandoned``; the abandoned renewal's
+  answer, if Box gave one, is then offered to that machine in every later
+  world and must be refused).
+- Box's answer to revoking a credential that is already dead is not
+  documented: 200 (RFC 7009 section 2.2) and 400 are both explored.
 
 Tokens are values: the model storage hands back the very object stored (as
 ``InMemoryTokenStorage`` does), and equal tokens are one object throughout
@@ -35,9 +39,18 @@ after each write, which only makes ``fast_use`` (it wants the same object)
 fire less often: a subset of these behaviours.
 
 ``Explorer.run`` is a breadth-first search over every interleaving of every
-caller's steps, the clock and the faults. Worlds are deduplicated by value;
-``step`` is pure, so its answers are memoized. BFS order makes the first trace
-found to each violation a shortest one.
+caller's steps, the clock and the faults. Worlds are deduplicated by value,
+after three reductions that lose no behaviour (each argued where it is made):
+two callers of one process with the same budget are interchangeable; a
+process's tickets are renumbered from 0 when no call runs in it; the clock
+moves only right before a step that reads it. ``step`` is pure, so its answers
+are memoized. BFS order makes the first trace found to each violation a
+shortest one.
+
+Not modelled: storages whose store is a compare-and-set (``SUPERSEDED``; the
+Redis storage), a renewal's attempts one by one (``boxauth.attempts`` decides
+them; here a renewal is one exchange with Box), JWT clock skew, and identities
+other than one: those have their own tests.
 """
 
 from __future__ import annotations
@@ -260,6 +273,7 @@ class Report:
     states: int
     transitions: int
     seconds: float
+    cpu_seconds: float  # this process's CPU time: the machine may be shared
     # Each kind of violation found, with a shortest trace to it (BFS order).
     violations: dict[str, tuple[str, ...]]
     steps: frozenset[str]  # every kind of step taken (for coverage checks)
@@ -466,10 +480,10 @@ class Explorer:
         ``found``; that caller's other steps from this world are then left out.
 
         The clock moves only just before a step that reads it (each such step
-        also runs one and two clock steps later). This loses no behaviour: a
-        clock step commutes with every step that does not read the clock, so
-        any trace can be reordered to put each clock step right before the
-        next step that reads it, with every observation unchanged.
+        also runs one and two clock steps later, ``ticked``). This loses no
+        behaviour: a clock step commutes with every step that does not read
+        the clock, so any trace can be reordered to put each clock step right
+        before the next step that reads it, with every observation unchanged.
         """
         later = [w]
         for n in range(1, w.clock_steps + 1):
@@ -479,7 +493,7 @@ class Explorer:
             for ticks, world in enumerate(worlds):
                 prefix = f"(+{ticks} clock) " if ticks else ""
                 try:
-                    for (what, args), nxt, optional in self._caller(world, i, c):
+                    for (what, args), nxt, optional in self._caller(world, i, c, ticks > 0):
                         yield (i, prefix + what, args), nxt, optional
                 except Violation as v:
                     found(Violation(v.what, f"{prefix}at '{c.pc}': VIOLATION", i))
@@ -490,18 +504,19 @@ class Explorer:
             return True
         return c.pc == ACT and isinstance(self.obj(c.todo), Fetch | Refresh | ExchangeCode)
 
-    def _caller(self, w: World, i: int, c: Caller) -> Iterator[Any]:
+    def _caller(self, w: World, i: int, c: Caller, ticked: bool) -> Iterator[Any]:
+        """Caller i's next steps; ``ticked``: only those that read the clock."""
         p = self.cfg.processes[i]
         if c.pc == IDLE:
             if c.left:
-                yield from self._start(w, i, c)
+                yield from self._start(w, i, c, ticked)
             return
         # An interrupt (Ctrl-C, a gevent timeout) can end a call inside the loop,
         # before or after any effect (the machine is fed Abandoned). Before the
         # loop (waiting for or holding the locks, the machine untouched) an
         # interrupt only ends the call: every world that reaches is also reached,
         # with more calls left, by a caller that never began it.
-        if w.faults and c.pc in IN_LOOP:
+        if w.faults and c.pc in IN_LOOP and not ticked:
             yield from self._interrupt(put(w, faults=w.faults - 1), i, c)
         if c.pc in (TRY_T, WAIT_T):
             if w.thread_locks[p] is None:
@@ -527,9 +542,14 @@ class Explorer:
                 )
                 yield (what, args), self._fed(nxt, i, event), fails
         elif c.pc == ACT:
-            yield from self._act(w, i, c)
+            yield from self._act(w, i, c, ticked)
         elif c.pc == FEED:
             event = self._event(w, c)
+            if ticked and not hasattr(event, "now"):
+                # Only a handout reads the clock here (the expiry check).
+                stepped = self.step(w.machines[p], event)
+                if isinstance(stepped, Failure) or not isinstance(stepped[1], Use):
+                    return
             yield ("feeds {}", (_event_name(event),)), self._fed(self._learn(w, i), i, event), False
 
     def _try_storage(self, w: World, i: int, c: Caller, then: str) -> Any:
@@ -568,7 +588,7 @@ class Explorer:
         forced = c.call == REFRESH
         return Wanted(stored, now, forced, self.obj(c.last) if forced else None)
 
-    def _start(self, w: World, i: int, c: Caller) -> Iterator[Any]:
+    def _start(self, w: World, i: int, c: Caller, ticked: bool) -> Iterator[Any]:
         p = self.cfg.processes[i]
         begun = put(c, call=RETRIEVE, got=frozenset())
         # retrieve_token(): the lock-free fast path first.
@@ -587,6 +607,8 @@ class Explorer:
                 nxt = _as(put(w, faults=w.faults - 1), i, begun, pc=TRY_T)
                 yield ("retrieve: fast path read fails", ()), nxt, True
         # refresh_token(replacing=last), revoke_token(), a sign-in: to the locks.
+        if ticked:  # these do not read the clock
+            return
         starts: list[tuple[str, World]] = []
         if self.cfg.forced:
             starts.append((REFRESH, w))
@@ -718,7 +740,7 @@ class Explorer:
         live = box.live | {rt} if rt else box.live
         return put(box, issued=n, live=live), self.canon(token)
 
-    def _act(self, w: World, i: int, c: Caller) -> Iterator[Any]:
+    def _act(self, w: World, i: int, c: Caller, ticked: bool) -> Iterator[Any]:
         """Carry out caller i's action: every outcome, faults spending the budget."""
         action = self.obj(c.todo)
 
@@ -727,7 +749,7 @@ class Explorer:
 
         faulty = put(w, faults=w.faults - 1) if w.faults else None
         if isinstance(action, Fetch | ExchangeCode | Refresh):
-            yield from self._renew(w, self.cfg.processes[i], action, feed, faulty)
+            yield from self._renew(w, self.cfg.processes[i], action, feed, faulty, ticked=ticked)
         elif isinstance(action, Store):
             token = action.token
             self.check_store(w, token)
@@ -755,8 +777,11 @@ class Explorer:
         action: Fetch | ExchangeCode | Refresh,
         feed: Callable[[tuple[Any, ...], World], World],
         faulty: World | None,
+        *,
+        ticked: bool,
     ) -> Iterator[Any]:
-        """A grant, a refresh or a code exchange at Box."""
+        """A grant, a refresh or a code exchange at Box (``ticked``: only the
+        outcomes that read the clock, those where Box issues a token)."""
         box = w.box
         ticket = action.ticket
         what = type(action).__name__
@@ -765,6 +790,8 @@ class Explorer:
             spent = action.refresh_token
             self.check_refresh(w, p, spent)
             if spent not in box.live:
+                if ticked:
+                    return
                 nxt = feed(("failed", ticket, INVALID_GRANT), w)
                 yield ("sends Refresh({}): invalid_grant", (spent,)), nxt, False
                 return
@@ -777,8 +804,9 @@ class Explorer:
         yield ("sends {}: Box issues {}", issued), feed(ok, put(w, box=box)), False
         if faulty is None:
             return
-        failed = ("failed", ticket, NOT_SENT)
-        yield ("sends {}: fails before Box acts", (what,)), feed(failed, faulty), True
+        if not ticked:
+            failed = ("failed", ticket, NOT_SENT)
+            yield ("sends {}: fails before Box acts", (what,)), feed(failed, faulty), True
         lost = put(faulty, box=box)
         if spent:
             lost = put(lost, box=put(box, exempt=box.exempt | {(spent, None)}))
@@ -907,7 +935,7 @@ class Explorer:
 
     def run(self, limit: int = 3_000_000) -> Report:
         """Breadth-first search over every reachable world."""
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         self.groups = self._groups()
         start = self.initial()
         parent: dict[World, tuple[World, Label, tuple[int, ...] | None] | None] = {start: None}
@@ -950,6 +978,7 @@ class Explorer:
             states=len(parent),
             transitions=transitions,
             seconds=time.perf_counter() - began,
+            cpu_seconds=time.process_time() - cpu,
             violations=violations,
             steps=frozenset(kinds),
             rows=frozenset(self.rows),

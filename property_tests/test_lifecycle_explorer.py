@@ -168,7 +168,8 @@ def test_every_interleaving_keeps_every_invariant(name: str, figures: list[str])
     report = explore(cfg)
     line = (
         f"{name}: {report.states:,} worlds, {report.transitions:,} steps between them, "
-        f"{len(report.rows)} kinds of machine transition, {report.seconds:.1f} s"
+        f"{len(report.rows)} kinds of machine transition, {report.seconds:.1f} s "
+        f"({report.cpu_seconds:.1f} s of CPU)"
         + (f", {len(report.violations)} VIOLATION(S)" if report.violations else "")
     )
     figures.append(line)
