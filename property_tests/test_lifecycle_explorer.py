@@ -18,10 +18,12 @@ answer such an abandoned renewal leaves behind. In every reachable world:
   stored token with an older one;
 - a token is never handed out by a process that Box told it was revoked, nor
   by anyone after a revoke that finished (the storage cleared);
-- no call can get stuck, and a machine is idle whenever no call runs.
+- a machine is idle whenever no call runs, and no call can get stuck (a
+  check of the model as much as of the machine).
 
 The number of worlds explored is printed (``-s``) and written into the
-terminal summary of the run. Tests at the end prove each check can fail.
+terminal summary of the run. Tests at the end prove that each invariant check
+catches a broken machine (or a storage with no lock), with a short trace.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from boxauth.lifecycle import (
     AuthKind,
     Clear,
     Cleared,
+    Done,
     Failed,
     Fetch,
     Machine,
@@ -292,6 +295,18 @@ def test_a_machine_that_forgets_revokes_is_caught_handing_out_a_revoked_token() 
 
     cfg = Config(AuthKind.OAUTH, processes=(0,), calls=(2,), clock_steps=0, step=forgetful)
     _caught(explore(cfg), "Box confirmed revoked")
+
+
+def test_a_machine_that_never_clears_is_caught_when_another_process_hands_out_the_token() -> None:
+    def uncleared(m: Machine, e: Any) -> Any:
+        stepped = step(m, e)
+        if isinstance(stepped, Success) and isinstance(stepped.unwrap()[1], Clear):
+            idle, _ = step(stepped.unwrap()[0], Cleared()).unwrap()  # done, storage untouched
+            return Success((idle, Done()))
+        return stepped
+
+    cfg = Config(AuthKind.OAUTH, processes=(0, 1), calls=(1, 1), clock_steps=0, step=uncleared)
+    _caught(explore(cfg), "after a finished revoke")
 
 
 def test_a_machine_that_ignores_newer_tokens_is_caught_storing_a_stale_one() -> None:
