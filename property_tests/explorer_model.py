@@ -496,7 +496,15 @@ class Explorer:
                     for (what, args), nxt, optional in self._caller(world, i, c, ticks > 0):
                         yield (i, prefix + what, args), nxt, optional
                 except Violation as v:
-                    found(Violation(v.what, f"{prefix}at '{c.pc}': VIOLATION", i))
+                    found(Violation(v.what, f"{prefix}{self._doing(c)}: VIOLATION", i))
+
+    def _doing(self, c: Caller) -> str:
+        """What caller c's next step is, for a trace."""
+        if c.pc == ACT:
+            return f"carries out {type(self.obj(c.todo)).__name__}"
+        if c.pc == FEED:
+            return f"feeds the outcome '{self.obj(c.todo)[0]}'"
+        return c.pc
 
     def _reads_clock(self, c: Caller) -> bool:
         """Does this caller's next step read the clock (or hand out a token)?"""
