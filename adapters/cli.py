@@ -43,6 +43,7 @@ from ..urls import BaseUrls
 from .cli_auth import Built, given_of, make_auth
 from .cli_output import terminal_text, token_facts
 from .cli_settings import Method, UsageError, base_urls
+from .entry import run_emulator
 from .login import LocalError, LoginTimeoutError
 
 PROG = "boxauth"
@@ -513,12 +514,7 @@ def cmd_login(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out
 
 
 def cmd_emulator(argv: Sequence[str]) -> int:
-    from .emulator.cli import main as emulator_main  # noqa: PLC0415
-
-    try:
-        return emulator_main(list(argv))
-    except SystemExit as done:  # its own argparse: --help or a usage error
-        return done.code if isinstance(done.code, int) else EXIT_USAGE
+    return run_emulator(list(argv))
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, dict[str, str], BaseUrls, TextIO], int]] = {

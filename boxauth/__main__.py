@@ -1,7 +1,7 @@
-"""``python -m boxauth``: the ``boxauth`` command line (see ``boxauth.adapters.cli``)."""
+"""``python -m boxauth``: the ``boxauth`` command line (see ``boxauth.adapters.entry``)."""
 
 import sys
 
-from .adapters.cli import main
+from .adapters.entry import main
 
 sys.exit(main())
