@@ -220,7 +220,7 @@ class BaseAuth:
                 plan = Failure(internal("no code")) if code is None else Success(code)
                 return self._renewed(ticket, plan, 0.0, call)
             case Store(token=token):
-                return plugins.save(self.token_storage, token)
+                return plugins.save(self.token_storage, token, self.effects.clock)
             case RevokeAt(credential=credential):
                 return self._revoke_one(credential, call)
             case Clear():
@@ -272,10 +272,19 @@ class BaseAuth:
                     action = self._step(self._carry_out(action, call, code))
             except BaseException:
                 if self._machine.phase is not Phase.IDLE:
-                    self._step(Abandoned())
+                    self._abandon()
                 raise
         _log(action.notes)
         return action
+
+    def _abandon(self) -> None:
+        """Tell the machine the call ended early, with what the storage holds now
+        (the locks are still held), so it knows whether a save under way landed."""
+        stored = None
+        try:
+            stored = plugins.read(self.token_storage)
+        finally:  # even if a second interrupt strikes while reading
+            self._step(Abandoned(stored))
 
     def _obtain(
         self, call: Call, forced: bool, replacing: object = None

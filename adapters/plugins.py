@@ -38,14 +38,15 @@ def read(storage: TokenStorage) -> Result[AccessToken | None, AuthError]:
         return Failure(unexpected(Effect.READ, type(exc).__name__))
 
 
-def save(storage: TokenStorage, token: AccessToken) -> Event:
+def save(storage: TokenStorage, token: AccessToken, clock: Callable[[], float]) -> Event:
+    """Store ``token``; the outcome carries the time it finished (a token can expire meanwhile)."""
     try:
         storage.store(token)
     except BoxStorageError as exc:
-        return StoreFailed(_value(exc, Effect.STORE))
+        return StoreFailed(_value(exc, Effect.STORE), clock())
     except Exception as exc:  # a user's storage: any failure becomes a value
-        return StoreFailed(unexpected(Effect.STORE, type(exc).__name__))
-    return Stored()
+        return StoreFailed(unexpected(Effect.STORE, type(exc).__name__), clock())
+    return Stored(clock())
 
 
 def clear(storage: TokenStorage) -> Event:

@@ -404,12 +404,15 @@ class Failed:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    pass
+    """The storage took the token, at ``now`` (None: the clock was not read)."""
+
+    now: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class StoreFailed:
     error: AuthError
+    now: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,7 +437,15 @@ class ClearFailed:
 
 @dataclass(frozen=True, slots=True)
 class Abandoned:
-    """The call ended by an exception while the machine was not idle."""
+    """The call ended by an exception while the machine was not idle.
+
+    ``stored``: what the storage held when it ended, if the auth object could
+    read it (still under its locks). It tells whether a save that was under way
+    landed, so a token already saved is not kept as unsaved (and never saved
+    again after someone else revoked it and cleared the storage).
+    """
+
+    stored: Result[AccessToken | None, AuthError] | None = None
 
 
 Event = (
@@ -577,6 +588,7 @@ class Guard(enum.Enum):
     OLD_TOKEN_USABLE = "the renewal was not forced and the old token is still usable"  # noqa: S105  # nosec B105
     REPORT_AFTER_STORE = "an error is to be reported once the token is saved"
     SUPERSEDED = "the storage refused the token: a newer one was stored meanwhile"
+    EXPIRED_WHILE_SAVING = "the token being saved is no longer usable now (the clock moved)"
     SIGNING_IN = "the call is a sign-in"
     MORE_TO_REVOKE = "credentials are left to revoke"
     PAIR_ALREADY_REVOKED = "a refresh token was revoked in this call, and Box refused the rest"
@@ -610,6 +622,7 @@ class Do(enum.Enum):
     FAIL_AFTER_STORE = "report the error kept for after the save"
     FAIL_SAVE = "fail: the sign-in's tokens could not be saved (kept in memory)"
     ADOPT_NEWER = "drop the new token; read the storage again and use the newer one"
+    DECIDE_AGAIN = "read the storage again and decide anew (the saved token expired meanwhile)"
     USE_UNSAVED = "use the token the storage refused, and keep it to save again"
     CLEAR_AFTER_PAIR = "clear the storage: Box refused only what the pair's revoke killed"
     DONE = "the revoke is done"
@@ -659,12 +672,14 @@ TRANSITIONS: dict[tuple[Phase, type], tuple[Row, ...]] = {
     ),
     (STORING, Stored): (
         (Guard.REPORT_AFTER_STORE, IDLE, Do.FAIL_AFTER_STORE),
+        (Guard.EXPIRED_WHILE_SAVING, IDLE, Do.DECIDE_AGAIN),
         (Guard.ALWAYS, IDLE, Do.USE_SAVED),
     ),
     (STORING, StoreFailed): (
         (Guard.SUPERSEDED, IDLE, Do.ADOPT_NEWER),
         (Guard.REPORT_AFTER_STORE, IDLE, Do.FAIL_AFTER_STORE),
         (Guard.SIGNING_IN, IDLE, Do.FAIL_SAVE),
+        (Guard.EXPIRED_WHILE_SAVING, IDLE, Do.DECIDE_AGAIN),
         (Guard.ALWAYS, IDLE, Do.USE_UNSAVED),
     ),
     (REVOKING, RevokeDone): (
@@ -748,7 +763,9 @@ _NOTHING = object()  # never equal to a stored value: a failed read matches no u
 
 
 def _revoked(m: Machine, token: AccessToken) -> bool:
-    return token.access_token in m.revoked or token.refresh_token in m.revoked
+    """Revoked, or being revoked by the call in progress: never handed out."""
+    gone = m.revoked | frozenset(m.revoked_now)
+    return token.access_token in gone or token.refresh_token in gone
 
 
 def _foreign(m: Machine, token: AccessToken | None) -> bool:
@@ -804,6 +821,9 @@ GUARDS: dict[Guard, Callable[[Machine, Any], bool]] = {
     Guard.ARRIVED_DEAD_WITH_REFRESH: lambda m, e: bool(e.token.refresh_token),
     Guard.OLD_TOKEN_USABLE: lambda m, e: not m.forced and usable(m.previous, e.now),
     Guard.REPORT_AFTER_STORE: lambda m, e: m.failing is not None,
+    Guard.EXPIRED_WHILE_SAVING: lambda m, e: (
+        e.now is not None and m.pending is not None and not usable(m.pending, e.now)
+    ),
     Guard.SUPERSEDED: lambda m, e: (
         isinstance(e.error, StorageFailure) and e.error.kind is StorageFailureKind.SUPERSEDED
     ),
@@ -1100,6 +1120,13 @@ def _do_adopt_newer(m: Machine, e: StoreFailed) -> tuple[Machine, Action]:
     return _idle(m, unsaved=None, fresh=None), ReadAgain((note,))
 
 
+def _do_decide_again(m: Machine, e: Stored | StoreFailed) -> tuple[Machine, Action]:
+    # Saved (or kept as unsaved), but it expired while being saved: never hand it
+    # out; read again and let ACTIONS renew it.
+    unsaved = _kept(m) if isinstance(e, StoreFailed) else None
+    return _idle(m, unsaved=unsaved, fresh=None), ReadAgain()
+
+
 def _do_use_unsaved(m: Machine, e: StoreFailed) -> tuple[Machine, Action]:
     token = m.pending
     if token is None:  # STORING always has a pending token
@@ -1127,6 +1154,9 @@ def _do_abandon(m: Machine, e: Abandoned) -> tuple[Machine, Action]:
     # The ticket moves on, so a late answer of the abandoned renewal is refused;
     # a token that was being saved is kept, so its refresh token is not lost.
     kept = _kept(m) if m.phase is STORING else m.unsaved
+    landed = e.stored is not None and e.stored.value_or(_NOTHING) == m.pending
+    if m.phase is STORING and landed:
+        kept = None  # the save landed: nothing is left to save
     revoked = _confirmed(m) if m.phase is REVOKING else m.revoked
     gone = _idle(m, ticket=m.ticket + 1, unsaved=kept, revoked=revoked, fresh=None)
     return gone, Fail(ReauthRequired("the call was interrupted"))
@@ -1154,6 +1184,7 @@ BUILD: dict[Do, Callable[[Machine, Any], tuple[Machine, Action]]] = {
     Do.FAIL_AFTER_STORE: _do_fail_after_store,
     Do.FAIL_SAVE: _do_fail_save,
     Do.ADOPT_NEWER: _do_adopt_newer,
+    Do.DECIDE_AGAIN: _do_decide_again,
     Do.USE_UNSAVED: _do_use_unsaved,
     Do.CLEAR_AFTER_PAIR: _do_clear_after_pair,
     Do.DONE: _do_done,

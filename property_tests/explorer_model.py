@@ -717,7 +717,8 @@ class Explorer:
         # Only a caller inside the loop has told the machine anything; one that
         # waits for a lock leaves it alone (auth.py's try block).
         if self.machine(w, p).phase is not Phase.IDLE:
-            stepped = self.step(w.machines[p], Abandoned())
+            # auth.py reads the storage (still under its locks) and tells the machine.
+            stepped = self.step(w.machines[p], Abandoned(self._read(w, False)))
             if isinstance(stepped, Failure):
                 raise Violation(f"the machine refused Abandoned: {stepped.failure()}")
             w = put(w, machines=_set(w.machines, p, stepped[0]))
@@ -861,8 +862,8 @@ class Explorer:
         if kind == "salvaged":
             return Salvaged(o[1], self.obj(o[2]), SALVAGE)
         simple = {
-            "stored": Stored(),
-            "store_failed": StoreFailed(WRITE_DOWN),
+            "stored": Stored(now),
+            "store_failed": StoreFailed(WRITE_DOWN, now),
             "cleared": Cleared(),
             "clear_failed": ClearFailed(CLEAR_DOWN),
             "revoked": RevokeDone(),

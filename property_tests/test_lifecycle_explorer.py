@@ -230,7 +230,7 @@ def test_while_busy_never_hands_out_what_a_revoke_in_progress_had_confirmed() ->
 
 def test_a_token_revoked_elsewhere_is_not_resurrected_by_an_interrupted_save() -> None:
     """Process 1 fetches into an empty storage; its save lands, then the call is
-    interrupted (kept as unsaved, replacing "nothing"). Process 2 revokes that
+    interrupted (it used to be kept as unsaved, replacing "nothing"). Process 2 revokes that
     token and clears the storage. The storage holds nothing again, which is what
     the unsaved token replaced: it must not be saved again nor handed out."""
     p1 = Machine(AuthKind.JWT, MARGIN, owner=OWNER)
@@ -239,7 +239,10 @@ def test_a_token_revoked_elsewhere_is_not_resurrected_by_an_interrupted_save() -
     p1, save = step(p1, Succeeded(fetch.ticket, _token("a1"), T0)).unwrap()
     assert isinstance(save, Store)
     storage: AccessToken | None = save.token  # the write landed...
-    p1, _ = step(p1, Abandoned()).unwrap()  # ...and then the call was interrupted
+    # ...and then the call was interrupted: the auth object reads the storage (still
+    # under its locks) and tells the machine, which sees its save landed.
+    p1, _ = step(p1, Abandoned(Success(storage))).unwrap()
+    assert p1.unsaved is None
 
     p2 = Machine(AuthKind.JWT, MARGIN, owner=OWNER)
     p2, revoke = step(p2, RevokeWanted(Success(storage), T0)).unwrap()
