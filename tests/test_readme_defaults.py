@@ -160,7 +160,7 @@ def test_body_cap() -> None:
 
 def test_retry_policy() -> None:
     (attempts,) = stated(r"\(`RetryPolicy`: (\d+) attempts\)")
-    cap, base = stated(r"a random wait of up to `min\((\d+), ([\d.]+) × 2\^\(n-1\)\)` s")
+    cap, base = stated(r"a random wait of up to `min\((\d+), ([\d.]+) \u00d7 2\^\(n-1\)\)` s")
     waits = stated(r"the waits are at most ([\d.]+), ([\d.]+) and ([\d.]+) s")
     policy = retry.RetryPolicy()
     assert policy.max_attempts == int(attempts)
