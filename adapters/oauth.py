@@ -27,7 +27,7 @@ from ..authorize import (
     parse_redirect_query,
     query_of_redirect,
 )
-from ..errors import AuthError, StateMismatch
+from ..errors import AuthError, InvalidInput, StateMismatch
 from ..grants import CodeGrant, Plan, RefreshGrant
 from ..identity import Owner
 from ..lifecycle import AuthKind, SignInWanted
@@ -36,6 +36,9 @@ from .auth import BaseAuth, _token, _total
 from .configs import OAuthConfig
 from .raising import unwrap
 from .sending import Call
+
+# "expected_state was not passed": distinct from an explicit None, which is refused.
+_UNSET: Any = object()
 
 
 class AuthorizeUrl(str):
@@ -63,12 +66,15 @@ class GetAuthorizeUrlOptions:
     scope: str | Sequence[str] | None = None
 
 
-def _scopes(scope: str | Sequence[str] | None) -> tuple[str, ...]:
+def _scopes(scope: object) -> Result[tuple[str, ...], AuthError]:
+    """``scope`` as box_sdk_gen takes it: a space-separated string or a list of strings."""
     if scope is None:
-        return ()
+        return Success(())
     if isinstance(scope, str):
-        return tuple(scope.split())
-    return tuple(scope)
+        return Success(tuple(scope.split()))
+    if isinstance(scope, list | tuple) and all(isinstance(s, str) for s in scope):
+        return Success(tuple(scope))
+    return Failure(InvalidInput("scope", "must be a string or a list of strings"))
 
 
 class BoxOAuth(BaseAuth):
@@ -90,13 +96,21 @@ class BoxOAuth(BaseAuth):
     def get_authorize_url_result(
         self, options: GetAuthorizeUrlOptions | None = None
     ) -> Result[AuthorizeUrl, AuthError]:
+        return _total(lambda: self._authorize_url(options))
+
+    def _authorize_url(
+        self, options: GetAuthorizeUrlOptions | None
+    ) -> Result[AuthorizeUrl, AuthError]:
         opts = options if isinstance(options, GetAuthorizeUrlOptions) else GetAuthorizeUrlOptions()
+        scopes = _scopes(opts.scope)
+        if not isinstance(scopes, Success):
+            return Failure(scopes.failure())
         state = opts.state or self.effects.new_state()
         request = AuthorizeRequest(
             client_id=opts.client_id or self.config.settings.client_id,
             redirect_uri=opts.redirect_uri,
             state=state,
-            scopes=_scopes(opts.scope),
+            scopes=scopes.unwrap(),
             response_type=opts.response_type or "code",
         )
         built = authorize_url(self.base_urls, request)
@@ -159,7 +173,7 @@ class BoxOAuth(BaseAuth):
         )
 
     def get_tokens_from_redirect_result(
-        self, redirect: str, *, expected_state: str | None = None, network_session: object = None
+        self, redirect: str, *, expected_state: str | None = _UNSET, network_session: object = None
     ) -> Result[AccessToken, AuthError]:
         """Check the redirect's state, then exchange its code (see ``get_tokens_from_redirect``)."""
         return _total(lambda: self._from_redirect(redirect, expected_state, network_session))
@@ -177,9 +191,13 @@ class BoxOAuth(BaseAuth):
         received = parsed.unwrap().state
         with self._states_lock:
             self._pending, pending = self._pending.take(received, self.effects.monotonic())
-        if expected_state is not None:
+        if expected_state is not _UNSET:
             # The app's own record (the user's session) decides; ours only adds
             # single use and the redirect URI when this object issued the state.
+            # An explicit None or "" (no sign-in started in this session: the
+            # natural session.get("box_state")) never falls back to our memory.
+            if not expected_state:
+                return Failure(StateMismatch("is not expected: no sign-in was started here"))
             check: object = expected_state
         elif pending is not None:
             check = pending.state
@@ -194,15 +212,17 @@ class BoxOAuth(BaseAuth):
         return self._exchange(code.unwrap(), redirect_uri, network_session)
 
     def get_tokens_from_redirect(
-        self, redirect: str, *, expected_state: str | None = None, network_session: object = None
+        self, redirect: str, *, expected_state: str | None = _UNSET, network_session: object = None
     ) -> AccessToken:
         """Check the redirect's ``state``, then exchange its code and store the tokens.
 
         Without ``expected_state`` the state must be one this object issued and
         has not seen used (single use, 10 minutes). A web app passes the state
         it kept in the user's session as ``expected_state``: the redirect must
-        carry exactly that one. A missing or different state raises
-        ``BoxStateMismatchError`` (a possible login CSRF) before any request.
+        carry exactly that one; ``expected_state=None`` (no sign-in started in
+        that session) is refused, never a fallback to this object's memory. A
+        missing or different state raises ``BoxStateMismatchError`` (a possible
+        login CSRF) before any request.
         """
         return unwrap(
             self.get_tokens_from_redirect_result(

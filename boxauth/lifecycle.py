@@ -609,7 +609,7 @@ class Do(enum.Enum):
     REFRESH = "start a refresh"
     REAUTH = "fail: re-authentication required"
     EXCHANGE = "start the code exchange"
-    LEAVE_FOREIGN = "done: another identity's stored token is left alone"
+    LEAVE_FOREIGN = "fail: the storage holds another identity's token (left alone, nothing revoked)"
     CLEAR = "clear the storage"
     REVOKE_NEXT = "revoke the next credential"
     STORE_NEW = "save the new token"
@@ -897,6 +897,17 @@ def _learn(m: Machine, skew: float | None) -> Machine:
     return replace(m, skew=float(skew))
 
 
+def _kept_refresh(m: Machine, token: AccessToken) -> AccessToken:
+    """A refresh answer without a refresh token keeps the old one (RFC 6749 §6: the
+    client discards it only when a new one is issued). Box always sends a new one;
+    keeping the old costs nothing, dropping a live one cannot be undone."""
+    old = m.previous.refresh_token if m.previous is not None else None
+    refreshing = m.kind is AuthKind.OAUTH and m.purpose is Purpose.RETRIEVE
+    if refreshing and token.refresh_token is None and old:
+        return replace(token, refresh_token=old)
+    return token
+
+
 def _owned(m: Machine, token: AccessToken) -> AccessToken:
     """Stamp a new token with this identity, keeping a known OAuth user of the old one."""
     owner = m.owner
@@ -996,8 +1007,14 @@ def _do_exchange(m: Machine, e: SignInWanted) -> tuple[Machine, Action]:
 
 
 def _do_leave_foreign(m: Machine, e: RevokeWanted) -> tuple[Machine, Action]:
-    note = _warn("the storage holds another identity's token; left it alone, revoked nothing")
-    return _idle(m, unsaved=None, fresh=None), Done((note,))
+    # Never a success: the caller asked to revoke and nothing was revoked. A
+    # reported success here would be false assurance after a compromise.
+    error = StorageFailure(
+        StorageFailureKind.UNTRUSTED,
+        "the storage holds another identity's token: nothing of this identity's was "
+        "revoked, and that token was left alone",
+    )
+    return _idle(m, fresh=None), Fail(error)
 
 
 def _do_clear(m: Machine, e: Any) -> tuple[Machine, Action]:
@@ -1023,8 +1040,12 @@ def _do_revoke_next(m: Machine, e: Any) -> tuple[Machine, Action]:
     return m, RevokeAt(left[0])
 
 
-def _saving(m: Machine, token: AccessToken, failing: AuthError | None) -> Machine:
-    return replace(m, phase=STORING, pending=_owned(m, token), failing=failing)
+def _saving(
+    m: Machine, token: AccessToken, failing: AuthError | None, *, dropping: bool = False
+) -> Machine:
+    """STORING ``token``, stamped with its owner (``dropping``: its refresh token is refused)."""
+    kept = token if dropping else _kept_refresh(m, token)
+    return replace(m, phase=STORING, pending=_owned(m, kept), failing=failing)
 
 
 def _replacing_notes(m: Machine) -> tuple[Note, ...]:
@@ -1061,7 +1082,7 @@ def _do_drop_refresh_token(m: Machine, e: Failed) -> tuple[Machine, Action]:
     # stored token (no refresh token) says REAUTH without asking Box again.
     keep = not m.forced and usable(old, e.now)
     failing = None if keep else ReauthRequired(_REFRESH_REFUSED)
-    m = _saving(_learn(m, e.skew), replace(old, refresh_token=None), failing)
+    m = _saving(_learn(m, e.skew), replace(old, refresh_token=None), failing, dropping=True)
     note = _warn("Box refused the refresh token (invalid_grant); removed it from the storage")
     return m, Store(m.pending or old, (note,))
 
