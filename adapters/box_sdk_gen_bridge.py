@@ -1,6 +1,6 @@
 """box_sdk_gen's own ``BoxClient`` (the whole Box API) on a boxauth auth object.
 
-Two lines::
+The recipe (README, "box_sdk_gen's full client (the bridge)")::
 
     from box_sdk_gen import BoxClient
     from boxauth.adapters.box_sdk_gen_bridge import BoxSDKGenAuth
@@ -11,9 +11,10 @@ Two lines::
 call type-checks, and it carries out box_sdk_gen's five auth methods with the
 wrapped object's Result API. It decides nothing itself:
 
-- renewal after a 401 is a compare-and-renew (``refresh_token_result(
-  replacing=...)``, see ``refresh_token``), so a herd of threads hitting one
-  rejected token makes one grant or refresh;
+- renewal after a 401 (an expired or revoked token, developer.box.com/guides/
+  api-calls/permissions-and-errors/common-errors/) is a compare-and-renew
+  (``refresh_token_result(replacing=...)``, see ``refresh_token``), so a
+  herd of threads hitting one rejected token makes one grant or refresh;
 - box_sdk_gen's ``network_session`` goes through to the wrapped object, which
   honours it or refuses it (``boxauth.sessions``): its base URLs are used when
   the wrapped object has none of its own;
