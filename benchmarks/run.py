@@ -36,6 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_bridge
 import bench_cached
 import bench_fetch
 import bench_herd
@@ -325,6 +326,8 @@ GROUPS = (
     Group("cached retrieve_token", measure_cached, cached_rows),
     Group("token fetch and floor", measure_fetch, fetch_rows),
     Group("thundering herd", measure_herd, herd_rows),
+    Group("401 herd through box_sdk_gen's client", bench_bridge.measure,
+          lambda res: bench_bridge.rows(res, compare, count_row, WALL_MS)),
 )
 
 
