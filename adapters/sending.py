@@ -24,7 +24,7 @@ from ..errors import AuthError, InvalidInput, TransportFailure, TransportFailure
 from ..grants import JwtGrant, Plan, Ready, SignFirst, http_request, prepare, signed
 from ..lifecycle import Event, Failed, Salvaged, Succeeded
 from ..retry import RetryPolicy
-from ..token_requests import TokenRequest
+from ..token_requests import TokenRequest, secrets_of
 from ..urls import BaseUrls
 from ..wire import HttpResponse, Transport
 from . import plugins
@@ -74,7 +74,9 @@ class Sender:
             return GaveUp(plan.failure()), skew
         state = begin(plan.unwrap(), skew)
         while True:
-            outcome, sent_at, received_at = self._attempt(plan.unwrap(), state, call, heard)
+            outcome, sent_at, received_at, secrets = self._attempt(
+                plan.unwrap(), state, call, heard
+            )
             state, following = after(
                 state,
                 outcome,
@@ -83,6 +85,7 @@ class Sender:
                 received_at=received_at,
                 left=call.left(),
                 jitter=self.effects.jitter(),
+                secrets=secrets,
             )
             answered = type(following).__name__
             log.debug("%s attempt %d: %s", state.grant.value, state.attempt, answered)
@@ -96,17 +99,18 @@ class Sender:
 
     def _attempt(
         self, plan: Plan, state: Attempts, call: Call, heard: list[Heard]
-    ) -> tuple[Result[HttpResponse, AuthError], float, float]:
-        """Prepare and send one attempt: (outcome, sent at, received at)."""
+    ) -> tuple[Result[HttpResponse, AuthError], float, float, tuple[str, ...]]:
+        """Prepare and send one attempt: (outcome, sent at, received at, its secrets)."""
         clock = self.effects.clock
         prepared = prepare(plan, now=clock(), skew=state.skew, jti=self.effects.new_jti())
         ready = prepared.bind(lambda p: self._signed(plan, p))
+        secrets = secrets_of(ready.value_or(None))
         sent_at = clock()
         outcome = ready.bind(
             lambda request: plugins.send(self.transport, http_request(request), call.left())
         )
         heard.append((state, outcome, sent_at))  # first, before anything else can run
-        return outcome, sent_at, clock()
+        return outcome, sent_at, clock(), secrets
 
     def _signed(self, plan: Plan, prepared: Ready | SignFirst) -> Result[TokenRequest, AuthError]:
         if isinstance(prepared, Ready):

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 from returns.result import Failure, Result, Success
 
 from .access_token import AccessToken
-from .errors import BoxRefused, InvalidInput
+from .errors import BoxRefused, InvalidInput, without_secrets
 from .lifecycle import AuthKind, Renewal, renewal_of
 from .responses import parse_error, refresh_may_help
 from .urls import BaseUrls, api_url
@@ -103,4 +103,11 @@ def after_answer(
     renewable = renewal_of(kind, token) is not Renewal.NONE
     if not retried and renewable and refresh_may_help(resp):
         return RenewAndRetry(token)
-    return Reject(parse_error(resp, now))
+    # The token we sent never comes back in Box's text (a proxy or a bad server may echo it).
+    sent = (token.access_token,) if isinstance(token.access_token, str) else ()
+    return Reject(_scrubbed(parse_error(resp, now), sent))
+
+
+def _scrubbed(error: BoxRefused, sent: tuple[str, ...]) -> BoxRefused:
+    cleaned = without_secrets(error, sent)
+    return cleaned if isinstance(cleaned, BoxRefused) else error

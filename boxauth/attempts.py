@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from returns.result import Result, Success
 
 from .access_token import AccessToken
-from .errors import AuthError, TransportFailure
+from .errors import AuthError, TransportFailure, without_secrets
 from .grants import Plan, RevokeCall, grant_of
 from .responses import (
     parse_empty_success,
@@ -121,6 +121,14 @@ def _answer(state: Attempts, resp: HttpResponse, sent_at: float, received_at: fl
     return GaveUp(parsed.failure())
 
 
+def _unechoed(answer: Next, secrets: tuple[str, ...]) -> Next:
+    if isinstance(answer, GaveUp):
+        return GaveUp(without_secrets(answer.error, secrets))
+    if isinstance(answer, Salvage):
+        return Salvage(answer.token, without_secrets(answer.error, secrets))
+    return answer
+
+
 def _counted(error: AuthError, attempts: int) -> AuthError:
     """Say how many attempts a network failure took (one is the obvious case)."""
     if isinstance(error, TransportFailure) and attempts > 1:
@@ -137,13 +145,15 @@ def after(
     received_at: float,
     left: float,
     jitter: float,
+    secrets: tuple[str, ...] = (),
 ) -> tuple[Attempts, Next]:
-    """What follows one attempt. ``left``: seconds left of the call's deadline."""
+    """What follows one attempt. ``left``: seconds left of the call's deadline;
+    ``secrets``: what the request carried, never let back out in Box's text."""
     state = replace(state, attempt=state.attempt + 1)
     error: AuthError
     if isinstance(outcome, Success):
         resp = outcome.unwrap()
-        answer = _answer(state, resp, sent_at, received_at)
+        answer = _unechoed(_answer(state, resp, sent_at, received_at), secrets)
         if not isinstance(answer, GaveUp):
             return state, answer
         error = answer.error

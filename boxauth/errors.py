@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Box's own descriptions are one short sentence; anything longer is not Box.
 MAX_TEXT = 300
@@ -299,3 +299,39 @@ class StateMismatch:
 AuthError = (
     InvalidInput | BoxRefused | TransportFailure | ReauthRequired | StorageFailure | StateMismatch
 )
+
+
+# A secret shorter than this is not looked for in server text: replacing every
+# "abc" in a description would garble it and hide nothing of value.
+MIN_SCRUBBED = 8
+
+
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "<redacted>")
+    return text
+
+
+def without_secrets(error: AuthError, secrets: object) -> AuthError:
+    """``error`` with every secret we just sent replaced, wherever the server echoed it.
+
+    A token endpoint (or anything answering at its address) may quote the
+    request back: a refresh token or a client secret in ``error_description``.
+    We know exactly which secrets went out, so none of them ever reaches a
+    message, an exception's ``response_info`` or a log. Never raises.
+    """
+    if not isinstance(error, BoxRefused) or not isinstance(secrets, tuple | list):
+        return error
+    sent = tuple(s for s in secrets if isinstance(s, str) and len(s) >= MIN_SCRUBBED)
+    if not sent:
+        return error
+    return replace(
+        error,
+        error=_scrub(error.error, sent),
+        description=_scrub(error.description, sent),
+        request_id=None if error.request_id is None else _scrub(error.request_id, sent),
+        headers=tuple((k, _scrub(v, sent)) for k, v in error.headers),
+        details=tuple(
+            (k, _scrub(v, sent) if isinstance(v, str) else v) for k, v in error.details
+        ),
+    )

@@ -1081,14 +1081,16 @@ def _do_drop_refresh_token(m: Machine, e: Failed) -> tuple[Machine, Action]:
     # Unforced, a still-valid access token is used until it expires; then the
     # stored token (no refresh token) says REAUTH without asking Box again.
     keep = not m.forced and usable(old, e.now)
-    failing = None if keep else ReauthRequired(_REFRESH_REFUSED)
+    told = e.error.description if isinstance(e.error, BoxRefused) else ""
+    said = f": {told}" if told else ""
+    failing = None if keep else ReauthRequired(_REFRESH_REFUSED.format(said=said))
     m = _saving(_learn(m, e.skew), replace(old, refresh_token=None), failing, dropping=True)
     note = _warn("Box refused the refresh token (invalid_grant); removed it from the storage")
     return m, Store(m.pending or old, (note,))
 
 
 _REFRESH_REFUSED = (
-    "Box refused the refresh token (invalid_grant): it was spent or revoked; "
+    "Box refused the refresh token (invalid_grant{said}): it was spent or revoked; "
     "the user must authorize again"
 )
 

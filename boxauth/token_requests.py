@@ -57,6 +57,30 @@ class TokenRequest(Redacted):
     fields: tuple[tuple[str, str], ...] = secret_field()
 
 
+# Form fields that carry no secret; every other field's value is one (the client
+# secret, a refresh token, a code, an assertion, a subject token, a revoked token).
+PUBLIC_FIELDS = frozenset(
+    {
+        "grant_type",
+        "client_id",
+        "box_subject_type",
+        "box_subject_id",
+        "subject_token_type",
+        "scope",
+        "resource",
+        "box_shared_link",
+        "redirect_uri",
+    }
+)
+
+
+def secrets_of(request: object) -> tuple[str, ...]:
+    """The secret values a request carries (to keep out of whatever echoes them back)."""
+    if not isinstance(request, TokenRequest):
+        return ()
+    return tuple(v for k, v in request.fields if k not in PUBLIC_FIELDS and isinstance(v, str))
+
+
 def body(request: TokenRequest) -> bytes:
     """The form body; ``b""`` for anything but a TokenRequest of (str, str) fields."""
     if not isinstance(request, TokenRequest) or not isinstance(request.fields, tuple):

@@ -115,3 +115,23 @@ def test_a_token_the_user_stored_by_hand_is_used(box: Any, urls: BaseUrls) -> No
     auth = BoxOAuth(OAuthConfig(box.fx.client_id, box.fx.client_secret), base_urls=urls)
     auth.token_storage.store(AccessToken(accessToken=token))
     assert auth.retrieve_token().access_token == token
+
+
+def test_revoke_over_another_identitys_token_fails_and_leaves_it_alone(
+    box: Any, urls: BaseUrls, tmp_path: Path
+) -> None:
+    """Never a false success: nothing of this identity's was revoked (security review)."""
+    path = str(tmp_path / "oauth.json")
+    oauth = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=FileTokenStorage(path)),
+        base_urls=urls,
+    )
+    signed_in = oauth.get_tokens_from_redirect(authorize_redirect(oauth.get_authorize_url()))
+    config = JWTConfig.from_config_json_string(
+        box.fx.config_json, token_storage=FileTokenStorage(path)
+    )
+    result = BoxJWTAuth(config, base_urls=urls).revoke_token_result()
+    assert isinstance(result, Failure) and isinstance(result.failure(), StorageFailure)
+    assert "another identity's token" in result.failure().message()
+    assert box.emu.refresh_token_is_live(signed_in.refresh_token)
+    assert FileTokenStorage(path).get() == signed_in

@@ -158,3 +158,29 @@ def test_remembered_states_are_bounded(box: Any, urls: BaseUrls) -> None:
         auth.get_authorize_url()
     with pytest.raises(BoxStateMismatchError):  # dropped: the 256 newest are kept
         auth.get_tokens_from_redirect(authorize_redirect(first))
+
+
+def test_an_explicit_expected_state_of_none_is_refused(box: Any, urls: BaseUrls) -> None:
+    """`session.get("box_state")` is None when this browser started no sign-in: never a
+    fallback to the shared object's remembered states (security review)."""
+    shared = _auth(box, urls)
+    attackers_redirect = authorize_redirect(shared.get_authorize_url())  # remembered by shared
+    box.emu.reset_counters()
+    for nothing in (None, ""):
+        with pytest.raises(BoxStateMismatchError, match="no sign-in was started"):
+            shared.get_tokens_from_redirect(attackers_redirect, expected_state=nothing)
+    assert box.emu.request_count(path="/oauth2/token") == 0
+
+
+def test_a_malformed_scope_is_a_typed_error_never_a_raise(box: Any, urls: BaseUrls) -> None:
+    from returns.result import Failure
+
+    from boxauth import BoxConfigError
+    from boxauth.errors import InvalidInput
+
+    auth = _auth(box, urls)
+    for scope in (1, [1, 2], object()):
+        result = auth.get_authorize_url_result(GetAuthorizeUrlOptions(scope=scope))  # type: ignore[arg-type]
+        assert result == Failure(InvalidInput("scope", "must be a string or a list of strings"))
+    with pytest.raises(BoxConfigError):
+        auth.get_authorize_url(options=GetAuthorizeUrlOptions(scope=1))  # type: ignore[arg-type]

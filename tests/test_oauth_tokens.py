@@ -124,3 +124,34 @@ def test_revoke_after_the_access_token_expired_revokes_the_refresh_token(
     auth.revoke_token()
     assert not box.emu.refresh_token_is_live(token.refresh_token)
     assert auth.token_storage.get() is None
+
+
+class DropRefreshToken(Urllib3Transport):
+    """The real answer to a refresh, without its refresh_token field."""
+
+    def send(self, request: HttpRequest, *, timeout: float) -> Any:
+        result = super().send(request, timeout=timeout)
+        if b"grant_type=refresh_token" in (request.body or b""):
+            answer: HttpResponse = result.unwrap()
+            data = json.loads(answer.body)
+            data.pop("refresh_token", None)
+            return Success(HttpResponse(answer.status, answer.headers, json.dumps(data).encode()))
+        return result
+
+
+def test_a_refresh_answer_without_a_refresh_token_keeps_the_old_one(
+    box: Any, urls: BaseUrls
+) -> None:
+    """RFC 6749 section 6: the old refresh token is discarded only when a new one is issued."""
+    auth = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret),
+        base_urls=urls,
+        transport=DropRefreshToken(),
+        effects=Effects(clock=box.emu.now),
+    )
+    first = auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
+    box.emu.advance(3700)
+    renewed = auth.retrieve_token()
+    assert renewed.access_token != first.access_token
+    stored = auth.token_storage.get()
+    assert stored is not None and stored.refresh_token == first.refresh_token
