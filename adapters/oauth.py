@@ -135,6 +135,11 @@ class BoxOAuth(BaseAuth):
         )
 
     def get_tokens_from_redirect_result(self, redirect: str) -> Result[AccessToken, AuthError]:
+        return self._redeemed(redirect).bind(lambda got: self._exchange(*got))
+
+    def _redeemed(self, redirect: str) -> Result[tuple[str, str | None], AuthError]:
+        """The code of a redirect whose state matches an authorize request made here
+        (that request is forgotten), and that request's redirect_uri."""
         found = query_of_redirect(redirect)
         if not isinstance(found, Success):
             return Failure(found.failure())
@@ -154,10 +159,7 @@ class BoxOAuth(BaseAuth):
                     "is missing or matches no authorize request of this object (possible CSRF)",
                 )
             )
-        code = code_from_redirect(query, expected)
-        if not isinstance(code, Success):
-            return Failure(code.failure())
-        return self._exchange(code.unwrap(), redirect_uri)
+        return code_from_redirect(query, expected).map(lambda code: (code, redirect_uri))
 
     def get_tokens_from_redirect(self, redirect: str) -> AccessToken:
         """Check the redirect's ``state`` against the authorize requests made here,
