@@ -189,20 +189,23 @@ class AsyncAuth:
         self, first: First, call: Call, *, early: Early = _never, code: Plan | None = None
     ) -> Terminal:
         """One public call to its terminal action: fly, or take the early answer, or wait."""
-        lock = self._twin._lock
-        if lock.acquire(blocking=False):
-            return await self._launch(first, call, early, code)
-        while True:
+        done = await self._try_flight(first, call, early, code)
+        while done is None:
             answered = early(await self._read())
             if answered is not None:
                 return Use(answered)
-            if lock.acquire(blocking=False):
-                return await self._launch(first, call, early, code)
-            if not await self._wait(call):
+            done = await self._try_flight(first, call, early, code)
+            if done is None and not await self._wait(call):
                 return Fail(call.spent("this auth object").failure())
+        return done
 
-    async def _launch(self, first: First, call: Call, early: Early, code: Plan | None) -> Terminal:
-        """Start a flight (the twin's lock is taken; the flight leaves it) and await it."""
+    async def _try_flight(
+        self, first: First, call: Call, early: Early, code: Plan | None
+    ) -> Terminal | None:
+        """Fly if the twin's lock is free, and await the flight; None if it is not
+        (or the flight was cancelled before it began: the caller looks again)."""
+        if not self._twin._lock.acquire(blocking=False):
+            return None
         loop = asyncio.get_running_loop()
         flight = _Flight(loop)
         try:
@@ -213,8 +216,14 @@ class AsyncAuth:
         flight.task = task
         task.add_done_callback(lambda _: self._landed(flight))
         self._flight = flight
-        # shield: cancelling this caller cancels its wait, never the flight.
-        return await asyncio.shield(task)
+        try:
+            # shield: cancelling this caller cancels its wait, never the flight.
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            me = asyncio.current_task()
+            if task.cancelled() and not flight.started and me is not None and not me.cancelling():
+                return None
+            raise
 
     def _landed(self, flight: _Flight) -> None:
         """A flight's task ended: wake its waiters (the flight left the lock itself)."""

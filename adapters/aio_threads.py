@@ -66,8 +66,8 @@ async def settled(job: Future[T]) -> T:
         try:
             return await asyncio.shield(waiting)
         except asyncio.CancelledError:
-            if waiting.done():  # the job itself raised CancelledError: pass it on
-                raise
+            if waiting.done():  # the job ended as the cancellation came: its outcome
+                return waiting.result()
             log.debug("a flight was cancelled; finishing its current step first")
 
 
