@@ -61,7 +61,7 @@ from .system import Effects
 
 log = logging.getLogger("boxauth")
 
-WAKE_BATCH = 32  # waiters woken per turn of the loop when a flight ends
+WAKE_BATCH = 16  # waiters woken per turn of the loop when a flight ends
 POLL = 0.005  # seconds between looks when a thread or another loop holds the lock
 GRACE = 1.0  # an interrupted flight waits this long past its deadline for its job
 
