@@ -51,6 +51,7 @@ def test_each_hostile_shape_ends_at_the_deadline_for_the_initiator_and_a_waiter(
             return list(timed), beat
 
         timed, beat = run(scenario())
+        print(f"{shape}: initiator {timed[0][1]:.2f} s, waiter {timed[1][1]:.2f} s")
         for result, took in timed:
             assert isinstance(result, Failure), result
             assert took <= DEADLINE + SLACK, took

@@ -11,14 +11,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aio_support import run, signed_in
+from boxauth.adapters.aio_threads import StorageSession
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
+from test_aio_cancellation_props import GatedBox
 from test_hostile_plugins import SECRET, WRONG, HostileStorage, HostileTransport, _check, plans
 from test_interrupts import (
     INTERRUPTS,
@@ -28,7 +32,18 @@ from test_interrupts import (
     StrikingStorage,
 )
 
-from boxauth import BaseUrls, CCGConfig, Effects, FileTokenStorage, JWTConfig, OAuthConfig, aio
+from boxauth import (
+    AccessToken,
+    BaseUrls,
+    CCGConfig,
+    Effects,
+    FileTokenStorage,
+    InMemoryTokenStorage,
+    JWTConfig,
+    OAuthConfig,
+    aio,
+)
+from boxauth.lifecycle import Abandoned, Phase, Refresh, Wanted
 
 
 def _oauth(box: Any, urls: BaseUrls, path: Path, transport: Striking) -> aio.BoxOAuth:
@@ -150,3 +165,38 @@ def test_no_result_coroutine_raises_whatever_the_plugins_do(  # noqa: PLR0917
 
     for result in run(every_call()):
         _check(result)
+
+
+def test_an_interrupt_on_the_loop_thread_mid_request_still_feeds_the_answer() -> None:
+    """An interrupt raised in the loop's own thread while a refresh is on the wire
+    (no SIGINT handler: a signal lands in the awaiting coroutine): the answer is
+    awaited (bounded by the deadline) and fed to the machine before the
+    interrupt goes on, so the new pair is kept and saved by the next call."""
+    box = GatedBox()
+    storage = InMemoryTokenStorage()
+    storage.store(AccessToken(access_token="at-old", refresh_token=box.new_refresh(),
+                              expires_in=3600, expires_at=time.time() - 10))  # fmt: skip
+    auth = aio.BoxOAuth(OAuthConfig("cid", "csecret", token_storage=storage), transport=box)
+
+    async def scenario() -> AccessToken:
+        twin = auth._twin
+        call = twin._begin().unwrap()
+        assert twin._lock.acquire(blocking=False)  # as a flight holds it
+        action = twin._step(Wanted(Success(storage.get()), time.time()))
+        assert isinstance(action, Refresh)
+        session = StorageSession()
+        step = auth._carried(session, action, call, None)
+        step.send(None)  # the refresh is sent from a worker thread; Box holds its answer
+        threading.Timer(0.2, box.gate.set).start()
+        with pytest.raises(KeyboardInterrupt):
+            step.throw(KeyboardInterrupt())
+        assert twin._machine.phase is Phase.STORING  # the answer was fed first
+        twin._step(Abandoned())  # what the flight does next: the new pair is kept unsaved
+        session.close()
+        twin._lock.release()
+        assert auth.unsaved
+        return await auth.retrieve_token()
+
+    token = run(scenario())
+    assert box.refreshes == 1
+    assert storage.get() == token and token.refresh_token in box.live
