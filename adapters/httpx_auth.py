@@ -38,7 +38,7 @@ from ..exceptions import BoxConfigError
 from ..wire import HttpResponse
 from .aio_auth import AsyncAuth
 from .auth import BaseAuth
-from .client import Ask, NeedToken, api_flow
+from .client import Ask, NeedToken, SendWith, api_flow
 from .raising import raise_error, unwrap
 
 
@@ -62,8 +62,39 @@ class BoxHttpxAuth(httpx.Auth):
     def __reduce__(self) -> Any:
         raise TypeError("BoxHttpxAuth holds secrets and cannot be pickled")
 
-    def _checked(self, request: httpx.Request) -> None:
-        if not token_may_go_to(self._sync.base_urls, str(request.url)):
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        steps = _Steps(self._sync, request)
+        while steps.ask is not None:
+            if isinstance(steps.ask, NeedToken):
+                steps.got(_token(self._sync, steps.ask))
+                continue
+            response = yield steps.prepared(steps.ask)
+            if response.status_code == 401:
+                response.read()  # the core's rule reads a 401's body
+            steps.answered(response)
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        steps = _Steps(self._sync, request)
+        while steps.ask is not None:
+            if isinstance(steps.ask, NeedToken):
+                steps.got(await _atoken(self._async, steps.ask))
+                continue
+            response = yield steps.prepared(steps.ask)
+            if response.status_code == 401:
+                await response.aread()
+            steps.answered(response)
+
+
+class _Steps:
+    """One request's run of ``api_flow``, and what each step means for httpx; both
+    flows above drive it, each with its own I/O. ``ask`` is None once it ended."""
+
+    def __init__(self, auth: BaseAuth, request: httpx.Request) -> None:
+        if not token_may_go_to(auth.base_urls, str(request.url)):
             raise BoxConfigError(
                 InvalidInput(
                     "url",
@@ -71,52 +102,34 @@ class BoxHttpxAuth(httpx.Auth):
                     "a Box token is sent nowhere else",
                 )
             )
+        self.request = request
+        self.flow = api_flow(auth.kind, auth.effects.clock)
+        self.ask: Ask | None = next(self.flow)
 
-    def sync_auth_flow(
-        self, request: httpx.Request
-    ) -> Generator[httpx.Request, httpx.Response, None]:
-        self._checked(request)
-        flow = api_flow(self._sync.kind, self._sync.effects.clock)
-        ask: Ask = next(flow)
-        try:
-            while True:
-                if isinstance(ask, NeedToken):
-                    got = _token(self._sync, ask)
-                    if ask.renew and not _resendable(request):
-                        unwrap(got)
-                        return
-                    ask = flow.send(got)
-                    continue
-                _authorize(request, ask.token.access_token)
-                response = yield request
-                if response.status_code == 401:
-                    response.read()
-                ask = flow.send(Success(_answer(response)))
-        except StopIteration as done:
-            _raise_token_failure(ask, done.value)
+    def got(self, token: Result[Any, AuthError]) -> None:
+        """A token step's outcome. A renewal for a body that cannot be sent twice ends here."""
+        if isinstance(self.ask, NeedToken) and self.ask.renew and not _resendable(self.request):
+            unwrap(token)  # a failed renewal raises; a new token serves the next request
+            self.ask = None
+            return
+        self._send(token)
 
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        self._checked(request)
-        flow = api_flow(self._sync.kind, self._sync.effects.clock)
-        ask: Ask = next(flow)
+    def prepared(self, ask: SendWith) -> httpx.Request:
+        self.request.headers["Authorization"] = f"Bearer {ask.token.access_token}"
+        return self.request
+
+    def answered(self, response: httpx.Response) -> None:
+        self._send(Success(_answer(response)))
+
+    def _send(self, outcome: Result[Any, AuthError]) -> None:
         try:
-            while True:
-                if isinstance(ask, NeedToken):
-                    got = await _atoken(self._async, ask)
-                    if ask.renew and not _resendable(request):
-                        unwrap(got)
-                        return
-                    ask = flow.send(got)
-                    continue
-                _authorize(request, ask.token.access_token)
-                response = yield request
-                if response.status_code == 401:
-                    await response.aread()
-                ask = flow.send(Success(_answer(response)))
+            self.ask = self.flow.send(outcome)
         except StopIteration as done:
-            _raise_token_failure(ask, done.value)
+            # After a token step, a failure is why no token could be had: raise it.
+            # After a request, httpx returns the last response as it is.
+            if isinstance(self.ask, NeedToken) and isinstance(done.value, Failure):
+                raise_error(done.value.failure())
+            self.ask = None
 
 
 def _token(auth: BaseAuth, ask: NeedToken) -> Result[Any, AuthError]:
@@ -131,10 +144,6 @@ async def _atoken(auth: AsyncAuth, ask: NeedToken) -> Result[Any, AuthError]:
     return await auth.retrieve_token_result()
 
 
-def _authorize(request: httpx.Request, access_token: str | None) -> None:
-    request.headers["Authorization"] = f"Bearer {access_token}"
-
-
 def _resendable(request: httpx.Request) -> bool:
     """A body held in memory can be sent again; a stream or a multipart upload cannot."""
     return isinstance(request.stream, httpx.ByteStream)
@@ -144,10 +153,3 @@ def _answer(response: httpx.Response) -> HttpResponse:
     """What the core's 401 rule reads: the status, the headers, and a 401's body."""
     body = response.content if response.status_code == 401 else b""
     return HttpResponse(response.status_code, tuple(response.headers.multi_items()), body)
-
-
-def _raise_token_failure(ask: Ask, result: Result[Any, AuthError]) -> None:
-    """The flow ended. After a token step, a failure is why no token could be had:
-    raise it. After a request, httpx returns the last response as it is."""
-    if isinstance(ask, NeedToken) and isinstance(result, Failure):
-        raise_error(result.failure())
