@@ -158,13 +158,16 @@ class AsyncAuth:
 
     async def _fast(self) -> AccessToken | None:
         """The core's lock-free fast path (``fast_use``)."""
+        current = (await self._read()).value_or(None)
+        return fast_use(self._twin._machine, current, self._twin.effects.clock())
+
+    def _fast_on_the_loop(self) -> AccessToken | None:
+        """The fast path, when the storage can be read on the loop (else None)."""
         twin = self._twin
         storage = twin.token_storage
-        if type(storage) is InMemoryTokenStorage:  # read on the loop: no coroutine to await
-            current = storage.get()
-        else:
-            current = (await self._read()).value_or(None)
-        return fast_use(twin._machine, current, twin.effects.clock())
+        if type(storage) is not InMemoryTokenStorage:
+            return None
+        return fast_use(twin._machine, storage.get(), twin.effects.clock())
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -386,7 +389,7 @@ class AsyncAuth:
 
     async def retrieve_token(self, *, network_session: object = None) -> AccessToken:
         if network_session is None:  # the common case: the lock-free fast path
-            fast = await self._fast()
+            fast = self._fast_on_the_loop()
             if fast is not None:
                 return fast
         return unwrap(await self.retrieve_token_result(network_session=network_session))
