@@ -22,6 +22,7 @@ is kept to save again.
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -31,9 +32,9 @@ from typing import Any, ClassVar, Self
 from returns.result import Failure, Result, Success
 
 from ..access_token import AccessToken
-from ..attempts import GaveUp, GotNothing, GotToken
+from ..attempts import GaveUp, GotNothing, GotToken, Next
 from ..config import Subject, SubjectKind, id_field
-from ..downscope import as_downscoped, validate_downscope
+from ..downscope import DownscopeRequest, as_downscoped, validate_downscope
 from ..errors import AuthError, InvalidInput
 from ..grants import ExchangeGrant, Plan, RevokeCall
 from ..identity import Owner
@@ -82,6 +83,14 @@ ok_or_raise = unwrap  # constructors: bad configuration raises BoxConfigError at
 _LEVELS = {Level.DEBUG: logging.DEBUG, Level.WARNING: logging.WARNING, Level.ERROR: logging.ERROR}
 Stored_ = Result[AccessToken | None, AuthError]
 Terminal = Use | Fail | Done
+
+
+class Where(enum.Enum):
+    """Where an effect may run. Storage calls made under the storage's lock run in
+    the thread that took it (``FileTokenStorage.lock`` is an RLock plus a flock)."""
+
+    LOCK_THREAD = "the thread that holds the storage's lock"
+    ANY_THREAD = "any thread"
 
 
 class BaseAuth:
@@ -211,23 +220,37 @@ class BaseAuth:
 
     def _carry_out(self, action: Action, call: Call, code: Plan | None) -> Event:
         _log(getattr(action, "notes", ()))
+        return self._effect(action, call, code)[1]()
+
+    def _effect(
+        self, action: Action, call: Call, code: Plan | None
+    ) -> tuple[Where, Callable[[], Event]]:
+        """What carrying out ``action`` takes, and where it must run (the async shell
+        runs storage calls in the thread that holds the storage's lock)."""
+        storage = self.token_storage
         match action:
             case Fetch(ticket=ticket, skew=skew):
-                return self._renewed(ticket, self._grant(call.urls), skew, call)
+                return Where.ANY_THREAD, lambda: self._renewed(
+                    ticket, self._grant(call.urls), skew, call
+                )
             case Refresh(ticket=ticket, refresh_token=token):
-                return self._renewed(ticket, self._refresh(call.urls, token), 0.0, call)
+                return Where.ANY_THREAD, lambda: self._renewed(
+                    ticket, self._refresh(call.urls, token), 0.0, call
+                )
             case ExchangeCode(ticket=ticket):
                 plan = Failure(internal("no code")) if code is None else Success(code)
-                return self._renewed(ticket, plan, 0.0, call)
+                return Where.ANY_THREAD, lambda: self._renewed(ticket, plan, 0.0, call)
             case Store(token=token):
-                return plugins.save(self.token_storage, token, self.effects.clock)
+                return Where.LOCK_THREAD, lambda: plugins.save(storage, token, self.effects.clock)
             case RevokeAt(credential=credential):
-                return self._revoke_one(credential, call)
+                return Where.ANY_THREAD, lambda: self._revoke_one(credential, call)
             case Clear():
-                return plugins.clear(self.token_storage)
+                return Where.LOCK_THREAD, lambda: plugins.clear(storage)
             case ReadAgain():
-                return Wanted(plugins.read(self.token_storage), self.effects.clock())
-        return Abandoned()
+                return Where.LOCK_THREAD, lambda: Wanted(
+                    plugins.read(storage), self.effects.clock()
+                )
+        return Where.ANY_THREAD, Abandoned
 
     def _locked(
         self, held: ExitStack, call: Call, early: Callable[[], AccessToken | None]
@@ -354,15 +377,8 @@ class BaseAuth:
             wanted = validate_downscope(scopes, resource, shared_link)
             if not isinstance(wanted, Success):
                 return Failure(wanted.failure())
-            parent = self._obtain(call, forced=False)
-            plan: Result[Plan, AuthError] = parent.map(
-                lambda p: ExchangeGrant(call.urls, wanted.unwrap(), p.access_token or "")
-            )
-            answer, _ = self._sender.carry(plan, 0.0, call, [])
-            if isinstance(answer, GotToken):
-                return Success(as_downscoped(answer.token))
-            failed = answer.error if isinstance(answer, GaveUp) else internal("downscope")
-            return Failure(failed)
+            plan = exchange_plan(call, wanted.unwrap(), self._obtain(call, forced=False))
+            return downscoped(self._sender.carry(plan, 0.0, call, [])[0])
 
         return _total(lambda: self._begin(network_session).bind(downscope))
 
@@ -396,6 +412,20 @@ class BaseAuth:
 
     def retrieve_authorization_header(self, *, network_session: object = None) -> str:
         return f"Bearer {self.retrieve_token(network_session=network_session).access_token}"
+
+
+def exchange_plan(
+    call: Call, wanted: DownscopeRequest, parent: Result[AccessToken, AuthError]
+) -> Result[Plan, AuthError]:
+    """The token exchange that downscopes ``parent`` (or why there is none)."""
+    return parent.map(lambda p: ExchangeGrant(call.urls, wanted, p.access_token or ""))
+
+
+def downscoped(answer: Next) -> Result[AccessToken, AuthError]:
+    """The downscoped token Box's answer to ``exchange_plan`` carries, or why not."""
+    if isinstance(answer, GotToken):
+        return Success(as_downscoped(answer.token))
+    return Failure(answer.error if isinstance(answer, GaveUp) else internal("downscope"))
 
 
 def _log(notes: tuple[Note, ...]) -> None:

@@ -176,11 +176,17 @@ class BoxOAuth(BaseAuth):
         self, redirect: str, *, expected_state: str | None = _UNSET, network_session: object = None
     ) -> Result[AccessToken, AuthError]:
         """Check the redirect's state, then exchange its code (see ``get_tokens_from_redirect``)."""
-        return _total(lambda: self._from_redirect(redirect, expected_state, network_session))
+        return _total(
+            lambda: self._redeemed(redirect, expected_state).bind(
+                lambda got: self._exchange(got[0], got[1], network_session)
+            )
+        )
 
-    def _from_redirect(
-        self, redirect: object, expected_state: object, network_session: object
-    ) -> Result[AccessToken, AuthError]:
+    def _redeemed(
+        self, redirect: object, expected_state: object = _UNSET
+    ) -> Result[tuple[str, str | None], AuthError]:
+        """The code of a redirect whose state is the expected one, and the redirect URI
+        its authorize request used (that request is forgotten: single use)."""
         found = query_of_redirect(redirect)
         if not isinstance(found, Success):
             return Failure(found.failure())
@@ -205,11 +211,10 @@ class BoxOAuth(BaseAuth):
             return Failure(
                 StateMismatch("matches no sign-in this object started (or it expired, or was used)")
             )
-        code = code_from_redirect(query, check)  # type: ignore[arg-type]
-        if not isinstance(code, Success):
-            return Failure(code.failure())
         redirect_uri = pending.redirect_uri if pending is not None else None
-        return self._exchange(code.unwrap(), redirect_uri, network_session)
+        return code_from_redirect(query, check).map(  # type: ignore[arg-type]
+            lambda code: (code, redirect_uri)
+        )
 
     def get_tokens_from_redirect(
         self, redirect: str, *, expected_state: str | None = _UNSET, network_session: object = None

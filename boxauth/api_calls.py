@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from returns.result import Failure, Result, Success
 
@@ -23,7 +23,7 @@ from .access_token import AccessToken
 from .errors import BoxRefused, InvalidInput, without_secrets
 from .lifecycle import AuthKind, Renewal, renewal_of
 from .responses import parse_error, refresh_may_help
-from .urls import BaseUrls, api_url
+from .urls import BaseUrls, api_url, check_secure_url
 from .wire import HttpRequest, HttpResponse
 
 MAX_PARAMS = 64
@@ -87,6 +87,29 @@ def api_request(
     sent = {"Accept": "application/json", **(headers or {})}
     sent["Authorization"] = f"Bearer {token.access_token}"
     return Success(HttpRequest(method, url, tuple(sent.items()), body))
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None
+    return parts.scheme, parts.hostname or "", port
+
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def token_may_go_to(urls: BaseUrls, url: object) -> bool:
+    """May a bearer token be sent to ``url``? Only to Box's API: a URL
+    ``check_secure_url`` accepts, at the origin (scheme, host, port) of
+    ``base_url`` or ``upload_url``. RFC 6750 section 5.3: clients "MUST ensure
+    that bearer tokens are not leaked to unintended parties"."""
+    if not isinstance(url, str) or not isinstance(check_secure_url(url, "url"), Success):
+        return False
+    target = _origin(url)
+    return target is not None and target in (_origin(urls.base_url), _origin(urls.upload_url))
 
 
 def item_path(kind: str, item_id: object) -> str:

@@ -1,0 +1,428 @@
+"""The asyncio shell: the sync shell's loop, with every blocking effect off the event loop.
+
+An aio auth object wraps a sync one of the same kind (its *twin*, built from
+the same arguments) and drives the same machine (``boxauth.lifecycle``) with
+the twin's hooks, plans and plug-in calls (``_effect``); only the waiting
+differs. It shares the twin's lock, so a renewal is single flight across
+coroutines, across threads that use the twin, across processes (the
+storage's lock: a file's flock) and across machines (a storage whose lock
+spans them).
+
+A *flight* is one locked section of a public call: the twin's lock, then the
+storage's lock taken in a thread of its own (``StorageSession``), then read,
+step, carry out, feed back, until a terminal action. It runs as a task of
+its own, so the caller that started it can be cancelled, or time out,
+without cancelling it: the flight goes on for the coroutines waiting on it,
+leaves every lock and keeps the token Box sent. A caller that finds a
+flight in progress takes the core's early answer (``while_busy``) or waits,
+cancellably and at most until its deadline, for the flight to end, then
+looks again. Waiters are woken a few at a time (``WAKE_BATCH`` per turn of
+the loop), so a thousand of them never stall the loop at once.
+
+Whatever ends a flight early (an exception, an interrupt), the machine is told
+(``Abandoned``) and every lock is left, as in the sync shell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Self
+
+from returns.result import Failure, Result, Success
+
+from ..access_token import AccessToken
+from ..downscope import validate_downscope
+from ..errors import AuthError
+from ..grants import Plan
+from ..lifecycle import (
+    Abandoned,
+    Action,
+    Done,
+    Event,
+    Fail,
+    Phase,
+    RevokeWanted,
+    Use,
+    Wanted,
+    fast_use,
+    while_busy,
+)
+from ..urls import BaseUrls
+from ..wire import Transport
+from . import plugins
+from .aio_threads import StorageSession, elsewhere, finished, settled
+from .auth import BaseAuth, Stored_, Terminal, Where, _log, _token, downscoped, exchange_plan
+from .raising import unwrap
+from .sending import Call, internal
+from .storage import InMemoryTokenStorage, TokenStorage
+from .system import Effects
+
+log = logging.getLogger("boxauth")
+
+WAKE_BATCH = 16  # waiters woken per turn of the loop when a flight ends
+POLL = 0.005  # seconds between looks when a thread or another loop holds the lock
+GRACE = 1.0  # an interrupted flight waits this long past its deadline for its job
+
+First = Callable[[Stored_], Event]
+Early = Callable[[Stored_], AccessToken | None]
+
+
+def _never(stored: Stored_) -> AccessToken | None:
+    return None
+
+
+class _Flight:
+    """One flight: its task, and the callers waiting for it to end."""
+
+    __slots__ = ("ended", "loop", "started", "task", "waiters")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.task: asyncio.Task[Terminal] | None = None
+        self.started = False
+        self.ended = False
+        self.waiters: list[asyncio.Future[None]] = []
+
+
+def _wake(loop: asyncio.AbstractEventLoop, waiters: list[asyncio.Future[None]], at: int) -> None:
+    """Wake ``WAKE_BATCH`` waiters from ``at``, and the rest on the next turns of the loop."""
+    for waiter in waiters[at : at + WAKE_BATCH]:
+        if not waiter.done():
+            waiter.set_result(None)
+    if at + WAKE_BATCH < len(waiters):
+        loop.call_soon(_wake, loop, waiters, at + WAKE_BATCH)
+
+
+def _wake_one(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class AsyncAuth:
+    """What every aio auth object shares. Subclasses build the twin."""
+
+    _twin: BaseAuth
+    _flight: _Flight | None
+
+    def _bind(self, twin: BaseAuth) -> None:
+        self._twin = twin
+        self._flight = None
+
+    @classmethod
+    def _around(cls, twin: BaseAuth) -> Self:
+        """An aio object over an existing sync one (they share the machine and the lock)."""
+        made = cls.__new__(cls)
+        made._bind(twin)
+        return made
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_urls.base_url!r})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError(f"{type(self).__name__} holds secrets and cannot be pickled")
+
+    # -- the twin's settings, read-only -----------------------------------------------
+
+    @property
+    def base_urls(self) -> BaseUrls:
+        return self._twin.base_urls
+
+    @property
+    def token_storage(self) -> TokenStorage:
+        return self._twin.token_storage
+
+    @property
+    def transport(self) -> Transport:
+        return self._twin.transport
+
+    @property
+    def effects(self) -> Effects:
+        return self._twin.effects
+
+    @property
+    def unsaved(self) -> bool:
+        """A renewed token the storage refused is held in memory (saved again next call)."""
+        return self._twin.unsaved
+
+    # -- reading the storage outside a flight ------------------------------------------
+
+    async def _read(self) -> Stored_:
+        """What the storage holds. Only the in-memory storage is read on the loop: any
+        other ``get`` may block (a file, a network store), so it runs in a thread."""
+        storage = self._twin.token_storage
+        if type(storage) is InMemoryTokenStorage:
+            return plugins.read(storage)
+        return await asyncio.wrap_future(elsewhere(lambda: plugins.read(storage)))
+
+    async def _fast(self) -> AccessToken | None:
+        """The core's lock-free fast path (``fast_use``)."""
+        current = (await self._read()).value_or(None)
+        return fast_use(self._twin._machine, current, self._twin.effects.clock())
+
+    def _fast_on_the_loop(self) -> AccessToken | None:
+        """The fast path, when the storage can be read on the loop (else None)."""
+        twin = self._twin
+        storage = twin.token_storage
+        if type(storage) is not InMemoryTokenStorage:
+            return None
+        return fast_use(twin._machine, storage.get(), twin.effects.clock())
+
+    # -- the loop ------------------------------------------------------------------------
+
+    async def _obtain(
+        self, call: Call, forced: bool, replacing: AccessToken | None = None
+    ) -> Result[AccessToken, AuthError]:
+        twin = self._twin
+        if not forced:
+            fast = await self._fast()
+            if fast is not None:
+                return Success(fast)
+
+        def wanted(stored: Stored_) -> Wanted:
+            return Wanted(stored, twin.effects.clock(), forced, replacing)
+
+        def early(stored: Stored_) -> AccessToken | None:
+            return while_busy(twin._machine, wanted(stored))
+
+        return _token(await self._run(wanted, call, early=early))
+
+    async def _run(
+        self, first: First, call: Call, *, early: Early = _never, code: Plan | None = None
+    ) -> Terminal:
+        """One public call to its terminal action: fly, or take the early answer, or wait."""
+        done = await self._try_flight(first, call, early, code)
+        while done is None:
+            answered = early(await self._read())
+            if answered is not None:
+                return Use(answered)
+            done = await self._try_flight(first, call, early, code)
+            if done is None and not await self._wait(call):
+                return Fail(call.spent("this auth object").failure())
+        return done
+
+    async def _try_flight(
+        self, first: First, call: Call, early: Early, code: Plan | None
+    ) -> Terminal | None:
+        """Fly if the twin's lock is free, and await the flight; None if it is not
+        (or the flight was cancelled before it began: the caller looks again)."""
+        if not self._twin._lock.acquire(blocking=False):
+            return None
+        loop = asyncio.get_running_loop()
+        flight = _Flight(loop)
+        try:
+            task = loop.create_task(self._fly(flight, first, call, early, code))
+        except BaseException:
+            self._twin._lock.release()
+            raise
+        flight.task = task
+        task.add_done_callback(lambda _: self._landed(flight))
+        self._flight = flight
+        try:
+            # shield: cancelling this caller cancels its wait, never the flight.
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            me = asyncio.current_task()
+            if task.cancelled() and not flight.started and me is not None and not me.cancelling():
+                return None
+            raise
+
+    def _landed(self, flight: _Flight) -> None:
+        """A flight's task ended: wake its waiters (the flight left the lock itself)."""
+        flight.ended = True
+        task = flight.task
+        if not flight.started:  # cancelled before its first step: it never ran
+            self._twin._lock.release()
+        if task is not None and not task.cancelled():
+            task.exception()  # retrieved: the caller that started it may be gone
+        _wake(flight.loop, flight.waiters, 0)
+
+    async def _wait(self, call: Call) -> bool:
+        """Wait for the flight in progress to end, at most until the deadline."""
+        left = call.left()
+        if left <= 0:
+            return False
+        loop = asyncio.get_running_loop()
+        flight = self._flight
+        if flight is None or flight.ended or flight.loop is not loop:
+            # A thread using the twin, or another loop's flight, holds the lock
+            # (or a flight ended a moment ago): look again shortly.
+            await asyncio.sleep(min(POLL, left))
+            return True
+        waiter: asyncio.Future[None] = loop.create_future()
+        flight.waiters.append(waiter)
+        timer = loop.call_later(left, _wake_one, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+        return True
+
+    async def _fly(
+        self, flight: _Flight, first: First, call: Call, early: Early, code: Plan | None
+    ) -> Terminal:
+        """The locked section, in its own task. Leaves the twin's lock however it ends."""
+        flight.started = True
+        twin = self._twin
+        try:
+            session = StorageSession()
+            try:
+                action = await self._flown(session, first, call, early, code)
+            except BaseException:
+                if twin._machine.phase is not Phase.IDLE:
+                    twin._step(Abandoned())
+                session.close()
+                raise
+            await settled(session.close())  # the answer goes out once every lock is left
+        finally:
+            twin._lock.release()
+        _log(action.notes)
+        return action
+
+    async def _flown(
+        self, session: StorageSession, first: First, call: Call, early: Early, code: Plan | None
+    ) -> Terminal:
+        twin = self._twin
+        storage = twin.token_storage
+        taken = await settled(session.call(lambda held: plugins.hold_lock(storage, held, 0.0)))
+        if taken == Success(False):
+            answered = early(await settled(session.call(lambda _: plugins.read(storage))))
+            if answered is not None:
+                return Use(answered)
+            taken = await settled(
+                session.call(lambda held: plugins.hold_lock(storage, held, max(call.left(), 0.0)))
+            )
+        if taken == Success(False):
+            return Fail(call.spent("the token storage").failure())
+        if not isinstance(taken, Success):
+            return Fail(taken.failure())
+        stored = await settled(session.call(lambda _: plugins.read(storage)))
+        action = twin._step(first(stored))
+        while not isinstance(action, Use | Fail | Done):
+            action = twin._step(await self._carried(session, action, call, code))
+        return action
+
+    async def _carried(
+        self, session: StorageSession, action: Action, call: Call, code: Plan | None
+    ) -> Event:
+        """Carry out one action in the thread it must run in, and return its outcome."""
+        _log(getattr(action, "notes", ()))
+        where, effect = self._twin._effect(action, call, code)
+        job = session.call(lambda _: effect()) if where is Where.LOCK_THREAD else elsewhere(effect)
+        try:
+            return await settled(job)
+        except BaseException:
+            # An interrupt struck the loop's thread while the job ran: what the job
+            # brings back is still fed to the machine (a token Box sent is kept,
+            # as unsaved, by Abandoned), then the interrupt goes on.
+            event = finished(job, call.left() + GRACE)
+            if event is not None:
+                self._twin._step(event)
+            raise
+
+    async def _called(
+        self,
+        network_session: object,
+        body: Callable[[Call], Awaitable[Result[Any, AuthError]]],
+    ) -> Result[Any, AuthError]:
+        """One public call: its settings and deadline (``BaseAuth._begin``), then ``body``."""
+        begun = self._twin._begin(network_session)
+        if not isinstance(begun, Success):
+            return Failure(begun.failure())
+        return await body(begun.unwrap())
+
+    # -- Result API ----------------------------------------------------------------------
+
+    async def retrieve_token_result(
+        self, *, network_session: object = None
+    ) -> Result[AccessToken, AuthError]:
+        """The current token, renewed first if the lifecycle rules say so."""
+        return await total(
+            lambda: self._called(network_session, lambda c: self._obtain(c, forced=False))
+        )
+
+    async def refresh_token_result(
+        self, *, replacing: AccessToken | None = None, network_session: object = None
+    ) -> Result[AccessToken, AuthError]:
+        """A new token now. With ``replacing``: only if the storage still holds it."""
+        return await total(
+            lambda: self._called(
+                network_session, lambda c: self._obtain(c, forced=True, replacing=replacing)
+            )
+        )
+
+    async def revoke_token_result(
+        self, *, network_session: object = None
+    ) -> Result[None, AuthError]:
+        """Revoke what this object holds at Box, then clear the storage."""
+
+        async def revoke(call: Call) -> Result[None, AuthError]:
+            clock = self._twin.effects.clock
+            done = await self._run(lambda stored: RevokeWanted(stored, clock()), call)
+            return Failure(done.error) if isinstance(done, Fail) else Success(None)
+
+        return await total(lambda: self._called(network_session, revoke))
+
+    async def downscope_token_result(
+        self,
+        scopes: Iterable[str],
+        *,
+        resource: str | None = None,
+        shared_link: str | None = None,
+        network_session: object = None,
+    ) -> Result[AccessToken, AuthError]:
+        """Exchange the current token for a narrower one. Nothing is stored."""
+
+        async def downscope(call: Call) -> Result[AccessToken, AuthError]:
+            wanted = validate_downscope(scopes, resource, shared_link)
+            if not isinstance(wanted, Success):
+                return Failure(wanted.failure())
+            plan = exchange_plan(call, wanted.unwrap(), await self._obtain(call, forced=False))
+            sender = self._twin._sender
+            job = elsewhere(lambda: sender.carry(plan, 0.0, call, []))
+            return downscoped((await asyncio.wrap_future(job))[0])
+
+        return await total(lambda: self._called(network_session, downscope))
+
+    # -- box_sdk_gen's raising API, awaited --------------------------------------------
+
+    async def retrieve_token(self, *, network_session: object = None) -> AccessToken:
+        if network_session is None:  # the common case: the lock-free fast path
+            fast = self._fast_on_the_loop()
+            if fast is not None:
+                return fast
+        return unwrap(await self.retrieve_token_result(network_session=network_session))
+
+    async def refresh_token(self, *, network_session: object = None) -> AccessToken:
+        return unwrap(await self.refresh_token_result(network_session=network_session))
+
+    async def revoke_token(self, *, network_session: object = None) -> None:
+        unwrap(await self.revoke_token_result(network_session=network_session))
+
+    async def downscope_token(
+        self,
+        scopes: Iterable[str],
+        *,
+        resource: str | None = None,
+        shared_link: str | None = None,
+        network_session: object = None,
+    ) -> AccessToken:
+        return unwrap(
+            await self.downscope_token_result(
+                scopes, resource=resource, shared_link=shared_link, network_session=network_session
+            )
+        )
+
+    async def retrieve_authorization_header(self, *, network_session: object = None) -> str:
+        token = await self.retrieve_token(network_session=network_session)
+        return f"Bearer {token.access_token}"
+
+
+async def total(call: Callable[[], Awaitable[Result[Any, AuthError]]]) -> Result[Any, AuthError]:
+    """The Result API never raises (a cancellation or an interrupt still propagates)."""
+    try:
+        return await call()
+    except Exception as exc:  # a bug here or in a plug-in: still a value
+        log.error("unexpected %s in boxauth; please report it", type(exc).__name__)
+        return Failure(internal(type(exc).__name__))

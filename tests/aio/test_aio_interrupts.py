@@ -1,0 +1,202 @@
+"""Issue 16, "Part two's rules hold here too" (issue 11 items 3 and 4, in the async shell).
+
+- An interrupt (KeyboardInterrupt, SystemExit, any other BaseException) at each
+  point of a renewal, in the worker thread that carries it out: the exception
+  reaches the caller, every lock is released, the next call works and no
+  refresh token Box sent is lost (the same points as tests/test_interrupts.py).
+- The Result API is total: no ``*_result()`` coroutine raises, whatever a
+  storage or a transport does or a caller passes (the plug-ins of
+  tests/test_hostile_plugins.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aio_support import run, signed_in
+from boxauth.adapters.aio_threads import StorageSession
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from returns.result import Failure, Success
+from test_aio_cancellation_props import GatedBox
+from test_hostile_plugins import SECRET, WRONG, HostileStorage, HostileTransport, _check, plans
+from test_interrupts import (
+    INTERRUPTS,
+    POINTS,
+    Striking,
+    StrikingClock,
+    StrikingStorage,
+)
+
+from boxauth import (
+    AccessToken,
+    BaseUrls,
+    CCGConfig,
+    Effects,
+    FileTokenStorage,
+    InMemoryTokenStorage,
+    JWTConfig,
+    OAuthConfig,
+    aio,
+)
+from boxauth.lifecycle import Abandoned, Phase, Refresh, Wanted
+
+
+def _oauth(box: Any, urls: BaseUrls, path: Path, transport: Striking) -> aio.BoxOAuth:
+    storage = StrikingStorage(str(path / "tok.json"))
+    auth = aio.BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage),
+        base_urls=urls,
+        transport=transport,
+        effects=Effects(clock=StrikingClock(transport, box.emu.now)),
+    )
+    run(signed_in(auth))
+    return auth
+
+
+def _locks_are_free(auth: Any) -> None:
+    """The twin's lock, and the storage's from another storage object on the same file."""
+    assert auth._twin._lock.acquire(timeout=0.5)
+    auth._twin._lock.release()
+    with FileTokenStorage(auth.token_storage.filename).lock(0.5):
+        pass
+
+
+@pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("point", POINTS)
+def test_an_interrupted_refresh_frees_everything_and_keeps_the_refresh_token(
+    box: Any, urls: BaseUrls, tmp_path: Path, point: str, interrupt: type[BaseException]
+) -> None:
+    transport = Striking()
+    auth = _oauth(box, urls, tmp_path, transport)
+    box.emu.advance(3700)  # expired: the next call refreshes
+    transport.raise_ = interrupt
+    if point == "during the store":
+        auth.token_storage.strike = interrupt  # type: ignore[attr-defined]
+    else:
+        transport.point = point
+    with pytest.raises(interrupt):
+        run(auth.retrieve_token())
+    _locks_are_free(auth)
+    after = run(auth.retrieve_token_result())
+    if point == "mid-read":
+        # Box spent the refresh token and its answer never arrived (SECURITY.md,
+        # "The ambiguous refresh"): the object still answers, with Box's refusal.
+        assert isinstance(after, Failure)
+        assert "invalid_grant" in after.failure().message()
+        return
+    assert isinstance(after, Success)
+    stored = auth.token_storage.get()
+    assert stored is not None and stored.refresh_token is not None
+    assert box.emu.refresh_token_is_live(stored.refresh_token)
+    assert box.emu.token_info(after.unwrap().access_token) is not None
+
+
+@pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("point", ["before send", "mid-read", "after the answer"])
+def test_an_interrupted_jwt_grant_leaves_a_working_object(
+    box: Any, urls: BaseUrls, point: str, interrupt: type[BaseException]
+) -> None:
+    transport = Striking()
+    auth = aio.BoxJWTAuth(
+        JWTConfig.from_config_json_string(box.fx.config_json),
+        base_urls=urls,
+        transport=transport,
+        effects=Effects(clock=StrikingClock(transport, box.emu.now)),
+    )
+    transport.raise_ = interrupt
+    transport.point = point
+    with pytest.raises(interrupt):
+        run(auth.retrieve_token())
+    assert auth._twin._lock.acquire(timeout=0.5)
+    auth._twin._lock.release()
+    assert isinstance(run(auth.retrieve_token_result()), Success)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
+@given(
+    plan=plans,
+    wrong=st.sampled_from(WRONG),
+    transport=st.sampled_from(["work", "raise", "wrong type", "wrong inside"]),
+    kind=st.sampled_from(["ccg", "oauth", "developer"]),
+)
+def test_no_result_coroutine_raises_whatever_the_plugins_do(  # noqa: PLR0917
+    box: Any, urls: BaseUrls, plan: dict[str, str], wrong: object, transport: str, kind: str
+) -> None:
+    storage = HostileStorage(plan, wrong)
+    shell: dict[str, Any] = {
+        "base_urls": urls,
+        "transport": HostileTransport(transport, wrong),
+        "effects": Effects(sleep=lambda _s: None),
+    }
+    auth: Any
+    if kind == "ccg":
+        config = CCGConfig(
+            box.fx.client_id,
+            box.fx.client_secret,
+            enterprise_id=box.fx.enterprise_id,
+            token_storage=storage,
+        )
+        auth = aio.BoxCCGAuth(config, **shell)
+    elif kind == "oauth":
+        config = OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage)
+        auth = aio.BoxOAuth(config, **shell)
+    else:
+        auth = aio.BoxDeveloperTokenAuth(token=SECRET, **shell)
+
+    async def every_call() -> list[Any]:
+        calls = [
+            auth.retrieve_token_result(),
+            auth.refresh_token_result(),
+            auth.refresh_token_result(replacing=wrong),  # a caller passing junk
+            auth.downscope_token_result(["item_preview"]),
+            auth.downscope_token_result(wrong),
+            auth.revoke_token_result(),
+            aio.BoxClient(auth).request_result("GET", "users/me"),
+        ]
+        if isinstance(auth, aio.BoxOAuth):
+            calls.append(auth.get_tokens_from_redirect_result(wrong))  # type: ignore[arg-type]
+            calls.append(auth.get_tokens_authorization_code_grant_result(wrong))  # type: ignore[arg-type]
+        return [await call for call in calls]
+
+    for result in run(every_call()):
+        _check(result)
+
+
+def test_an_interrupt_on_the_loop_thread_mid_request_still_feeds_the_answer() -> None:
+    """An interrupt raised in the loop's own thread while a refresh is on the wire
+    (no SIGINT handler: a signal lands in the awaiting coroutine): the answer is
+    awaited (bounded by the deadline) and fed to the machine before the
+    interrupt goes on, so the new pair is kept and saved by the next call."""
+    box = GatedBox()
+    storage = InMemoryTokenStorage()
+    storage.store(AccessToken(access_token="at-old", refresh_token=box.new_refresh(),
+                              expires_in=3600, expires_at=time.time() - 10))  # fmt: skip
+    auth = aio.BoxOAuth(OAuthConfig("cid", "csecret", token_storage=storage), transport=box)
+
+    async def scenario() -> AccessToken:
+        twin = auth._twin
+        call = twin._begin().unwrap()
+        assert twin._lock.acquire(blocking=False)  # as a flight holds it
+        action = twin._step(Wanted(Success(storage.get()), time.time()))
+        assert isinstance(action, Refresh)
+        session = StorageSession()
+        step = auth._carried(session, action, call, None)
+        step.send(None)  # the refresh is sent from a worker thread; Box holds its answer
+        threading.Timer(0.2, box.gate.set).start()
+        with pytest.raises(KeyboardInterrupt):
+            step.throw(KeyboardInterrupt())
+        assert twin._machine.phase is Phase.STORING  # the answer was fed first
+        twin._step(Abandoned())  # what the flight does next: the new pair is kept unsaved
+        session.close()
+        twin._lock.release()
+        assert auth.unsaved
+        return await auth.retrieve_token()
+
+    token = run(scenario())
+    assert box.refreshes == 1
+    assert storage.get() == token and token.refresh_token in box.live
