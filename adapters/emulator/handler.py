@@ -10,8 +10,8 @@ fault. An exception in the emulator's own code answers 500, is recorded in
 a clean stderr.
 
 Each answer is written in one ``sendall``, with Nagle off: a kept-alive
-client would otherwise wait ~40 ms on delayed ACK per response (engineering
-notes, last section).
+client would otherwise wait ~40 ms on delayed ACK per response (Nagle's
+algorithm meets the peer's delayed ACK: RFC 896 and RFC 1122 §4.2.3.2).
 """
 
 from __future__ import annotations

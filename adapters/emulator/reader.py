@@ -7,16 +7,16 @@ HTTP/0.9-looking lines without a status line, sends nothing for a blank
 request line, and lets a client drip bytes for ever.
 
 Rules (RFC 9112, "HTTP/1.1"; section numbers in the comments):
-- request line ``METHOD SP target SP HTTP/1.x CRLF`` (§3); method a token,
-  target visible ASCII in origin form or absolute form (§3.2); HTTP/1.0 and
+- request line ``METHOD SP target SP HTTP/1.x CRLF`` (RFC 9112 §3); method a token,
+  target visible ASCII in origin form or absolute form (RFC 9112 §3.2); HTTP/1.0 and
   1.1 only, any other version answers 505;
 - at most 8 KiB per line (414 for the request line, 431 for a header line),
   100 header lines and 64 KiB of head in all (431);
 - a header is ``name: value`` with a token name and no space before the colon
-  (§5.1), no obs-fold (§5.2), no control character in the value but tab;
-  an HTTP/1.1 request has exactly one Host (§3.2);
+  (RFC 9112 §5.1), no obs-fold (RFC 9112 §5.2), no control character in the value but tab;
+  an HTTP/1.1 request has exactly one Host (RFC 9112 §3.2);
 - the body is framed by one Content-Length of ASCII digits, or by
-  ``Transfer-Encoding: chunked`` (§7.1); both at once is refused (§6.1), as is
+  ``Transfer-Encoding: chunked`` (RFC 9112 §7.1); both at once is refused (RFC 9112 §6.1), as is
   any other transfer coding (501), a body over ``MAX_BODY`` (413) or a POST
   with neither (411, Box's ``length_required``);
 - one deadline bounds the whole request from its first byte
@@ -36,7 +36,7 @@ MAX_LINE = 8 * 1024
 MAX_HEAD = 64 * 1024
 MAX_HEADERS = 100
 MAX_BODY = 1 << 20
-MAX_BLANK_LINES = 8  # §2.2: ignore at least one empty line before a request
+MAX_BLANK_LINES = 8  # RFC 9112 §2.2: ignore at least one empty line before a request
 _RECV = 64 * 1024
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
@@ -153,7 +153,7 @@ def read_request(
 
     ``send_continue`` is called before a body is read when an HTTP/1.1 client
     sent ``Expect: 100-continue`` and the framing is acceptable (RFC 9110
-    §10.1.1: answer 100 or a final status before reading the body).
+    RFC 9110 §10.1.1: answer 100 or a final status before reading the body).
     """
     line = reader.readline(MAX_LINE + 1)
     for _ in range(MAX_BLANK_LINES):
@@ -228,7 +228,7 @@ def _read_body(
     length = _content_length(request)
     if request.count("transfer-encoding"):
         if length is not None:
-            raise HttpError(400)  # §6.1: both framings at once is a smuggling attempt
+            raise HttpError(400)  # RFC 9112 §6.1: both framings at once is a smuggling attempt
         codings = [c.strip().lower() for k, v in request.headers if k == "transfer-encoding"
                    for c in v.split(",")]
         if codings != ["chunked"]:

@@ -3,7 +3,7 @@
 The server is a ``socketserver.ThreadingTCPServer`` with a thread per
 connection (``handler.Handler`` reads and answers requests). Two defaults are
 changed: the listen backlog is a few hundred, so 64 clients connecting at once
-are not reset (engineering notes, last section); and at most
+are not reset (socketserver's default backlog is 5: the rest are refused); and at most
 ``MAX_CONNECTIONS`` connections are served at once, so a flood of idle or slow
 clients cannot hold threads for long: a connection beyond that gets Box's 503
 ``unavailable`` at once and is closed (its thread lives for at most the
