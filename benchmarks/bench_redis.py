@@ -367,7 +367,7 @@ def rows(res: dict[str, Any]) -> list[dict[str, Any]]:
     ids = ["redis_cached", "redis_uncached", "redis_herd_grants", "redis_herd_wall",
            "redis_revoke_p50", "redis_revoke_p99"]  # fmt: skip
     if "missing" in res:
-        return [row(i, i, NOT_INSTALLED, "", "n/a", "", "n/a", res["missing"]) for i in ids]
+        return [row(i, i, NOT_INSTALLED, "", None, "", "n/a", res["missing"]) for i in ids]
 
     def us(s: dict[str, float]) -> str:
         return f"{s['median'] * 1e6:.2f} µs ({s['min'] * 1e6:.2f}–{s['max'] * 1e6:.2f})"
@@ -381,18 +381,18 @@ def rows(res: dict[str, Any]) -> list[dict[str, Any]]:
             ratio, "≤ 2× in-memory", "yes" if ratio <= 2 else "NO",
             "served from memory while the subscription vouches; no Redis command"),
         row("redis_uncached", "uncached get(): one Redis round trip",
-            us(res["uncached"]["per_call_s"]), "", "—", "", "n/a"),
+            us(res["uncached"]["per_call_s"]), "", None, "", "n/a"),
         row("redis_herd_grants", f"fleet herd {PROCESSES} processes × {THREADS} threads: grants",
-            str(herd["grants"]), "", "—", "1", "yes" if herd["grants"] == 1 else "NO",
+            str(herd["grants"]), "", None, "exactly 1", "yes" if herd["grants"] == 1 else "NO",
             f"{herd['errors']} errors in {herd['calls']} calls"),
         row("redis_herd_wall", "fleet herd: wall time", f"{herd['wall_s'] * ms:.1f} ms", "",
-            "—", "", "n/a"),
+            None, "", "n/a"),
         row("redis_revoke_p50", "revoke propagation p50: last use / first failed call",
             f"{revoke['last_use_p50_s'] * ms:.1f} / {revoke['first_failure_p50_s'] * ms:.1f} ms",
-            "", "—", "", "n/a", f"{WATCHERS} processes, {revoke['trials']} trials"),
+            "", None, "", "n/a", f"{WATCHERS} processes, {revoke['trials']} trials"),
         row("redis_revoke_p99", "revoke propagation p99: last use / first failed call",
             f"{revoke['last_use_p99_s'] * ms:.1f} / {revoke['first_failure_p99_s'] * ms:.1f} ms",
-            "", "—", "≤ 100 ms (last use)",
+            "", None, "≤ 100 ms (last use)",
             "yes" if revoke["last_use_p99_s"] <= 0.1 else "NO"),
     ]  # fmt: skip
 
