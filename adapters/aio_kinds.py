@@ -11,7 +11,7 @@ class does (tens of milliseconds of CPU): build it at start-up, or with
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self, Unpack
 
 from returns.result import Failure, Result, Success
 
@@ -20,7 +20,7 @@ from ..errors import AuthError
 from ..grants import CodeGrant
 from ..lifecycle import AuthKind, SignInWanted
 from .aio_auth import AsyncAuth, total
-from .auth import SubjectAuth, _token
+from .auth import AuthOptions, SubjectAuth, _token
 from .ccg_auth import BoxCCGAuth as SyncCCGAuth
 from .configs import CCGConfig, DeveloperTokenConfig, JWTConfig, OAuthConfig
 from .developer_token_auth import BoxDeveloperTokenAuth as SyncDeveloperTokenAuth
@@ -39,9 +39,10 @@ class BoxDeveloperTokenAuth(AsyncAuth):
     _twin: SyncDeveloperTokenAuth
 
     def __init__(
-        self, token: str | AccessToken, *, config: DeveloperTokenConfig | None = None, **shell: Any
+        self, token: str | AccessToken, *, config: DeveloperTokenConfig | None = None,
+        **options: Unpack[AuthOptions],
     ) -> None:
-        self._bind(SyncDeveloperTokenAuth(token, config=config, **shell))
+        self._bind(SyncDeveloperTokenAuth(token, config=config, **options))
 
     @property
     def token(self) -> str | None:
@@ -86,8 +87,8 @@ class BoxJWTAuth(_SubjectAuth):
     kind: ClassVar[AuthKind] = AuthKind.JWT
     _twin: SyncJWTAuth
 
-    def __init__(self, config: JWTConfig, **shell: Any) -> None:
-        self._bind(SyncJWTAuth(config, **shell))
+    def __init__(self, config: JWTConfig, **options: Unpack[AuthOptions]) -> None:
+        self._bind(SyncJWTAuth(config, **options))
 
     @property
     def config(self) -> JWTConfig:
@@ -100,8 +101,8 @@ class BoxCCGAuth(_SubjectAuth):
     kind: ClassVar[AuthKind] = AuthKind.CCG
     _twin: SyncCCGAuth
 
-    def __init__(self, config: CCGConfig, **shell: Any) -> None:
-        self._bind(SyncCCGAuth(config, **shell))
+    def __init__(self, config: CCGConfig, **options: Unpack[AuthOptions]) -> None:
+        self._bind(SyncCCGAuth(config, **options))
 
     @property
     def config(self) -> CCGConfig:
@@ -118,8 +119,8 @@ class BoxOAuth(AsyncAuth):
     kind: ClassVar[AuthKind] = AuthKind.OAUTH
     _twin: SyncOAuth
 
-    def __init__(self, config: OAuthConfig, **shell: Any) -> None:
-        self._bind(SyncOAuth(config, **shell))
+    def __init__(self, config: OAuthConfig, **options: Unpack[AuthOptions]) -> None:
+        self._bind(SyncOAuth(config, **options))
 
     @property
     def config(self) -> OAuthConfig:

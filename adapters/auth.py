@@ -27,7 +27,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypedDict, Unpack
 
 from returns.result import Failure, Result, Success
 
@@ -93,6 +93,18 @@ class Where(enum.Enum):
     ANY_THREAD = "any thread"
 
 
+class AuthOptions(TypedDict, total=False):
+    """The keyword options every auth class takes besides its config (README
+    "Every auth object"); a ``with_*`` copy keeps all of them."""
+
+    base_urls: BaseUrls | None
+    transport: Transport | None
+    effects: Effects | None
+    retry_policy: RetryPolicy | None
+    refresh_margin: float
+    deadline: float | None
+
+
 class BaseAuth:
     """Shared machinery. Subclasses set ``kind`` and say how to renew."""
 
@@ -130,7 +142,7 @@ class BaseAuth:
     def __reduce__(self) -> Any:
         raise TypeError(f"{type(self).__name__} holds secrets and cannot be pickled")
 
-    def _shell_kwargs(self) -> dict[str, Any]:
+    def _options(self) -> AuthOptions:
         """Everything a ``with_*`` copy must keep (it shares the transport)."""
         return {
             "base_urls": self.base_urls,
@@ -453,9 +465,9 @@ class SubjectAuth(BaseAuth):
 
     config: Any  # a config with ``settings``, ``with_subject`` and ``token_storage``
 
-    def __init__(self, config: Any, **shell: Any) -> None:
+    def __init__(self, config: Any, **options: Unpack[AuthOptions]) -> None:
         self.config = config
-        super().__init__(token_storage=config.token_storage, **shell)
+        super().__init__(token_storage=config.token_storage, **options)
 
     def _owner(self) -> Owner:
         subject: Subject = self.config.settings.subject
@@ -479,7 +491,7 @@ class SubjectAuth(BaseAuth):
         if checked is None:
             raise_error(InvalidInput(field, "is missing"))
         config = self.config.with_subject(Subject(kind, checked), storage)
-        return type(self)(config, **self._shell_kwargs())
+        return type(self)(config, **self._options())
 
     def with_user_subject(self, user_id: str, *, token_storage: TokenStorage | None = None) -> Self:
         """A new auth object acting as ``user_id``; this one is left unchanged.

@@ -31,7 +31,7 @@ from ..access_token import AccessToken
 from ..exceptions import BoxAPIError, BoxAuthError, BoxReauthRequiredError
 from ..redaction import REDACTED
 from ..urls import BaseUrls
-from .auth import BaseAuth
+from .auth import AuthOptions, BaseAuth
 from .ccg_auth import BoxCCGAuth
 from .cli_output import iso, terminal_text
 from .client import BoxClient
@@ -64,7 +64,7 @@ class Context:
     auths: dict[str, BaseAuth] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
 
-    def shell(self) -> dict[str, Any]:
+    def auth_options(self) -> AuthOptions:
         return {"base_urls": self.urls, "effects": self.effects}
 
     def keep(self, token: AccessToken) -> AccessToken:
@@ -138,7 +138,7 @@ def developer_token(ctx: Context) -> list[str]:
     raw = ctx.emu.add_developer_token(ctx.fx.user_id, client_id=ctx.fx.client_id)
     ctx.seen.append(raw)
     config = DeveloperTokenConfig(client_id=ctx.fx.client_id, client_secret=ctx.fx.client_secret)
-    auth = BoxDeveloperTokenAuth(raw, config=config, **ctx.shell())
+    auth = BoxDeveloperTokenAuth(raw, config=config, **ctx.auth_options())
     ctx.auths["developer"] = auth
     token = auth.retrieve_token()
     return [
@@ -159,7 +159,7 @@ def ccg_enterprise(ctx: Context) -> list[str]:
     return _subject_step(
         ctx,
         "ccg",
-        BoxCCGAuth(config, **ctx.shell()),
+        BoxCCGAuth(config, **ctx.auth_options()),
         f"BoxCCGAuth(CCGConfig(..., enterprise_id={fx.enterprise_id!r}))",
     )
 
@@ -170,7 +170,7 @@ def ccg_user(ctx: Context) -> list[str]:
     return _subject_step(
         ctx,
         "ccg_user",
-        BoxCCGAuth(config, **ctx.shell()),
+        BoxCCGAuth(config, **ctx.auth_options()),
         f"BoxCCGAuth(CCGConfig(..., user_id={fx.user_id!r}))",
     )
 
@@ -180,7 +180,7 @@ def jwt_config_file(ctx: Context) -> list[str]:
     return _subject_step(
         ctx,
         "jwt",
-        BoxJWTAuth(config, **ctx.shell()),
+        BoxJWTAuth(config, **ctx.auth_options()),
         "BoxJWTAuth(JWTConfig.from_config_file(<the temporary config file>))",
     )
 
@@ -198,7 +198,7 @@ def oauth_authorize_url(ctx: Context) -> list[str]:
     path = os.path.join(ctx.workdir, "oauth_tokens.json")
     storage = FileTokenStorage(filename=path)
     auth = BoxOAuth(
-        OAuthConfig(fx.client_id, fx.client_secret, token_storage=storage), **ctx.shell()
+        OAuthConfig(fx.client_id, fx.client_secret, token_storage=storage), **ctx.auth_options()
     )
     ctx.auths["oauth"] = auth
     ctx.values["oauth_file"] = path
@@ -265,7 +265,7 @@ def downscope(ctx: Context) -> list[str]:
     fx = ctx.fx
     resource = f"{ctx.emu.base_url}/2.0/files/{fx.file_id}"
     token = ctx.keep(auth.downscope_token(["item_preview"], resource=resource))
-    narrow = BoxClient(BoxDeveloperTokenAuth(token, **ctx.shell()))
+    narrow = BoxClient(BoxDeveloperTokenAuth(token, **ctx.auth_options()))
     try:
         narrow.folders.get_folder_items(fx.folder_id)
     except BoxAPIError as refused:

@@ -7,14 +7,14 @@ without them ``revoke_token`` says so (box_sdk_gen raises AttributeError).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
 from returns.result import Failure, Result, Success
 
 from ..access_token import AccessToken, check_token
 from ..errors import AuthError, InvalidInput
 from ..lifecycle import AuthKind
-from .auth import BaseAuth
+from .auth import AuthOptions, BaseAuth
 from .configs import DeveloperTokenConfig
 from .raising import unwrap
 from .storage import InMemoryTokenStorage
@@ -30,7 +30,8 @@ class BoxDeveloperTokenAuth(BaseAuth):
     kind = AuthKind.DEVELOPER
 
     def __init__(
-        self, token: str | AccessToken, *, config: DeveloperTokenConfig | None = None, **shell: Any
+        self, token: str | AccessToken, *, config: DeveloperTokenConfig | None = None,
+        **options: Unpack[AuthOptions],
     ) -> None:
         if isinstance(token, str):
             # A token pasted from a file or terminal often ends in a newline;
@@ -39,7 +40,7 @@ class BoxDeveloperTokenAuth(BaseAuth):
         record = unwrap(check_token(token, "token"))
         self.config = config
         self._token = record
-        super().__init__(token_storage=InMemoryTokenStorage(token=record), **shell)
+        super().__init__(token_storage=InMemoryTokenStorage(token=record), **options)
 
     @property
     def token(self) -> str | None:

@@ -8,7 +8,7 @@ every token fetch, about 50 ms each).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Unpack
 
 from returns.result import Result, Success
 
@@ -16,7 +16,7 @@ from ..errors import AuthError
 from ..grants import JwtGrant, Plan
 from ..lifecycle import AuthKind
 from ..urls import BaseUrls
-from .auth import SubjectAuth
+from .auth import AuthOptions, SubjectAuth
 from .configs import JWTConfig
 
 
@@ -29,9 +29,9 @@ class BoxJWTAuth(SubjectAuth):
     kind = AuthKind.JWT
     config: JWTConfig
 
-    def __init__(self, config: JWTConfig, **shell: Any) -> None:
+    def __init__(self, config: JWTConfig, **options: Unpack[AuthOptions]) -> None:
         self._key = config.signer()  # decrypted once per config; fails fast on a bad key
-        super().__init__(config, **shell)
+        super().__init__(config, **options)
 
     def _grant(self, urls: BaseUrls) -> Result[Plan, AuthError]:
         return Success(JwtGrant(urls, self.config.settings))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from returns.result import Failure, Result, Success
 
@@ -32,7 +32,7 @@ from ..grants import CodeGrant, Plan, RefreshGrant
 from ..identity import Owner
 from ..lifecycle import AuthKind, SignInWanted
 from ..urls import BaseUrls
-from .auth import BaseAuth, _token, _total
+from .auth import AuthOptions, BaseAuth, _token, _total
 from .configs import OAuthConfig
 from .raising import unwrap
 from .sending import Call
@@ -82,9 +82,9 @@ class BoxOAuth(BaseAuth):
 
     kind = AuthKind.OAUTH
 
-    def __init__(self, config: OAuthConfig, **shell: Any) -> None:
+    def __init__(self, config: OAuthConfig, **options: Unpack[AuthOptions]) -> None:
         self.config = config
-        super().__init__(token_storage=config.token_storage, **shell)
+        super().__init__(token_storage=config.token_storage, **options)
         # States issued by this object and not yet used (single use, 10 minutes,
         # at most 256): one immutable value, swapped under its own small lock, so
         # a state lookup never waits behind a renewal.

@@ -122,6 +122,22 @@ def test_refresh_margin() -> None:
     assert shells[0] == float(margin)
 
 
+def test_auth_options() -> None:
+    """README lists every keyword option of the auth classes, with its defaults."""
+    from boxauth.adapters.auth import AuthOptions, BaseAuth
+
+    (listed,) = stated(r"checks them: ((?:`\w+=`(?: \([^)]*\))?,? (?:and )?)+)")
+    names = re.findall(r"`(\w+)=`", listed)
+    assert names == list(AuthOptions.__annotations__), names
+    params = inspect.signature(BaseAuth.__init__).parameters
+    assert set(names) <= set(params)
+    (margin,) = stated(r"`refresh_margin=` \(seconds, default (\d+)\)")
+    assert params["refresh_margin"].default == float(margin)
+    (deadline,) = stated(r"`deadline=` \(seconds, default the transport's (\d+)\)")
+    assert params["deadline"].default is None
+    assert transport.TransportSettings().deadline == float(deadline)
+
+
 # -- Storage ----------------------------------------------------------------------
 
 
