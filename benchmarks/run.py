@@ -52,7 +52,7 @@ FULL = {
     "fetches": 200,
     "fetch_rounds": 3,
     "herd_rounds": 3,
-    "redis_trials": bench_redis.TRIALS,
+    "redis_trials": 20,
 }
 QUICK = {
     "import_runs": 4,

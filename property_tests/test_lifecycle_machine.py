@@ -309,7 +309,12 @@ def test_a_revoke_never_clears_another_identitys_token() -> None:
     _, action = step(
         Machine(AuthKind.JWT, owner=Owner("client", "user", "1")), RevokeWanted(Success(theirs), T0)
     ).unwrap()
-    assert isinstance(action, Done)
+    # Nothing is revoked and nothing cleared: the caller is told that the
+    # storage holds someone else's token (a revoke that "succeeds" over it
+    # would claim a revocation that never happened).
+    assert isinstance(action, Fail) and isinstance(action.error, StorageFailure)
+    assert action.error.kind is StorageFailureKind.UNTRUSTED
+    assert "left alone" in action.error.detail
 
 
 def test_an_interrupted_save_keeps_the_token_to_save_again() -> None:

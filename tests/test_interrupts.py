@@ -35,6 +35,7 @@ from boxauth import (
     OAuthConfig,
     Urllib3Transport,
 )
+from boxauth.errors import ReauthRequired
 from boxauth.wire import HttpRequest
 
 
@@ -133,14 +134,23 @@ def test_an_interrupted_refresh_frees_everything_and_keeps_the_refresh_token(
         transport.point = point
     with pytest.raises(interrupt):
         auth.retrieve_token()
-    _locks_are_free(auth)
-    after = auth.retrieve_token_result()
     if point == "mid-read":
         # Box spent the refresh token and its answer never arrived: the one
-        # unavoidable loss. The object still answers, with Box's refusal.
-        assert isinstance(after, Failure)
-        assert "invalid_grant" in after.failure().message()
+        # unavoidable loss. The object still answers, with Box's refusal, and
+        # drops the spent refresh token so that nothing sends it again.
+        first = auth.retrieve_token_result()
+        assert isinstance(first, Failure) and isinstance(first.failure(), ReauthRequired)
+        assert "invalid_grant" in first.failure().message()
+        stored = auth.token_storage.get()
+        assert stored is not None and stored.refresh_token is None
+        _locks_are_free(auth)
+        again = auth.retrieve_token_result()
+        assert isinstance(again, Failure) and isinstance(again.failure(), ReauthRequired)
+        refused = sum(n for key, n in box.emu.error_counts.items() if "invalid_grant" in key)
+        assert refused == 1  # the later calls never asked Box again
         return
+    _locks_are_free(auth)
+    after = auth.retrieve_token_result()
     assert isinstance(after, Success)
     stored = auth.token_storage.get()
     assert stored is not None and stored.refresh_token is not None
