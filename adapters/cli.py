@@ -628,7 +628,7 @@ def _parse(args_list: list[str]) -> argparse.Namespace:
         # _Parser.error raises inside argparse's except blocks, so the error
         # would keep argparse's own (whose text quotes the value) as its
         # context: a fresh one is raised outside.
-        refused = UsageError(str(exc))
+        refused: UsageError | None = UsageError(str(exc))
     else:
         refused = None
     if refused is not None:

@@ -117,7 +117,7 @@ def make_auth(
             raise UsageError(f"{command}: --as-user and --as-enterprise need JWT or CCG")
         if as_user is not None:
             auth = auth.with_user_subject(as_user, token_storage=storage)
-        else:
+        elif as_enterprise is not None:
             auth = auth.with_enterprise_subject(as_enterprise, token_storage=storage)
     if isinstance(auth, SubjectAuth):
         whose = _subject_words(auth)

@@ -300,7 +300,7 @@ def test_open_never_puts_the_state_on_a_command_line(
     proc, url, _port = start_login(app, token_file, "--open", env={"BROWSER": str(browser)})
     state = state_of(url)
     try:
-        out, err = finish(proc, timeout=30)
+        _out, err = finish(proc, timeout=30)
         seen = json.loads(record.read_text())
         everyone_sees = command_lines()  # the browser is still open
     finally:

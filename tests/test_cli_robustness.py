@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from boxauth.access_token import MAX_TIME, check_token
 from boxauth.adapters import cli
 from boxauth.adapters.cli_output import iso, terminal_text, token_facts
+from cli_support import TIMEOUT, app, assert_error, clean_env, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from boxauth import AccessToken, FileTokenStorage
-from cli_support import TIMEOUT, app, assert_error, clean_env, run
+from boxauth.access_token import MAX_TIME, check_token
 
 __all__ = ["app"]
 

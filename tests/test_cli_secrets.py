@@ -14,7 +14,9 @@ import os
 from typing import Any
 
 import pytest
+from boxauth.adapters import cli
 from boxauth.adapters.cli import main
+from boxauth.adapters.cli_settings import UsageError
 from cli_support import app, assert_clean, assert_error, run, secrets_of
 
 from boxauth.config import describe_value, shown_path
@@ -45,10 +47,9 @@ def path_options() -> list[tuple[str, list[str], str | None]]:
         ("--token-file", ["token", "--jwt-config", "CONFIG", "--token-file", "VALUE"], None),
         (
             "OAuth --token-file",
-            ["whoami", "--auth", "oauth", "--token-file", "VALUE", "--client-id", "i",
-             "--client-secret", "s"],
+            ["whoami", "--auth", "oauth", "--token-file", "VALUE", "--app-config", "CONFIG"],
             None,
-        ),  # fmt: skip
+        ),
         ("--app-config", ["token", "--token-file", "t.json", "--app-config", "VALUE"], None),
         (
             "login --token-file",
@@ -151,6 +152,19 @@ def test_usage_errors_quote_no_value(
     assert code == 2, err
     assert MARKER not in out + err
     assert len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["token", "--auth", MARKER], ["login", "--timeout", MARKER], ["token", f"--x={MARKER}"]],
+)
+def test_a_usage_error_chains_nothing_that_quotes_the_value(argv: list[str]) -> None:
+    # argparse's own error (its text quotes the value) and float()'s ValueError
+    # were the context of ours, raised inside their except blocks.
+    with pytest.raises(UsageError) as caught:
+        cli._parse(argv)
+    assert MARKER not in str(caught.value)
+    assert caught.value.__context__ is None and caught.value.__cause__ is None
 
 
 def test_shown_path_and_describe_value() -> None:

@@ -48,7 +48,7 @@ VARIABLE_FOR = {
 
 
 def given(options: dict[str, str] | None = None, env: dict[str, str] | None = None) -> Given:
-    return Given(dict(options or {}), dict(env or {}))
+    return Given(dict(options or {}), dict(env or {}), CMD)
 
 
 def _situations() -> list[tuple[list[Method], list[Method], bool]]:
@@ -224,7 +224,7 @@ def test_base_urls_go_together() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["Qm9zZWNyZXRDbGllbnRTZWNyZXQxMjM0", "tokens", "a/b+c==", "x" * 300 + ".json"]
+    "value", ["Qm9zZWNyZXRDbGllbnRTZWNyZXQxMjM0", "mytokens", "a/b+c==", "x" * 300 + ".json"]
 )
 def test_a_token_file_that_does_not_read_as_a_file_name_is_refused(value: str) -> None:
     # Review finding 7: a pasted secret is shaped like a path (one printable
@@ -238,7 +238,7 @@ def test_a_token_file_that_does_not_read_as_a_file_name_is_refused(value: str) -
     assert "tokens.json" in text  # says what would be accepted
 
 
-@pytest.mark.parametrize("value", ["t.json", "./tokens", "/tmp/x/.boxauth_token.json", "~/t"])
+@pytest.mark.parametrize("value", ["t.json", "./tokens", "/home/x/.boxauth_token.json", "~/t"])
 def test_a_token_file_that_reads_as_a_file_name_is_kept(value: str) -> None:
     assert checked_path(given({"token_file": value}).option("token_file"), CMD) == value
 
@@ -308,7 +308,10 @@ def test_box_base_url_and_box_oauth2_url_point_the_cli_at_the_emulator(
     assert_error(proc, 3, "network")
 
 
-def _empty_value_cases(box: Any, app: dict[str, Any]) -> list[tuple[list[str], dict[str, str], str]]:
+Case = tuple[list[str], dict[str, str], str]
+
+
+def _empty_value_cases(box: Any, app: dict[str, Any]) -> list[Case]:
     """(arguments, environment, the setting named): each once gave the Service Account."""
     creds, config = app["creds"], app["config"]
     return [

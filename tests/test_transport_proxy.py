@@ -16,11 +16,11 @@ import time
 from typing import Any
 
 import pytest
+from boxauth.adapters.transport_setup import split_proxy
 from hostile_servers import OK_ANSWER, ConnectProxy, Pki, RawServer, answer, bytes_of, hostile
 from returns.result import Failure, Success
 
 from boxauth import TransportFailureKind, TransportSettings, Urllib3Transport
-from boxauth.adapters.transport_setup import split_proxy
 from boxauth.wire import HttpRequest
 
 USER = "box-user"
