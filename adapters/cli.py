@@ -42,7 +42,7 @@ from ..exceptions import (
 from ..urls import BaseUrls
 from .cli_auth import Built, given_of, make_auth
 from .cli_output import terminal_text, token_facts
-from .cli_settings import Method, UsageError, base_urls
+from .cli_settings import Method, UsageError, base_urls, empty_refused
 from .entry import run_emulator
 from .login import LocalError, LoginTimeoutError
 
@@ -378,10 +378,13 @@ def _port(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
+    # float()'s ValueError quotes the text: it is dropped, never chained.
     try:
-        value = float(text)
+        value: float | None = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError("must be a number of seconds") from None
+        value = None
+    if value is None:
+        raise argparse.ArgumentTypeError("must be a number of seconds")
     if not 0 < value <= 86400:
         raise argparse.ArgumentTypeError("must be between 0 and 86400 seconds")
     return value
@@ -417,9 +420,10 @@ def _run_auth(built: Built, command: str, call: Callable[[], Any]) -> Any:
     try:
         return call()
     except BoxReauthRequiredError as exc:
-        if built.method is Method.OAUTH:
-            raise _signed_out(built, exc, command) from None
-        raise
+        if built.method is not Method.OAUTH:
+            raise
+        signed_out = _signed_out(built, exc, command)
+    raise signed_out  # outside the except: nothing chained
 
 
 def _saved(built: Built, command: str) -> int:
@@ -477,9 +481,10 @@ def cmd_downscope(
         if built.method in (Method.JWT, Method.CCG):
             hint += "; --as-user ID acts as a user who can see it"
         message = f"{command}: {type(exc).__name__}: {exc} ({hint})"
-        raise CommandError(EXIT_REFUSED, message) from None
-    _print_token(token, args.json, out)
-    return _saved(built, command)
+    else:
+        _print_token(token, args.json, out)
+        return _saved(built, command)
+    raise CommandError(EXIT_REFUSED, message)  # outside the except: nothing chained
 
 
 def cmd_revoke(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out: TextIO) -> int:
@@ -548,10 +553,10 @@ class Output(io.TextIOBase):
         try:
             return action(self._stream)
         except BrokenPipeError:
-            raise OutputError("stdout was closed by its reader (broken pipe)") from None
+            problem = "stdout was closed by its reader (broken pipe)"
         except (OSError, ValueError) as exc:
-            why = getattr(exc, "strerror", None) or "it is closed"
-            raise OutputError(f"cannot write to stdout: {why}") from None
+            problem = f"cannot write to stdout: {getattr(exc, 'strerror', None) or 'it is closed'}"
+        raise OutputError(problem)  # outside the except: nothing chained
 
 
 def _silence_stdout() -> None:
@@ -617,12 +622,36 @@ def _tolerant_streams() -> None:
 
 def _parse(args_list: list[str]) -> argparse.Namespace:
     parser = build_parser()
-    args, extras = parser.parse_known_args(args_list)
+    try:
+        args, extras = parser.parse_known_args(args_list)
+    except UsageError as exc:
+        # _Parser.error raises inside argparse's except blocks, so the error
+        # would keep argparse's own (whose text quotes the value) as its
+        # context: a fresh one is raised outside.
+        refused: UsageError | None = UsageError(str(exc))
+    else:
+        refused = None
+    if refused is not None:
+        raise refused
     if extras:
         words = ", ".join(shown_word(word) for word in extras[:5])
         more = f" and {len(extras) - 5} more" if len(extras) > 5 else ""
         raise UsageError(f"{PROG}: unrecognized arguments: {words}{more} (see --help)")
+    _refuse_empty(args)
     return args
+
+
+def _refuse_empty(args: argparse.Namespace) -> None:
+    """Every option given as the empty string is refused, never taken as "not given".
+
+    ``--as-user "$USER_ID"`` with USER_ID unset is ``--as-user ""``: read as
+    absent, it would act as the Service Account. Each option's name is its
+    destination's (``as_user``: ``--as-user``).
+    """
+    for dest, value in sorted(vars(args).items()):
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and not v for v in values):
+            raise empty_refused(f"{PROG} {args.command}", "--" + dest.replace("_", "-"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -647,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
             code = run_demo(out)
         else:
             _logging(args.verbose)
-            base, oauth2 = base_urls(given_of(args, dict(os.environ)))
+            base, oauth2 = base_urls(given_of(args, dict(os.environ), command))
             urls = BaseUrls(base_url=base, oauth_2_url=oauth2)
             code = COMMANDS[args.command](args, dict(os.environ), urls, out)
         out.flush()

@@ -27,6 +27,7 @@ from .cli_settings import (
     checked_path,
     choose_method,
     client_pair,
+    empty_refused,
 )
 from .configs import app_config_from
 from .storage import FileTokenStorage, TokenStorage
@@ -42,8 +43,8 @@ class Built:
     token_file: str | None
 
 
-def given_of(args: argparse.Namespace, env: dict[str, str]) -> Given:
-    return Given({name: getattr(args, name, None) for name in SETTINGS}, env)
+def given_of(args: argparse.Namespace, env: dict[str, str], command: str = "boxauth") -> Given:
+    return Given({name: getattr(args, name, None) for name in SETTINGS}, env, command)
 
 
 def storage_for(path: str | None) -> TokenStorage | None:
@@ -77,9 +78,18 @@ def make_auth(
     args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, command: str
 ) -> Built:
     """The auth object the options and environment describe."""
-    given = given_of(args, env)
+    given = given_of(args, env, command)
     method = choose_method(given, args.auth, command)
     token_file = checked_path(given.option("token_file"), command)
+    if method is Method.DEVELOPER and token_file is not None:
+        # A developer token is never stored: the file would be silently
+        # ignored, and `revoke` would then report on a file it never touched.
+        raise UsageError(
+            f"{command}: --token-file cannot be used with a developer token "
+            "(it is never stored); leave --token-file out"
+        )
+    as_user = _subject_option(args, "as_user", command)
+    as_enterprise = _subject_option(args, "as_enterprise", command)
     storage = storage_for(token_file)
     shell: dict[str, Any] = {"base_urls": urls}
     auth: BaseAuth
@@ -102,16 +112,28 @@ def make_auth(
         config = OAuthConfig(client_id or "", client_secret or "", token_storage=storage)
         auth = BoxOAuth(config, **shell)
         whose = "the signed-in OAuth user's"
-    if args.as_user or args.as_enterprise:
+    if as_user is not None or as_enterprise is not None:
         if not isinstance(auth, SubjectAuth):
             raise UsageError(f"{command}: --as-user and --as-enterprise need JWT or CCG")
-        if args.as_user:
-            auth = auth.with_user_subject(args.as_user, token_storage=storage)
-        else:
-            auth = auth.with_enterprise_subject(args.as_enterprise, token_storage=storage)
+        if as_user is not None:
+            auth = auth.with_user_subject(as_user, token_storage=storage)
+        elif as_enterprise is not None:
+            auth = auth.with_enterprise_subject(as_enterprise, token_storage=storage)
     if isinstance(auth, SubjectAuth):
         whose = _subject_words(auth)
     return Built(auth, method, whose, token_file)
+
+
+def _subject_option(args: argparse.Namespace, name: str, command: str) -> str | None:
+    """``--as-user`` / ``--as-enterprise``: absent is None, empty is refused.
+
+    Read as absent, ``--as-user ""`` would act as the Service Account: the
+    most privileged identity the credentials reach.
+    """
+    value: str | None = getattr(args, name, None)
+    if value is not None and not value:
+        raise empty_refused(command, "--" + name.replace("_", "-"))
+    return value
 
 
 def _developer(given: Given, command: str, shell: dict[str, Any]) -> BaseAuth:

@@ -9,8 +9,9 @@ nothing more: ``json.dumps`` escapes every control character (RFC 8259 §7).
 
 from __future__ import annotations
 
+import math
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..access_token import AccessToken
@@ -43,11 +44,30 @@ def terminal_text(text: str) -> str:
     )
 
 
-def iso(when: float | None) -> str | None:
-    """A POSIX time as ISO 8601 UTC (``2026-11-28T12:00:00Z``)."""
-    if when is None:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The whole seconds datetime can show: years 1 to 9999. A stored time may lie
+# far outside (the storage accepts any finite number up to 2**53 in size).
+_FIRST = int((datetime.min.replace(tzinfo=UTC) - _EPOCH).total_seconds())
+_LAST = int((datetime.max.replace(tzinfo=UTC, microsecond=0) - _EPOCH).total_seconds())
+
+
+def iso(when: object) -> str | None:
+    """A POSIX time as ISO 8601 UTC (``2026-11-28T12:00:00Z``); never raises.
+
+    None for None, for anything that is not a finite number, and for a time
+    outside years 1..9999, which ISO 8601's four-digit years cannot write.
+    ``datetime.fromtimestamp`` is not used: it raises ValueError, OverflowError
+    or OSError for such times, depending on the platform's C library.
+    """
+    if isinstance(when, bool) or not isinstance(when, int | float):
         return None
-    return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if isinstance(when, float) and not math.isfinite(when):
+        return None
+    seconds = math.floor(when)  # whole seconds, as fromtimestamp(...).isoformat("seconds")
+    if not _FIRST <= seconds <= _LAST:
+        return None
+    moment = _EPOCH + timedelta(seconds=seconds)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def token_facts(token: AccessToken) -> dict[str, Any]:

@@ -1,7 +1,11 @@
 """Which credentials the command line uses: options first, then the environment.
 
 The rule, for every setting: an explicit option outranks every environment
-variable, across options as well as within one. So a variable can fill in a
+variable, across options as well as within one. An option or a variable that
+is given but empty (``--as-user "$USER_ID"`` with USER_ID unset) is refused
+(exit 2) wherever it is read, never taken as "not given": read as absent, it
+would fall back to another setting, which can be a more privileged identity
+(the Service Account's). So a variable can fill in a
 setting no option gave, but it can never change the method or the subject
 that the options chose. Where the options and the environment together are
 ambiguous, the command refuses (exit 2) and names the settings that conflict,
@@ -22,7 +26,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..config import describe_value, is_plausible_path
+from ..config import describe_value, shown_path
 from ..urls import DEFAULT_BASE_URL, DEFAULT_OAUTH_2_URL
 
 
@@ -68,21 +72,44 @@ class Setting:
     source: str
 
 
+def empty_refused(command: str, source: str) -> UsageError:
+    """The refusal of an option or variable given as the empty string."""
+    if source.startswith("--"):
+        return UsageError(
+            f"{command}: {source} is empty: give a value or leave the option out "
+            "(an unset shell variable expands to nothing)"
+        )
+    return UsageError(f"{command}: {source} is set but empty: give it a value or unset it")
+
+
 @dataclass(frozen=True, slots=True)
 class Given:
-    """The options a command was given (absent or empty: None) and the environment."""
+    """The options a command was given (absent: None) and the environment.
+
+    An option or variable given as the empty string is refused when read
+    (``empty_refused``), never treated as absent.
+    """
 
     options: Mapping[str, str | None]
     env: Mapping[str, str]
+    command: str = "boxauth"
 
     def option(self, name: str) -> Setting | None:
         value = self.options.get(name)
-        return Setting(name, value, OPTION[name]) if value else None
+        if value is None:
+            return None
+        if not value:
+            raise empty_refused(self.command, OPTION[name])
+        return Setting(name, value, OPTION[name])
 
     def variable(self, name: str) -> Setting | None:
         variable = ENV.get(name)
         value = self.env.get(variable) if variable else None
-        return Setting(name, value, variable) if value and variable else None
+        if value is None or variable is None:
+            return None
+        if not value:
+            raise empty_refused(self.command, variable)
+        return Setting(name, value, variable)
 
     def setting(self, name: str) -> Setting | None:
         """The option if given, else its variable: within one setting."""
@@ -268,12 +295,28 @@ def client_pair(given: Given, command: str, why: str, *, required: bool = True) 
 # -- paths and URLs ------------------------------------------------------------------
 
 
+def reads_as_file_name(value: str) -> bool:
+    """Whether ``value`` reads as a file name: exactly when the CLI may show it.
+
+    ``boxauth.config.shown_path`` quotes a value only if it is one plausible
+    line with a directory part or a short extension (``tokens.json``,
+    ``./tokens``), and not base64-like; a pasted secret or token has neither.
+    """
+    return shown_path(value) == repr(value)
+
+
 def checked_path(setting: Setting | None, command: str) -> str | None:
-    """A path setting's value, refused (and described, not quoted) unless it reads as a path."""
+    """A file setting's value, refused (described by its length, never quoted) unless it
+    reads as a file name, before anything is created under that name: a secret
+    pasted here would otherwise become a file name (``<secret>.lock``) that any
+    user who can list the directory reads."""
     if setting is None:
         return None
-    if not is_plausible_path(setting.value):
-        raise UsageError(f"{command}: {setting.source}: {describe_value(setting.value)}")
+    if not reads_as_file_name(setting.value):
+        raise UsageError(
+            f"{command}: {setting.source}: {describe_value(setting.value)}; give a file "
+            "name with an extension or a directory part (tokens.json, ./tokens)"
+        )
     return setting.value
 
 

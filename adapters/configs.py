@@ -187,15 +187,32 @@ class DefaultPrivateKeyDecryptor(PrivateKeyDecryptor):
 
 
 def _decrypted(decryptor: PrivateKeyDecryptor, settings: JWTSettings) -> Any:
+    """The key a user's decryptor returns; what it raises becomes a ``BoxConfigError``.
+
+    The error is raised after the except block has ended, so it has no
+    ``__context__`` (nor ``__cause__``): the decryptor's exception, whose text
+    and traceback frames may hold the passphrase and the key, is released
+    here, not kept reachable from what the caller catches (PEP 3134: an
+    exception raised inside an except block keeps the one being handled).
+    """
+    error: InvalidInput
     try:
         return decryptor.decrypt_private_key(
             settings.private_key, settings.private_key_passphrase or ""
         )
-    except BoxConfigError:
-        raise
+    except BoxConfigError as exc:  # e.g. from load_private_key: its value, not its chain
+        error = _invalid_input(exc)
     except Exception as exc:  # a user's decryptor: reported by class name only
         problem = f"raised {type(exc).__name__} while decrypting the private key"
-        raise BoxConfigError(InvalidInput("private_key_decryptor", problem)) from None
+        error = InvalidInput("private_key_decryptor", problem)
+    raise BoxConfigError(error)
+
+
+def _invalid_input(exc: BoxConfigError) -> InvalidInput:
+    value = getattr(exc, "error", None)
+    if isinstance(value, InvalidInput):
+        return value
+    return InvalidInput("private_key_decryptor", "raised BoxConfigError while decrypting the key")
 
 
 class JWTConfig(_SubjectConfig):

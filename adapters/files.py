@@ -42,8 +42,9 @@ from returns.result import Failure, Result, Success
 from ..errors import InvalidInput, StorageFailure, StorageFailureKind
 
 # Open flags shared by every open: never through a final symlink, never blocking
-# on a FIFO or device, never inherited by a child process.
-SAFE_OPEN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+# on a FIFO or device, never inherited by a child process, and a terminal device
+# named by mistake never becomes our controlling terminal (open(2), O_NOCTTY).
+SAFE_OPEN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
 # Paths longer than this (or holding braces, or on several lines) are described
 # in messages, never printed: such a value is more likely a pasted secret than a path.
 MAX_SHOWN = 512
@@ -252,10 +253,14 @@ def _read_open(fd: int, path: str, limit: int) -> Result[FileRead | None, Storag
 
 
 def open_lock_file(path: str) -> Result[int, StorageFailure]:
-    """An open descriptor on the lock file, created 0600 if missing, and trusted.
+    """An open descriptor on the lock file, created 0600 if missing, trusted, and 0600.
 
     Opened read-only: flock(2) needs no write access, and a lock file created
-    under a narrow umask (0400) must still open the next time.
+    under a narrow umask (0400) must still open the next time. For the same
+    reason any user who can open it can flock it and make every save wait:
+    so a lock file of ours readable by others (made by an older version, a
+    copy, a chmod) is narrowed to 0600 with fchmod on the descriptor we hold,
+    before we lock it. A lock file we do not own is refused (``distrust``).
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CREAT | SAFE_OPEN, 0o600)
@@ -267,10 +272,22 @@ def open_lock_file(path: str) -> Result[int, StorageFailure]:
         close_quietly(fd)
         return Failure(_os_failure(StorageFailureKind.LOCK, f"cannot lock {shown(path)}", exc))
     problem = distrust(info, path)
+    if problem is None and stat.S_IMODE(info.st_mode) & ~0o600:
+        problem = _narrowed(fd, path)
     if problem is not None:
         close_quietly(fd)
         return Failure(problem)
     return Success(fd)
+
+
+def _narrowed(fd: int, path: str) -> StorageFailure | None:
+    """chmod 0600 the lock file open at ``fd`` (ours, checked by the caller); why not, or None."""
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError as exc:
+        what = f"cannot make the lock file {shown(path)} private (chmod 600)"
+        return _os_failure(StorageFailureKind.LOCK, what, exc)
+    return None
 
 
 # -- the directory, temp files, atomic writes ----------------------------------------

@@ -20,20 +20,32 @@ The listener trusts no local client:
 
 ``--open`` opens the browser from a thread that is never waited for, after
 the listener is serving: a console browser (``BROWSER=lynx``) waits until
-it exits, and the redirect it delivers must still be served meanwhile.
+it exits, and the redirect it delivers must still be served meanwhile. The
+browser is given a local page (0600, in a 0700 directory, removed when
+login ends) that redirects to the authorize URL, never the URL itself: a
+program's arguments are readable by every local user, and the URL holds the
+state (``write_browser_page``).
+
+After the exchange, login asks Box whose account the tokens are for
+(``users/me``) and prints it, so a sign-in to the wrong account is noticed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
+import html
+import os
 import queue
 import socket
+import tempfile
 import threading
 import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qsl, urlsplit
 
@@ -42,10 +54,13 @@ from returns.result import Result, Success
 from ..access_token import AccessToken
 from ..authorize import parse_redirect_query, query_of_redirect, state_matches
 from ..config import shown_path
-from ..errors import AuthError, StorageFailure
-from ..exceptions import exception_for
+from ..errors import AuthError, StorageFailure, TransportFailureKind
+from ..exceptions import BoxAuthError, exception_for
 from ..urls import BaseUrls
+from ..wire import HttpRequest, Transport
+from .auth import BaseAuth
 from .cli_auth import credentials, given_of, storage_for
+from .cli_output import terminal_text
 from .cli_settings import UsageError, checked_path, client_pair
 
 CONNECTION_SECONDS = 10.0  # one request's whole read, and its answer
@@ -207,6 +222,7 @@ class Listener:
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._stop = threading.Event()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        why = ""
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", port))
@@ -215,7 +231,8 @@ class Listener:
         except OSError as exc:
             sock.close()
             why = exc.strerror or type(exc).__name__
-            raise LocalError(f"{COMMAND}: cannot listen on 127.0.0.1:{port}: {why}") from None
+        if why:  # raised here, not in the except: no chained OSError
+            raise LocalError(f"{COMMAND}: cannot listen on 127.0.0.1:{port}: {why}")
         self._sock = sock
         self.port: int = sock.getsockname()[1]
 
@@ -290,43 +307,91 @@ class Listener:
 
 # -- side tasks: the browser and a check of the authorize URL ---------------------------------
 
+PAGE_NAME = "sign-in.html"
 
-def open_browser(url: str, events: queue.Queue[Event]) -> None:
+
+def _page_html(url: str) -> str:
+    """A page that sends the browser on to ``url``: a meta refresh, and a link for a browser
+    that ignores it (HTML Living Standard, "refresh" pragma)."""
+    quoted = html.escape(url, quote=True)
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        '<meta name="referrer" content="no-referrer">'
+        f'<meta http-equiv="refresh" content="0;url={quoted}">'
+        "<title>boxauth login</title></head><body>"
+        f'<p><a href="{quoted}">Continue to Box to sign in</a></p></body></html>\n'
+    )
+
+
+def write_browser_page(url: str) -> Path:
+    """A 0600 page in a fresh 0700 directory that redirects to ``url``; its path.
+
+    The browser is started with this file's path, never with ``url``: a
+    program's arguments are readable by every local user (/proc/PID/cmdline,
+    ``ps``), and ``url`` holds the state, with which another user could send
+    this login a redirect carrying a code for their own account (login CSRF,
+    RFC 6749 §10.12). The directory keeps other users from reading the page.
+    Raises OSError; ``remove_browser_page`` removes both.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="boxauth-login-"))  # 0700 (tempfile docs)
+    page = folder / PAGE_NAME
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(page, flags, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(_page_html(url))
+    except BaseException:
+        remove_browser_page(page)
+        raise
+    return page
+
+
+def remove_browser_page(page: Path) -> None:
+    """Remove the page and its directory; a failure leaves nothing worse than a 0700 dir."""
+    with contextlib.suppress(OSError):
+        page.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        page.parent.rmdir()
+
+
+def open_browser(page: str, events: queue.Queue[Event]) -> None:
     """Run in a thread nobody waits for: a console browser returns only when it exits."""
     try:
-        opened = webbrowser.open(url)
+        opened = webbrowser.open(page)
     except Exception:  # webbrowser.Error, or a browser program that failed to start
         opened = False
     if not opened:
         events.put(Notice("no web browser could be opened; open the URL above yourself."))
 
 
-def check_authorize_url(url: str, events: queue.Queue[Event]) -> None:
+# Box's authorize page answers 200 (its sign-in form) or a redirect (to a sign-in
+# page); the transport refuses to follow a redirect, and that refusal means "there".
+_PAGE_IS_THERE = frozenset({TransportFailureKind.REDIRECT_REFUSED})
+
+
+def check_authorize_url(url: str, events: queue.Queue[Event], transport: Transport) -> None:
     """Tell the user at once if the authorize page is not there (a wrong --oauth2-url).
 
-    One GET, redirects not followed; only the status is looked at. Box
-    answers its authorize page with 200 (the sign-in form) or a redirect.
+    One GET through the command's own transport (so its proxy, TLS and
+    SSLKEYLOGFILE rules apply to it too), redirects not followed; only the
+    status is looked at.
     """
-    import urllib3  # noqa: PLC0415 - only when login runs
-
-    try:
-        with urllib3.PoolManager() as http:
-            answer = http.request(
-                "GET", url, redirect=False, retries=False, timeout=PREFLIGHT_SECONDS,
-                preload_content=False,
-            )  # fmt: skip
-            status = answer.status
-            answer.read(64 * 1024)  # a short error page, read so the close is clean
-            answer.release_conn()
-    except Exception as exc:  # the text may hold the URL (and so the state): the class only
-        where = urlsplit(url).netloc
+    answer = transport.send(HttpRequest("GET", url), timeout=PREFLIGHT_SECONDS)
+    if not isinstance(answer, Success):
+        failure = answer.failure()
+        if failure.kind in _PAGE_IS_THERE:
+            return
+        # host:port only (never a user:password@), and the failure's detail,
+        # which says what happened and where, never the URL's query (the state).
+        where = urlsplit(url).netloc.rpartition("@")[2]
         events.put(
             Notice(
-                f"the authorize page at {where} could not be reached ({type(exc).__name__}): "
-                "check --oauth2-url. Still waiting."
+                f"the authorize page at {where} could not be reached ({failure.kind.value}: "
+                f"{failure.detail}): check --oauth2-url. Still waiting."
             )
         )
         return
+    status = answer.unwrap().status
     if status >= 400:
         events.put(
             Notice(
@@ -403,31 +468,47 @@ def run_login(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out
     """Sign in; 0 only when the exchange succeeded and the tokens were saved."""
     from .configs import OAuthConfig  # noqa: PLC0415 - loaded when needed
     from .oauth import BoxOAuth, GetAuthorizeUrlOptions  # noqa: PLC0415
+    from .transport import TransportSettings, Urllib3Transport  # noqa: PLC0415
 
-    given = given_of(args, env)
+    given = given_of(args, env, COMMAND)
     client_id, client_secret = credentials(client_pair(given, COMMAND, "login"))
     token_file = checked_path(given.option("token_file"), COMMAND)
     path = redirect_path(args.redirect_path)
     config = OAuthConfig(
         client_id or "", client_secret or "", token_storage=storage_for(token_file)
     )
-    auth = BoxOAuth(config, base_urls=urls)
-    with Listener(args.redirect_port, path) as listener:
-        redirect_uri = f"http://127.0.0.1:{listener.port}{path}"
-        options = GetAuthorizeUrlOptions(redirect_uri=redirect_uri, scope=args.scope)
-        url = auth.get_authorize_url(options=options)
-        # The state the auth object generated and remembered: the listener
-        # refuses any redirect without it before the auth object sees it.
-        listener.state = dict(parse_qsl(urlsplit(url).query)).get("state", "")
-        listener.start()
-        out.write(f"Open this URL to sign in to Box:\n{url}\n")
-        out.write(f"Waiting up to {args.timeout:g} s for the redirect to {redirect_uri} ...\n")
-        out.flush()
-        for task in (check_authorize_url, *((open_browser,) if args.open else ())):
-            threading.Thread(target=task, args=(url, listener.events), daemon=True).start()
-        result = wait_for_redirect(
-            listener, auth.get_tokens_from_redirect_result, args.timeout, out
-        )
+    # One transport for every request login makes: the check of the authorize
+    # page, the code exchange and users/me follow the same proxy and TLS rules.
+    transport = Urllib3Transport(TransportSettings())
+    auth = BoxOAuth(config, base_urls=urls, transport=transport)
+    page: Path | None = None
+    try:
+        with Listener(args.redirect_port, path) as listener:
+            redirect_uri = f"http://127.0.0.1:{listener.port}{path}"
+            options = GetAuthorizeUrlOptions(redirect_uri=redirect_uri, scope=args.scope)
+            url = auth.get_authorize_url(options=options)
+            # The state the auth object generated and remembered: the listener
+            # refuses any redirect without it before the auth object sees it.
+            listener.state = dict(parse_qsl(urlsplit(url).query)).get("state", "")
+            listener.start()
+            out.write(f"Open this URL to sign in to Box:\n{url}\n")
+            out.write(f"Waiting up to {args.timeout:g} s for the redirect to {redirect_uri} ...\n")
+            out.flush()
+            tasks: list[tuple[Callable[..., None], tuple[object, ...]]] = [
+                (check_authorize_url, (url, listener.events, transport))
+            ]
+            if args.open:
+                page = _page_for_browser(url, listener.events)
+                if page is not None:
+                    tasks.append((open_browser, (page.as_uri(), listener.events)))
+            for task, task_args in tasks:
+                threading.Thread(target=task, args=task_args, daemon=True).start()
+            result = wait_for_redirect(
+                listener, auth.get_tokens_from_redirect_result, args.timeout, out
+            )
+    finally:
+        if page is not None:
+            remove_browser_page(page)
     shown = shown_path(token_file)
     if not isinstance(result, Success):
         error = result.failure()
@@ -438,4 +519,40 @@ def run_login(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out
             )
         raise exception_for(error)
     out.write(f"Signed in; tokens saved to {shown} (mode 0600)\n")
+    out.write(_whose_account(auth, shown))
     return 0
+
+
+def _page_for_browser(url: str, events: queue.Queue[Event]) -> Path | None:
+    """The page ``--open`` hands the browser, or None (with a notice) if it cannot be written."""
+    try:
+        return write_browser_page(url)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        events.put(Notice(f"cannot write the page for the browser ({why}); open the URL above "
+                          "yourself."))  # fmt: skip
+        return None
+
+
+def _whose_account(auth: BaseAuth, shown: str) -> str:
+    """The line naming the account signed in to (GET /2.0/users/me), so a wrong one is noticed.
+
+    A redirect can carry a code for someone else's account (login CSRF, RFC
+    6749 §10.12); the state check stops a forged one unless the state leaked,
+    and this line is the last check. Box's text is escaped for the terminal.
+    A failure of the call does not fail the sign-in: the tokens are saved.
+    """
+    from .client import BoxClient  # noqa: PLC0415 - loaded when needed
+
+    try:
+        me = BoxClient(auth).users.get_user_me()
+    except BoxAuthError as exc:
+        return (
+            f"Whose account it is could not be checked ({type(exc).__name__}: {exc}); "
+            f"`boxauth whoami --token-file {shown}` shows it.\n"
+        )
+    name, login = terminal_text(me.name or "?"), terminal_text(me.login or "?")
+    return (
+        f"Signed in as {name} <{login}> (user {terminal_text(me.id)}). Not your account? "
+        f"`boxauth revoke --token-file {shown}` revokes these tokens.\n"
+    )

@@ -101,6 +101,17 @@ class TransportSettings:
 
     __str__ = __repr__
 
+    def __reduce__(self) -> Any:
+        # The proxy URL may hold a password, which pickle would write in the
+        # clear (as with every value holding a secret, boxauth.redaction).
+        raise TypeError("TransportSettings may hold a proxy password and cannot be pickled")
+
+    def __copy__(self) -> TransportSettings:
+        return self  # immutable; and copy must not go through __reduce__
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> TransportSettings:
+        return self
+
 
 def _settings_problem(settings: TransportSettings) -> InvalidInput | None:
     for name in ("connect_timeout", "read_timeout", "deadline"):
@@ -219,12 +230,14 @@ class Urllib3Transport:
         import ssl  # noqa: PLC0415 - lazy, see above
 
         try:
-            self._tls = tls_context(bundle)
-        except (ssl.SSLError, ValueError) as exc:
-            # The bundle's certificates could not be parsed; OpenSSL's text is not passed on.
-            raise BoxConfigError(
-                InvalidInput("ca_certs", "holds a certificate ssl cannot load")
-            ) from exc
+            tls: ssl.SSLContext | None = tls_context(bundle)
+        except (ssl.SSLError, ValueError):
+            tls = None
+        if tls is None:
+            # The bundle's certificates could not be parsed. Raised outside the
+            # except: no chained exception, so OpenSSL's text is not passed on.
+            raise BoxConfigError(InvalidInput("ca_certs", "holds a certificate ssl cannot load"))
+        self._tls = tls
         self._lock = threading.Lock()
         self._direct = self._manager(None)
         self._proxies: dict[str, urllib3.PoolManager] = {}
@@ -234,6 +247,9 @@ class Urllib3Transport:
 
     def __repr__(self) -> str:
         return f"Urllib3Transport({self.settings!r})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("Urllib3Transport may hold a proxy password and cannot be pickled")
 
     def _manager(self, proxy: Proxy | None) -> urllib3.PoolManager:
         common: dict[str, Any] = {

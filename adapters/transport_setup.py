@@ -15,7 +15,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from ..errors import InvalidInput
@@ -68,6 +68,16 @@ class Proxy:
 
     def __repr__(self) -> str:
         return f"Proxy(url={self.url!r})"
+
+    def __reduce__(self) -> Any:
+        # headers hold the password (Base64 is not encryption): pickle would write it.
+        raise TypeError("Proxy holds a proxy password and cannot be pickled")
+
+    def __copy__(self) -> Proxy:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Proxy:
+        return self
 
 
 def split_proxy(url: str) -> Proxy:

@@ -175,6 +175,26 @@ def test_revoke_a_developer_token_then_it_is_refused(box: Any, app: dict[str, An
     assert_clean(proc, [*secrets_of(box.fx), token])
 
 
+def test_a_token_file_with_a_developer_token_is_refused_not_ignored(
+    box: Any, app: dict[str, Any]
+) -> None:
+    # Review observation: the file was silently ignored, and `revoke` then said
+    # the file "no longer holds it" about a file it never touched.
+    token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
+    held = app["dir"] / "held.json"
+    held.write_text("{}")
+    for command, how in (
+        ("revoke", ["--developer-token", token]),
+        ("token", ["--auth", "developer"]),
+    ):
+        env = {**app["creds"], "BOX_DEVELOPER_TOKEN": token}
+        proc = run([command, *how, "--token-file", str(held), *app["where"]], app["dir"], env)
+        assert_error(proc, 2, "--token-file cannot be used with a developer token")
+        assert_clean(proc, [token])
+    assert not box.emu.token_info(token).revoked
+    assert held.read_text() == "{}"
+
+
 def test_revoke_needs_something_to_revoke(box: Any, app: dict[str, Any]) -> None:
     proc = run(["revoke", "--jwt-config", app["config"], *app["where"]], app["dir"])
     assert_error(proc, 2, "--token-file")

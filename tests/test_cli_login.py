@@ -226,25 +226,54 @@ def test_a_wrong_oauth2_url_is_reported_at_once(box: Any, app: dict[str, Any]) -
     assert "the authorize page at 127.0.0.1:1 could not be reached" in line
 
 
-def test_open_with_a_console_browser_that_waits_does_not_deadlock(
-    box: Any, app: dict[str, Any], tmp_path: Path
-) -> None:
-    # A "browser" that loads the URL (following the redirect to the listener,
-    # as a browser does) and then stays open, as lynx does until you quit it.
-    pid_file = tmp_path / "browser.pid"
+def console_browser(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A "browser" that loads the page it is given, records what it saw, follows the
+    page's link (as a browser follows its meta refresh) through the authorize page to
+    the listener, and then stays open, as lynx does until you quit it.
+
+    Returns the program, its pid file and its record (JSON).
+    """
+    pid_file, record = tmp_path / "browser.pid", tmp_path / "browser.json"
     browser = tmp_path / "console-browser"
     browser.write_text(
         f"#!{sys.executable}\n"
-        "import os, sys, time, urllib.request\n"
+        "import html, json, os, re, stat, sys, time, urllib.request\n"
         f"open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
         # Off the test's pipes, so that only login's own exit ends its output.
         "null = os.open(os.devnull, os.O_RDWR)\n"
         "os.dup2(null, 1)\n"
         "os.dup2(null, 2)\n"
-        "urllib.request.urlopen(sys.argv[1], timeout=10).read()\n"
+        "path = urllib.request.url2pathname(sys.argv[1].removeprefix('file://'))\n"
+        "text = open(path).read()\n"
+        "link = html.unescape(re.search(r'href=\"([^\"]+)\"', text).group(1))\n"
+        "refresh = html.unescape(re.search(r'content=\"0;url=([^\"]+)\"', text).group(1))\n"
+        "modes = [stat.S_IMODE(os.stat(p).st_mode) for p in (path, os.path.dirname(path))]\n"
+        "record = {'argv': sys.argv, 'path': path, 'modes': modes, 'link': link,\n"
+        "          'refresh': refresh}\n"
+        f"json.dump(record, open({str(record)!r}, 'w'))\n"
+        "urllib.request.urlopen(link, timeout=10).read()\n"
         "time.sleep(60)\n"
     )
     browser.chmod(0o700)
+    return browser, pid_file, record
+
+
+def command_lines() -> list[bytes]:
+    """Every process's command line, as any local user can read it."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                found.append(Path(f"/proc/{entry}/cmdline").read_bytes())
+            except OSError:
+                continue
+    return found
+
+
+def test_open_with_a_console_browser_that_waits_does_not_deadlock(
+    box: Any, app: dict[str, Any], tmp_path: Path
+) -> None:
+    browser, pid_file, _record = console_browser(tmp_path)
     token_file = app["dir"] / "oauth.json"
     proc, _url, _port = start_login(app, token_file, "--open", env={"BROWSER": str(browser)})
     try:
@@ -257,6 +286,115 @@ def test_open_with_a_console_browser_that_waits_does_not_deadlock(
     assert proc.returncode == 0, err
     assert "Signed in" in out
     assert json.loads(token_file.read_text())["refresh_token"]
+
+
+def test_open_never_puts_the_state_on_a_command_line(
+    box: Any, app: dict[str, Any], tmp_path: Path
+) -> None:
+    # Review finding 3: the browser was started with the authorize URL as its
+    # argument, so any local user read the state from /proc/PID/cmdline and
+    # could complete a login CSRF. Now it is given a private page that
+    # redirects to the URL; the page is gone when login ends.
+    browser, pid_file, record = console_browser(tmp_path)
+    token_file = app["dir"] / "oauth.json"
+    proc, url, _port = start_login(app, token_file, "--open", env={"BROWSER": str(browser)})
+    state = state_of(url)
+    try:
+        _out, err = finish(proc, timeout=30)
+        seen = json.loads(record.read_text())
+        everyone_sees = command_lines()  # the browser is still open
+    finally:
+        proc.kill()
+        if pid_file.exists():
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    assert proc.returncode == 0, err
+    assert seen["link"] == seen["refresh"] == url  # the page leads to the authorize URL
+    assert all(state not in arg for arg in seen["argv"])
+    assert seen["argv"][1:] == [Path(seen["path"]).as_uri()]
+    assert not any(state.encode() in line for line in everyone_sees)
+    assert seen["modes"] == [0o600, 0o700]
+    assert not Path(seen["path"]).exists() and not Path(seen["path"]).parent.exists()
+    assert json.loads(token_file.read_text())["refresh_token"]
+
+
+def test_login_names_the_account_it_signed_in_to(box: Any, app: dict[str, Any]) -> None:
+    # Review finding 3: a forged redirect with a leaked state signed the victim
+    # in to the attacker's account without a word. Login now asks users/me.
+    token_file = app["dir"] / "oauth.json"
+    proc, url, _port = start_login(app, token_file)
+    try:
+        assert deliver(authorize_redirect(url)) == 200
+        out, err = finish(proc)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    named = f"Signed in as {box.fx.user_name} <{box.fx.user_login}> (user {box.fx.user_id})."
+    assert named in out.splitlines()[-1]
+    assert box.emu.request_count("/2.0/users/me") == 1
+
+
+def test_login_still_succeeds_when_the_account_cannot_be_checked(
+    box: Any, app: dict[str, Any]
+) -> None:
+    box.emu.inject_fault(path="/2.0/users/me", kind="status", status=403, count=5)
+    token_file = app["dir"] / "oauth.json"
+    proc, url, _port = start_login(app, token_file)
+    try:
+        assert deliver(authorize_redirect(url)) == 200
+        out, err = finish(proc)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    lines = out.splitlines()
+    assert lines[-2].startswith("Signed in; tokens saved to")
+    assert lines[-1].startswith("Whose account it is could not be checked (BoxAPIError")
+    assert "boxauth whoami --token-file" in lines[-1]
+    assert json.loads(token_file.read_text())["refresh_token"]
+
+
+def test_the_authorize_page_check_goes_through_the_transport(
+    app: dict[str, Any], tmp_path: Path
+) -> None:
+    # Review finding 9: the check used a bare urllib3.PoolManager, which went
+    # around HTTPS_PROXY and wrote TLS session keys to SSLKEYLOGFILE.
+    seen: list[bytes] = []
+    with socket.socket() as proxy, socket.socket() as origin:
+        for sock in (proxy, origin):
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(4)
+        origin.settimeout(0.1)
+
+        def serve_proxy() -> None:
+            conn, _ = proxy.accept()
+            with conn:
+                seen.append(conn.recv(4096))  # CONNECT ...; then hang up
+
+        threading.Thread(target=serve_proxy, daemon=True).start()
+        base = f"https://127.0.0.1:{origin.getsockname()[1]}"
+        keylog = tmp_path / "keys.log"
+        env = {"SSLKEYLOGFILE": str(keylog),
+               "HTTPS_PROXY": f"http://127.0.0.1:{proxy.getsockname()[1]}",
+               "NO_PROXY": "", "no_proxy": ""}  # fmt: skip
+        proc, _url, _port = start_login(
+            {**app, "where": ["--base-url", base, "--oauth2-url", f"{base}/api/oauth2"]},
+            tmp_path / "t.json", "--timeout", "3", env=env,
+        )  # fmt: skip
+        try:
+            read_line(proc)  # Waiting ...
+            line = read_line(proc)
+            _out, _err = finish(proc)
+        finally:
+            proc.kill()
+        try:
+            origin.accept()[0].close()
+            direct = True
+        except TimeoutError:
+            direct = False
+    assert seen and seen[0].startswith(b"CONNECT 127.0.0.1:"), seen
+    assert not direct
+    assert not keylog.exists()
+    assert f"the authorize page at 127.0.0.1:{base.rsplit(':', 1)[1]} could not be reached" in line
+    assert "proxy" in line
 
 
 def test_open_with_no_browser_says_so(box: Any, app: dict[str, Any], tmp_path: Path) -> None:

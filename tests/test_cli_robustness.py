@@ -10,19 +10,26 @@ characters escaped.
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from boxauth.adapters import cli
-from boxauth.adapters.cli_output import terminal_text
+from boxauth.adapters.cli_output import iso, terminal_text, token_facts
 from cli_support import TIMEOUT, app, assert_error, clean_env, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from boxauth import AccessToken, FileTokenStorage
+from boxauth.access_token import MAX_TIME, check_token
 
 __all__ = ["app"]
 
@@ -219,3 +226,53 @@ def test_a_slow_stdin_or_terminal_is_not_read(app: dict[str, Any]) -> None:
         os.close(write_end)
     assert proc.returncode == 2
     assert "cannot read 'missing.json'" in err
+
+
+# -- review finding 13: the output helpers never raise on a stored token ----------------
+
+# Every expires_at the storage accepts (check_time: a finite number up to 2**53
+# in size), the edges of what datetime can show, and values it would refuse.
+_TIMES = st.one_of(
+    st.none(),
+    st.floats(min_value=-MAX_TIME, max_value=MAX_TIME, allow_nan=False),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.sampled_from([1e15, -1e15, 253402300799, 253402300800, -62135596800, -62135596801,
+                     253402300799.999, -0.5, 0, 2**53]),
+)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(when=_TIMES)
+def test_token_facts_never_raise_for_any_time_the_storage_accepts(
+    when: float | int | None,
+) -> None:
+    token = AccessToken(access_token="a" * 32, expires_in=3600, expires_at=when)
+    assert check_token(token, "t").unwrap() is token  # a token the storage accepts
+    facts = token_facts(token)
+    json.dumps(facts)  # what `token --json` prints
+    shown = iso(when)
+    if when is not None and -62135596800 <= when < 253402300800:
+        assert shown is not None
+        assert datetime.fromisoformat(shown) == datetime.fromtimestamp(math.floor(when), UTC)
+    else:
+        assert shown is None
+    assert facts["expires_at_utc"] == shown
+
+
+def test_iso_never_raises_on_values_no_storage_accepts() -> None:
+    for value in (math.nan, math.inf, -math.inf, 10**400, True, "2026", object()):
+        assert iso(value) is None
+
+
+def test_token_json_prints_a_far_expiry_instead_of_exit_70(tmp_path: Path) -> None:
+    # The reviewer's case: a file the storage wrote and accepts, expires_at=1e15.
+    FileTokenStorage(str(tmp_path / "t.json")).store(
+        AccessToken(access_token="a" * 32, refresh_token="r" * 64, expires_in=3600,
+                    expires_at=1e15))  # fmt: skip
+    args = ["token", "--json", "--token-file", "t.json", "--base-url", "http://127.0.0.1:9",
+            "--oauth2-url", "http://127.0.0.1:9"]  # fmt: skip
+    proc = run(args, tmp_path, {"BOX_CLIENT_ID": "cid", "BOX_CLIENT_SECRET": "csecret"})
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert (record["access_token"], record["expires_at"]) == ("a" * 32, 1e15)
+    assert record["expires_at_utc"] is None

@@ -48,7 +48,7 @@ VARIABLE_FOR = {
 
 
 def given(options: dict[str, str] | None = None, env: dict[str, str] | None = None) -> Given:
-    return Given(dict(options or {}), dict(env or {}))
+    return Given(dict(options or {}), dict(env or {}), CMD)
 
 
 def _situations() -> list[tuple[list[Method], list[Method], bool]]:
@@ -114,11 +114,30 @@ def test_auth_forces_the_method_and_refuses_an_option_for_another() -> None:
         choose_method(given({"jwt_config": "c.json"}), "ccg", CMD)
 
 
-def test_an_empty_option_or_variable_is_not_given() -> None:
-    assert given({"user_id": ""}, {"BOX_USER_ID": ""}).setting("user_id") is None
-    assert choose_method(given({"user_id": ""}, {"BOX_JWT_CONFIG": "a"}), "auto", CMD) is (
-        Method.JWT
-    )
+def test_an_empty_option_or_variable_is_refused_naming_it_never_taken_as_absent() -> None:
+    # Review finding 1: read as "not given", --user-id "" fell back to
+    # BOX_ENTERPRISE_ID (the Service Account) and --developer-token "" to
+    # BOX_JWT_CONFIG. Absent (None) stays absent.
+    assert given({"user_id": None}, {}).setting("user_id") is None
+    cases = [
+        (given({"user_id": ""}, {"BOX_ENTERPRISE_ID": "1"}), "--user-id is empty"),
+        (given({"developer_token": ""}, {"BOX_JWT_CONFIG": "a"}), "--developer-token is empty"),
+        (given({}, {"BOX_USER_ID": "", "BOX_ENTERPRISE_ID": "1"}), "BOX_USER_ID is set but empty"),
+        (given({"jwt_config": "c.json"}, {"BOX_DEVELOPER_TOKEN": ""}), "BOX_DEVELOPER_TOKEN"),
+    ]
+    for case, words in cases:
+        with pytest.raises(UsageError, match=words) as refused:
+            choose_method(case, "auto", CMD)
+        assert str(refused.value).startswith(CMD + ": ")
+    for name in ("client_id", "client_secret", "app_config", "token_file", "base_url"):
+        with pytest.raises(UsageError, match="is empty"):
+            given({name: ""}).setting(name)
+    with pytest.raises(UsageError, match="BOX_CLIENT_SECRET is set but empty"):
+        client_pair(given({}, {"BOX_CLIENT_ID": "i", "BOX_CLIENT_SECRET": ""}), CMD, "OAuth")
+    with pytest.raises(UsageError, match="BOX_BASE_URL is set but empty"):
+        base_urls(given({}, {"BOX_BASE_URL": ""}))
+    with pytest.raises(UsageError, match="--user-id is empty"):
+        ccg_subject(given({"user_id": ""}, {"BOX_ENTERPRISE_ID": "1"}), CMD)
 
 
 # -- the CCG subject ------------------------------------------------------------------
@@ -204,6 +223,26 @@ def test_base_urls_go_together() -> None:
     assert base_urls(given({}, {})) == ("https://api.box.com", "https://account.box.com/api/oauth2")
 
 
+@pytest.mark.parametrize(
+    "value", ["Qm9zZWNyZXRDbGllbnRTZWNyZXQxMjM0", "mytokens", "a/b+c==", "x" * 300 + ".json"]
+)
+def test_a_token_file_that_does_not_read_as_a_file_name_is_refused(value: str) -> None:
+    # Review finding 7: a pasted secret is shaped like a path (one printable
+    # line) but not like a file name; the CLI would not show it, so it must
+    # not create a file named after it either.
+    with pytest.raises(UsageError) as refused:
+        checked_path(given({"token_file": value}).option("token_file"), CMD)
+    text = str(refused.value)
+    assert value not in text
+    assert f"--token-file: a {len(value)}-character" in text
+    assert "tokens.json" in text  # says what would be accepted
+
+
+@pytest.mark.parametrize("value", ["t.json", "./tokens", "/home/x/.boxauth_token.json", "~/t"])
+def test_a_token_file_that_reads_as_a_file_name_is_kept(value: str) -> None:
+    assert checked_path(given({"token_file": value}).option("token_file"), CMD) == value
+
+
 def test_a_path_setting_that_is_not_a_path_is_described_not_quoted() -> None:
     value = '{"boxAppSettings": {"clientSecret": "MARKER-SECRET"}}'
     with pytest.raises(UsageError) as refused:
@@ -267,6 +306,51 @@ def test_box_base_url_and_box_oauth2_url_point_the_cli_at_the_emulator(
         env,
     )
     assert_error(proc, 3, "network")
+
+
+Case = tuple[list[str], dict[str, str], str]
+
+
+def _empty_value_cases(box: Any, app: dict[str, Any]) -> list[Case]:
+    """(arguments, environment, the setting named): each once gave the Service Account."""
+    creds, config = app["creds"], app["config"]
+    return [
+        (["--jwt-config", config, "--as-user", ""], {}, "--as-user is empty"),
+        (["--user-id", ""], {**creds, "BOX_ENTERPRISE_ID": box.fx.enterprise_id},
+         "--user-id is empty"),
+        (["--enterprise-id", box.fx.enterprise_id, "--as-user", ""], creds, "--as-user is empty"),
+        (["--developer-token", ""], {"BOX_JWT_CONFIG": box.fx.config_json},
+         "--developer-token is empty"),
+        (["--jwt-config", config, "--as-enterprise", ""], {}, "--as-enterprise is empty"),
+        ([], {**creds, "BOX_ENTERPRISE_ID": box.fx.enterprise_id, "BOX_USER_ID": ""},
+         "BOX_USER_ID is set but empty"),
+    ]  # fmt: skip
+
+
+def test_an_empty_subject_option_is_refused_not_taken_as_the_service_account(
+    box: Any, app: dict[str, Any]
+) -> None:
+    # Review finding 1: `--as-user "$USER_ID"` with USER_ID unset printed the
+    # Service Account's token (exit 0). Now exit 2, naming the setting, and
+    # no token is requested.
+    for args, env, words in _empty_value_cases(box, app):
+        proc = run(["token", *args, *app["where"]], app["dir"], env)
+        assert_error(proc, 2, words)
+    assert not any(box.emu.grant_counts.values())
+
+
+def test_every_empty_option_of_a_command_is_refused(box: Any, app: dict[str, Any]) -> None:
+    where = app["where"]
+    for args, words in (
+        (["downscope", "--jwt-config", app["config"], "--scope", "", *where], "--scope is empty"),
+        (["downscope", "--jwt-config", app["config"], "--scope", "item_preview",
+          "--resource", "", *where], "--resource is empty"),
+        (["login", "--redirect-path", "", *where], "--redirect-path is empty"),
+        (["login", "--token-file", "", *where], "--token-file is empty"),
+        (["whoami", "--jwt-config", app["config"], "--base-url", ""], "--base-url is empty"),
+    ):  # fmt: skip
+        assert_error(run(args, app["dir"], app["creds"]), 2, words)
+    assert not any(box.emu.grant_counts.values())
 
 
 def test_ccg_takes_the_client_pair_from_box_jwt_config(box: Any, app: dict[str, Any]) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -97,3 +99,43 @@ def _as_nobody(
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), out_path.read_text(), err_path.read_text()
+
+
+def test_a_save_that_fails_mid_write_exits_2_and_leaves_the_old_file_whole(
+    box: Any, urls: BaseUrls, tmp_path: Path
+) -> None:
+    # Review finding 4's scenario: every write over 100 bytes fails (EFBIG, as
+    # on a full disk) while reading and locking still work. `whoami` renews
+    # the token, cannot save the new pair, and must say so with exit 2, not 0.
+    path = tmp_path / "t.json"
+    storage = FileTokenStorage(str(path))
+    auth = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage),
+        base_urls=urls,
+    )
+    signed_in = auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
+    storage.store(dataclasses.replace(signed_in, expires_at=time.time() - 10))  # due now
+    Path(f"{path}.lock").touch(mode=0o600)  # creating it writes nothing; made first anyway
+    before = path.read_bytes()
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))
+
+    args = ["whoami", "--auth", "oauth", "--token-file", str(path), *_where(urls)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "boxauth", *args], cwd=tmp_path, capture_output=True, text=True,
+        env=clean_env({"BOX_CLIENT_ID": box.fx.client_id,
+                       "BOX_CLIENT_SECRET": box.fx.client_secret}),
+        preexec_fn=small_files, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert f"id: {box.fx.user_id}" in proc.stdout  # the command did its work first
+    assert "could not be saved" in proc.stderr and "lost when this command ends" in proc.stderr
+    assert box.emu.grant_counts["refresh_token"] == 1
+    assert path.read_bytes() == before  # the old file, whole; no temp file left beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json", "t.json.lock"]
+    assert box.fx.client_secret not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _where(urls: BaseUrls) -> list[str]:
+    return ["--base-url", urls.base_url, "--oauth2-url", urls.oauth_2_url]

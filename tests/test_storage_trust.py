@@ -353,3 +353,78 @@ def test_a_socket_at_the_token_path_is_named_as_such(tmp_path: Path) -> None:
         listener.bind(str(path))
         detail = _untrusted(FileTokenStorage(filename=str(path)).get)
     assert detail == f"{path} is a socket, not a regular file"
+
+
+# -- the lock file's mode, and terminals (review observations) ------------------------------
+
+_HOLD_LOCK = r"""
+import fcntl, os, sys, time
+os.setegid(int(sys.argv[2]))
+os.seteuid(int(sys.argv[2]))
+try:
+    fd = os.open(sys.argv[1], os.O_RDONLY)
+except PermissionError:
+    print("refused", flush=True)
+    sys.exit(0)
+fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_our_lock_file_readable_by_others_is_narrowed_so_no_one_else_can_flock_it(
+    shared_dir: Path, cls: type[FileTokenStorage]
+) -> None:
+    # flock needs only a read-only descriptor: another user who can read our
+    # lock file can hold it and make every save wait (a denial of service).
+    path = shared_dir / "t.json"
+    lock_path = shared_dir / "t.json.lock"
+    lock_path.touch()
+    lock_path.chmod(0o644)  # left so by an older version, a copy, a chmod
+    storage = cls(filename=str(path))
+    with storage.lock(timeout=1):
+        pass
+    assert stat.S_IMODE(lock_path.stat().st_mode) == 0o600
+    other = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(lock_path), str(USER)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert other.stdout is not None
+        assert other.stdout.readline().strip() == "refused"
+        with storage.lock(timeout=1):
+            storage.store(OURS)
+    finally:
+        other.kill()
+        other.wait(timeout=10)
+    assert storage.get() == OURS
+
+
+_OPEN_A_TERMINAL = r"""
+import os, sys
+from boxauth.adapters.storage import FileTokenStorage
+from boxauth.exceptions import BoxStorageError
+
+_master, slave = os.openpty()  # glibc opens both ends with O_NOCTTY
+name = os.ttyname(slave)
+try:
+    FileTokenStorage(filename=name).get()
+except BoxStorageError as exc:
+    print(exc.error.kind.value)
+try:
+    os.close(os.open("/dev/tty", os.O_RDWR))
+    print("it became our controlling terminal")
+except OSError:
+    print("no controlling terminal")
+"""
+
+
+def test_a_terminal_named_as_the_token_file_never_becomes_our_controlling_terminal() -> None:
+    # open(2) without O_NOCTTY makes a terminal the controlling terminal of a
+    # session leader that has none: its hangup or Ctrl-C would then reach us.
+    done = subprocess.run(
+        [sys.executable, "-c", _OPEN_A_TERMINAL], capture_output=True, text=True,
+        timeout=60, check=True, start_new_session=True,
+    )  # fmt: skip
+    assert done.stdout.splitlines() == ["untrusted", "no controlling terminal"], done.stderr

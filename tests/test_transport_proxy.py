@@ -8,11 +8,15 @@ in a repr, a str, a failure text or a log record.
 from __future__ import annotations
 
 import base64
+import copy
+import dataclasses
 import logging
+import pickle
 import time
 from typing import Any
 
 import pytest
+from boxauth.adapters.transport_setup import split_proxy
 from hostile_servers import OK_ANSWER, ConnectProxy, Pki, RawServer, answer, bytes_of, hostile
 from returns.result import Failure, Success
 
@@ -113,6 +117,21 @@ def test_the_password_never_appears_in_reprs_failures_or_logs(
     assert any("urllib3" in record.name for record in caplog.records)  # logging was on
     leaks = [(text, secrets_in(text)) for text in texts if secrets_in(text)]
     assert leaks == []
+
+
+def test_nothing_holding_the_proxy_password_can_be_pickled() -> None:
+    # Review finding 11: TransportSettings pickled the password in the clear,
+    # and the Proxy value its Basic header (Base64 is not encryption).
+    url = f"http://{USER}:{ENCODED}@127.0.0.1:3128"
+    settings = TransportSettings(proxy_url=url)
+    values = [settings, split_proxy(url), Urllib3Transport(settings)]
+    for value in values:
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            with pytest.raises(TypeError, match="cannot be pickled"):
+                pickle.dumps(value, protocol=protocol)
+    # Copies are the (immutable) values themselves, as for every secret-holding value.
+    assert copy.copy(values[0]) is values[0] and copy.deepcopy(values[1]) is values[1]
+    assert dataclasses.replace(settings, deadline=5.0).proxy_url == url
 
 
 def test_a_proxy_that_refuses_the_connection_is_named_as_the_proxy(origin: RawServer) -> None:

@@ -74,12 +74,15 @@ def reason(exc: OSError) -> str:
 
 
 def _check_existing(target: Path, name: str) -> None:
+    # Each error is raised outside the except block, so it chains no OSError.
     try:
         info = os.lstat(target)
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise FixtureFileError(f"cannot write {name}: {reason(exc)}") from None
+        info, why = None, reason(exc)
+    if info is None:
+        raise FixtureFileError(f"cannot write {name}: {why}")
     if stat.S_ISLNK(info.st_mode):
         raise FixtureFileError(f"refusing to write {name}: it is a symbolic link")
     if not stat.S_ISREG(info.st_mode):
@@ -111,10 +114,13 @@ def write_private(path: str, text: str) -> Path:
     _check_existing(target, name)
     temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    why = ""
     try:
         fd = os.open(temporary, flags, 0o600)
     except OSError as exc:
-        raise FixtureFileError(f"cannot write {name}: {reason(exc)}") from None
+        why = reason(exc)
+    if why:
+        raise FixtureFileError(f"cannot write {name}: {why}")
     try:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -128,7 +134,9 @@ def write_private(path: str, text: str) -> Path:
                 os.unlink(temporary)
             raise
     except OSError as exc:
-        raise FixtureFileError(f"cannot write {name}: {reason(exc)}") from None
+        why = reason(exc)
+    if why:
+        raise FixtureFileError(f"cannot write {name}: {why}")
     _fsync_directory(target.parent)
     return target
 
