@@ -855,8 +855,9 @@ def _warn(text: str) -> Note:
 def _save_failed(error: AuthError) -> Note:
     return Note(
         Level.ERROR,
-        f"could not save the new token ({error.message()}); keeping it in memory and "
-        "saving it again on the next call",
+        f"could not save the new token ({error.message()}); it is held only in this "
+        "auth object's memory, and saved again on its next call (lost if the process "
+        "ends first)",
     )
 
 
