@@ -4,7 +4,7 @@ Why: a socket timeout bounds one ``recv`` and restarts with every byte, so a
 server that drips its status line, its headers, endless ``100 Continue``
 answers, a chunk-size line or trailers just under the read timeout could hold
 a call (and the locks its caller holds) for as long as it likes. Here the
-deadline bounds every phase (issue 10, item 3):
+deadline bounds every phase (README "Transport"):
 
 - name lookup: ``getaddrinfo`` cannot be interrupted, so it runs in a daemon
   thread that the caller stops waiting for at the deadline;

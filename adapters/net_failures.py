@@ -1,6 +1,6 @@
 """What went wrong on the network, said in words a user can act on.
 
-Rules (README "Transport"; issue 13, "Errors that say what to do"):
+Rules (README "Transport" and "Errors"):
 - a failure says what happened and where: "connection refused by
   127.0.0.1:1", "deadline of 3 s passed while reading the headers from
   api.box.com:443", "TLS certificate of api.box.com refused (...)";

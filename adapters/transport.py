@@ -191,7 +191,7 @@ def _declared_length(value: str | None) -> int | None:
     """Content-Length as a number, or None when absent or not plain ASCII digits.
 
     ``str.isdigit`` is true for '²' and int() refuses 5,000 digits: both
-    once made send() raise (issue 11, item 4). urllib3 judges the rest.
+    once made send() raise. urllib3 judges the rest.
     """
     if value is None:
         return None

@@ -1,7 +1,7 @@
 """What a transport is built from: its TLS context and its proxies.
 
 - ``tls_context``: the system's CAs plus an optional bundle (``ca_certs``
-  adds trust, never replaces it: issue 13), with urllib3 2.8's hardening,
+  adds trust, never replaces it), with urllib3 2.8's hardening,
   and without SSLKEYLOGFILE.
 - ``split_proxy``: a proxy URL's user and password become a
   ``Proxy-Authorization: Basic`` header (RFC 7617), never shown anywhere.
@@ -126,7 +126,7 @@ def read_ca_bundle(path: str | os.PathLike[str]) -> bytes | InvalidInput:
 
 
 def tls_context(bundle: bytes | None) -> ssl.SSLContext:
-    """The client context: the system's CAs plus ``bundle`` (issue 13), urllib3's hardening.
+    """The client context: the system's CAs plus ``bundle``, with urllib3's hardening.
 
     urllib3 loads the system's CAs only into contexts it makes itself, and its
     ``ca_certs=`` *replaced* them; this context has both. It is built here

@@ -23,7 +23,7 @@ not be written; 2 a usage error or the config file could not be written;
 Every error is one line on stderr, ``boxauth emulator: error: ...``, and
 quotes no value that could be a secret (``fixture_file.shown``).
 
-Signals (issue 10 item 11): the handlers do nothing in Python; the C-level
+Signals: the handlers do nothing in Python; the C-level
 handler writes the signal number to a pipe registered with
 ``signal.set_wakeup_fd``, and the main thread blocks in ``os.read`` on that
 pipe. No lock is taken inside a handler, so a signal cannot deadlock the

@@ -54,7 +54,7 @@ def shown(value: str) -> str:
 
     A value pasted into a path option may be a secret (a config JSON, a
     token), so only short, printable, one-line values without braces or
-    quotes are echoed (issue 10 item 1).
+    quotes are echoed.
     """
     plausible = (
         0 < len(value) <= MAX_SHOWN

@@ -1,7 +1,7 @@
 """Read one HTTP/1.1 request from a socket, strictly, under a deadline.
 
 The emulator answers every request, however malformed, with an HTTP error and
-a status line (issue 11, "the emulator answers every request"), so it parses
+a status line, so it parses
 requests itself instead of through ``http.server``, whose parser answers
 HTTP/0.9-looking lines without a status line, sends nothing for a blank
 request line, and lets a client drip bytes for ever.
