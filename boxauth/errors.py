@@ -56,13 +56,21 @@ def is_unicode_text(text: str) -> bool:
     return True
 
 
+_REAL = (int, float)
+
+
 def is_real_number(value: object) -> bool:
     """An int or a finite float, never a bool.
 
     Callers compare it with bounds rather than call ``math.isfinite`` or
     ``float`` on it: those raise OverflowError on an int past 1.8e308.
     """
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    kind = type(value)  # the common cases first: this runs on every cached call
+    if kind is float:
+        return math.isfinite(value)  # type: ignore[arg-type]
+    if kind is int:
+        return True
+    if isinstance(value, bool) or not isinstance(value, _REAL):
         return False
     return not isinstance(value, float) or math.isfinite(value)
 

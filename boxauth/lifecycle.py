@@ -1228,9 +1228,15 @@ def fast_use(m: Machine, current: object, now: float) -> AccessToken | None:
     take the locks, so single flight is kept.
     """
     fresh = m.fresh
-    if fresh is None or current is not fresh.token or not _time_ok(now) or now >= fresh.until:
+    if fresh is None or current is not fresh.token:
         return None
-    return fresh.token
+    # A float from the clock, the usual answer, is checked inline (NaN fails
+    # every comparison); anything else goes the long way.
+    if type(now) is float:
+        ok = -MAX_TIME <= now <= MAX_TIME and now < fresh.until
+    else:
+        ok = _time_ok(now) and now < fresh.until
+    return fresh.token if ok else None
 
 
 def while_busy(m: Machine, e: Wanted) -> AccessToken | None:
