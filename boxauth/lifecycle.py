@@ -838,8 +838,11 @@ GUARDS: dict[Guard, Callable[[Machine, Any], bool]] = {
         and isinstance(e.error, BoxRefused)
         and e.error.kind is ErrorKind.INVALID_GRANT
     ),
+    # Only a revoke Box confirmed counts: the last credential in ``revoked_now``
+    # is the one whose revoke just failed (``_confirmed``), so a refused revoke
+    # of the refresh token itself never passes for a revoked pair.
     Guard.PAIR_ALREADY_REVOKED: lambda m, e: (
-        any(c == getattr(m.previous, "refresh_token", None) for c in m.revoked_now)
+        any(c == getattr(m.previous, "refresh_token", None) for c in m.revoked_now[:-1])
         and isinstance(e.error, BoxRefused)
     ),
 }
