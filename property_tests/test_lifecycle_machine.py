@@ -522,3 +522,28 @@ TestMachineModel = MachineModel.TestCase
 def test_wanted_act_agrees_with_the_table_for_the_stored_token() -> None:
     token = _token("t", T0)
     assert wanted_act(Machine(AuthKind.JWT, owner=OWNER), Wanted(Success(token), T0)) is Act.USE
+
+
+@given(
+    status=st.sampled_from([400, 429, 500, 502, 503, 504]),
+    second=st.booleans(),
+)
+def test_a_refused_revoke_is_never_taken_for_a_revoked_pair(status: int, second: bool) -> None:
+    """The refresh token is revoked first. If Box refuses it, the call fails and
+    nothing is cleared or marked revoked; only once Box confirmed the refresh
+    token may a refusal of the access token count as "the pair is gone"."""
+    held = _token("acc", rt="ref")
+    refused = BoxRefused(ErrorKind.SERVER_ERROR, status, "boom", "")
+    m, action = step(Machine(AuthKind.OAUTH, owner=OWNER), RevokeWanted(Success(held), T0)).unwrap()
+    assert isinstance(action, RevokeAt) and action.credential == "ref"
+    if not second:
+        m, action = step(m, RevokeFailed(refused)).unwrap()
+        assert isinstance(action, Fail) and action.error == refused
+        assert "ref" not in m.revoked and "acc" not in m.revoked
+        assert m.phase is Phase.IDLE
+        return
+    m, action = step(m, RevokeDone()).unwrap()
+    assert isinstance(action, RevokeAt) and action.credential == "acc"
+    m, action = step(m, RevokeFailed(refused)).unwrap()
+    assert isinstance(action, Clear)  # the pair died with its refresh token
+    assert "ref" in m.revoked

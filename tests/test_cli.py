@@ -164,6 +164,34 @@ def test_revoke_a_cached_jwt_token(box: Any, app: dict[str, Any]) -> None:
     assert "nothing to revoke" in proc.stdout
 
 
+def test_a_revoke_box_refuses_exits_1_and_keeps_the_token_file(
+    box: Any, app: dict[str, Any]
+) -> None:
+    """Box refusing the revoke of the refresh token is a failure (exit 1), never
+    "revoked": the file is left as it was and the pair is still live at Box."""
+    from boxauth import BaseUrls, BoxOAuth, FileTokenStorage, OAuthConfig
+
+    token_file = app["dir"] / "oauth.json"
+    urls = BaseUrls(base_url=box.emu.base_url, oauth_2_url=box.emu.oauth_2_url)
+    config = OAuthConfig(
+        box.fx.client_id, box.fx.client_secret, token_storage=FileTokenStorage(str(token_file))
+    )
+    auth = BoxOAuth(config, base_urls=urls)
+    held = auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
+    before = token_file.read_bytes()
+    box.emu.inject_fault(path="/oauth2/revoke", kind="status", count=10, status=503)
+    proc = run(
+        ["revoke", "--auth", "oauth", "--token-file", str(token_file), *app["where"]],
+        app["dir"],
+        app["creds"],
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "revoked" not in proc.stdout
+    assert token_file.read_bytes() == before
+    assert box.emu.refresh_token_is_live(held.refresh_token)
+    assert_clean(proc, [*secrets_of(box.fx), held.access_token, str(held.refresh_token)])
+
+
 def test_revoke_a_developer_token_then_it_is_refused(box: Any, app: dict[str, Any]) -> None:
     token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
     env = {**app["creds"], "BOX_DEVELOPER_TOKEN": token}

@@ -29,6 +29,7 @@ from boxauth import (
     Effects,
     FileTokenStorage,
     OAuthConfig,
+    RetryPolicy,
     Urllib3Transport,
 )
 from boxauth.errors import BoxRefused, StorageFailure
@@ -155,3 +156,32 @@ def test_a_refresh_answer_without_a_refresh_token_keeps_the_old_one(
     assert renewed.access_token != first.access_token
     stored = auth.token_storage.get()
     assert stored is not None and stored.refresh_token == first.refresh_token
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after"), [(500, None), (503, None), (429, "1"), (400, None)]
+)
+def test_a_refused_revoke_of_the_refresh_token_is_a_failure_and_keeps_the_storage(
+    box: Any, urls: BaseUrls, status: int, retry_after: str | None
+) -> None:
+    """The refresh token is revoked first; Box refusing it is never taken for a
+    revoked pair: the caller is told, the storage is unchanged and the pair is
+    still live (and still revocable by the next revoke)."""
+    auth = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret),
+        base_urls=urls,
+        retry_policy=RetryPolicy(max_attempts=1),
+    )
+    held = auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
+    box.emu.inject_fault(
+        path="/oauth2/revoke", kind="status", count=1, status=status, retry_after=retry_after
+    )
+    result = auth.revoke_token_result()
+    assert isinstance(result, Failure) and isinstance(result.failure(), BoxRefused)
+    assert auth.token_storage.get() == held
+    assert box.emu.refresh_token_is_live(held.refresh_token)
+    # The token is still handed out (it was never revoked), and a revoke again works.
+    assert auth.retrieve_token().access_token == held.access_token
+    auth.revoke_token()
+    assert not box.emu.refresh_token_is_live(held.refresh_token)
+    assert auth.token_storage.get() is None
