@@ -314,10 +314,44 @@ AuthError = (
 MIN_SCRUBBED = 8
 
 
+# A secret cut by ``clean_text`` (the text ends in "...") is looked for down to
+# this many characters at the cut: fewer could be any word.
+MIN_CUT = 4
+
+
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` without any piece of ``secrets``: whole echoes, any run of at
+    least ``MIN_SCRUBBED`` characters found in a secret (a partial echo), and a
+    secret's beginning cut short by the "..." of ``clean_text``.
+
+    Errors are clipped to ``MAX_TEXT`` before we see them, so an exact match
+    alone misses a secret that straddles the cut.
+    """
     for secret in secrets:
         text = text.replace(secret, "<redacted>")
-    return text
+    grams = {s[i : i + MIN_SCRUBBED] for s in secrets for i in range(len(s) - MIN_SCRUBBED + 1)}
+    hit = [False] * len(text)
+    for i in range(len(text) - MIN_SCRUBBED + 1):
+        if text[i : i + MIN_SCRUBBED] in grams:
+            hit[i : i + MIN_SCRUBBED] = [True] * MIN_SCRUBBED
+    if text.endswith("..."):
+        end = len(text) - 3
+        for secret in secrets:
+            cut = next(
+                (n for n in range(min(len(secret), end), MIN_CUT - 1, -1)
+                 if text[end - n : end] == secret[:n]),
+                0,
+            )  # fmt: skip
+            hit[end - cut : end] = [True] * cut
+    if not any(hit):
+        return text
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if not hit[i]:
+            out.append(ch)
+        elif i == 0 or not hit[i - 1]:
+            out.append("<redacted>")
+    return "".join(out)
 
 
 def without_secrets(error: AuthError, secrets: object) -> AuthError:

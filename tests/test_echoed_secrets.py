@@ -26,11 +26,14 @@ from cli_support import clean_env
 from boxauth import (
     AccessToken,
     BaseUrls,
+    BoxCCGAuth,
     BoxClient,
     BoxDeveloperTokenAuth,
     BoxOAuth,
+    CCGConfig,
     InMemoryTokenStorage,
     OAuthConfig,
+    RetryPolicy,
 )
 
 SECRET_RT = "RTsecret" + "r" * 56
@@ -115,3 +118,54 @@ def test_the_cli_prints_no_echoed_secret(echo: str, tmp_path: Any) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "bad value" in proc.stderr
     assert SECRET_CS not in proc.stderr and SECRET_CS not in proc.stdout
+
+
+class EchoAtTheCut(BaseHTTPRequestHandler):
+    """Quotes the client secret so that the 300-character cut of an error text
+    falls ``inside`` characters into it (the rest of the text is lost)."""
+
+    inside = 0
+
+    def do_POST(self) -> None:
+        form = dict(parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode()))
+        lead = "refused; client_secret="
+        # clean_text keeps 297 characters and appends "...".
+        pad = "x" * (297 - len(lead) - self.inside)
+        said = f"{pad}{lead}{form['client_secret']} and more"
+        body = json.dumps({"error": "invalid_request", "error_description": said}).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+RANDOM_CS = "S3cr3tCl13ntV4lu3XYZ987654qwerty"  # 32 letters and digits, as Box's
+
+
+@pytest.mark.parametrize("inside", [4, 5, 8, 16, 31, 32])
+def test_a_secret_cut_by_the_length_limit_is_removed_too(inside: int) -> None:
+    """Texts are cut to 300 characters before the scrub sees them: the part of a
+    secret left before the "..." is removed as well, down to 4 characters."""
+    handler = type("Cut", (EchoAtTheCut,), {"inside": inside})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        auth = BoxCCGAuth(
+            CCGConfig("client-id", RANDOM_CS, enterprise_id="1"),
+            base_urls=BaseUrls(base_url=url, oauth_2_url=url),
+            retry_policy=RetryPolicy(max_attempts=1),
+        )
+        with pytest.raises(Exception) as caught:
+            auth.retrieve_token()
+    finally:
+        server.shutdown()
+        server.server_close()
+    text = _texts(caught.value)
+    assert "refused; client_secret=" in text  # the text is Box's, cut where expected
+    pieces = {RANDOM_CS[i : i + 4] for i in range(len(RANDOM_CS) - 3)}
+    assert not [p for p in pieces if p in text]
