@@ -207,7 +207,10 @@ class AsyncAuth:
     ) -> Terminal | None:
         """Fly if the twin's lock is free, and await the flight; None if it is not
         (or the flight was cancelled before it began: the caller looks again)."""
-        if not self._twin._lock.acquire(blocking=False):
+        lock = self._twin._lock
+        # Every flight of this loop runs on the loop's thread: the RLock would let
+        # a second one in, so a lock this thread holds counts as taken.
+        if lock._is_owned() or not lock.acquire(blocking=False):  # type: ignore[attr-defined]
             return None
         loop = asyncio.get_running_loop()
         flight = _Flight(loop)

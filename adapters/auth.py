@@ -93,6 +93,12 @@ class Where(enum.Enum):
     ANY_THREAD = "any thread"
 
 
+def leave(lock: threading.RLock) -> None:
+    """Release ``lock`` if this thread holds it (see ``BaseAuth._locked``)."""
+    if lock._is_owned():  # type: ignore[attr-defined]
+        lock.release()
+
+
 class AuthOptions(TypedDict, total=False):
     """The keyword options every auth class takes besides its config (README
     "Every auth object"); a ``with_*`` copy keeps all of them."""
@@ -133,7 +139,10 @@ class BaseAuth:
         self._deadline = unwrap(check_deadline(default if deadline is None else deadline))
         margin = unwrap(check_margin(refresh_margin))
         self._machine = Machine(self.kind, margin, owner=self._owner())
-        self._lock = threading.Lock()
+        # An RLock only so that a thread can tell whether it holds it
+        # (``_is_owned``, which Condition uses too); re-entry is refused in
+        # ``_locked``, so it behaves as a plain lock.
+        self._lock = threading.RLock()
         self._sender = Sender(self.transport, self.effects, self._policy, self._signer())
 
     def __repr__(self) -> str:
@@ -268,13 +277,20 @@ class BaseAuth:
         self, held: ExitStack, call: Call, early: Callable[[], AccessToken | None]
     ) -> Result[AccessToken | None, AuthError]:
         """Take both locks (Success(None)); or answer early while someone else holds them."""
+        if self._lock._is_owned():  # type: ignore[attr-defined]
+            # A storage or transport of this object calling back into it.
+            problem = "was called from inside its own call (by its storage or transport)"
+            return Failure(InvalidInput("auth object", problem))
+        # The release is registered before the lock is tried, and leaves only a
+        # lock this thread holds: an interrupt that lands as acquire() returns
+        # (Python runs signal handlers right after a call) cannot leave it held.
+        held.callback(leave, self._lock)
         if not self._lock.acquire(blocking=False):
             now = early()
             if now is not None:
                 return Success(now)
             if not self._lock.acquire(timeout=max(call.left(), 0.0)):
                 return call.spent("this auth object")
-        held.callback(self._lock.release)
         taken = plugins.hold_lock(self.token_storage, held, 0.0)
         if taken == Success(False):
             now = early()

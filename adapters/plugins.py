@@ -10,7 +10,8 @@ that follow the contract raise ``BoxStorageError`` with the value inside.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
+from typing import Any
 
 from returns.result import Failure, Result, Success
 
@@ -59,10 +60,37 @@ def clear(storage: TokenStorage) -> Event:
     return Cleared()
 
 
+class _Leave:
+    """The exit of a storage's lock, registered on ``held`` before it is entered.
+
+    ``ExitStack.enter_context`` registers the exit only after ``__enter__``
+    returns, and Python runs signal handlers right after a call returns: a
+    Ctrl-C there would leave the lock held. Registered first, this exits the
+    lock if it was entered, or if it is a generator-based lock (``contextlib``,
+    as the bundled storages' are) paused at its ``yield``, which means taken.
+    """
+
+    __slots__ = ("cm", "entered")
+
+    def __init__(self, cm: AbstractContextManager[object]) -> None:
+        self.cm = cm
+        self.entered = False
+
+    def __call__(self, *exc: Any) -> bool | None:
+        generator = getattr(self.cm, "gen", None)
+        if self.entered or getattr(generator, "gi_suspended", False) is True:
+            return self.cm.__exit__(*exc)
+        return None
+
+
 def hold_lock(storage: TokenStorage, held: ExitStack, timeout: float) -> Result[bool, AuthError]:
     """Enter the storage's lock on ``held``: True if taken, False if busy past ``timeout``."""
     try:
-        held.enter_context(storage.lock(timeout))
+        cm = storage.lock(timeout)
+        leave = _Leave(cm)
+        held.push(leave)
+        cm.__enter__()
+        leave.entered = True
     except StorageLockTimeout:
         return Success(False)
     except BoxStorageError as exc:

@@ -107,12 +107,15 @@ def _wait_bound(timeout: object) -> float:
 
 @contextmanager
 def _acquired(lock: threading.RLock, timeout: float, what: str) -> Iterator[None]:
-    if not lock.acquire(timeout=timeout):
-        raise StorageLockTimeout(f"timed out after {timeout:g}s waiting for {what}")
+    # acquire() inside the try, and a release only of a lock this thread holds:
+    # an interrupt that lands as acquire() returns cannot leave it held.
     try:
+        if not lock.acquire(timeout=timeout):
+            raise StorageLockTimeout(f"timed out after {timeout:g}s waiting for {what}")
         yield
     finally:
-        lock.release()
+        if lock._is_owned():  # type: ignore[attr-defined]
+            lock.release()
 
 
 def _raise(failure: StorageFailure) -> NoReturn:
@@ -349,6 +352,9 @@ class FileTokenStorage(TokenStorage):
         """
         return self._locked(_wait_bound(timeout))
 
+    def _keep_lock_fd(self, fd: int) -> None:
+        self._lock_fd = fd
+
     @contextmanager
     def _locked(self, timeout: float) -> Iterator[None]:
         deadline = time.monotonic() + timeout
@@ -360,7 +366,7 @@ class FileTokenStorage(TokenStorage):
             self._depth += 1
             try:
                 if self._depth == 1:  # only the outermost lock() in this thread takes flock
-                    self._lock_fd = _flock(lock_path, deadline, timeout)
+                    _flock(lock_path, deadline, timeout, self._keep_lock_fd)
                 yield
             finally:
                 self._depth -= 1
@@ -448,28 +454,31 @@ def _serialized(token: object) -> Result[bytes, StorageFailure]:
     return Success(text.encode("utf-8"))
 
 
-def _flock(path: str, deadline: float, timeout: float) -> int:
-    """An open fd holding an exclusive flock on ``path``, or StorageLockTimeout."""
+def _flock(path: str, deadline: float, timeout: float, keep: Callable[[int], None]) -> None:
+    """An exclusive flock on ``path``, or StorageLockTimeout.
+
+    The open fd is handed to ``keep`` before flock is tried, and the caller
+    closes it however the lock ends: an interrupt that lands as flock returns
+    (Python runs signal handlers right after a call) cannot leave the file
+    locked with no one to close it.
+    """
     opened = open_lock_file(path)
     if not isinstance(opened, Success):
         _raise(opened.failure())
     fd: int = opened.unwrap()
-    try:
-        while True:
-            taken = _try_flock(fd, path)
-            if not isinstance(taken, Success):
-                _raise(taken.failure())
-            if taken.unwrap():
-                return fd
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise StorageLockTimeout(
-                    f"timed out after {timeout:g}s waiting for the lock file {shown(path)}"
-                )
-            time.sleep(min(_POLL, left))
-    except BaseException:
-        close_quietly(fd)
-        raise
+    keep(fd)
+    while True:
+        taken = _try_flock(fd, path)
+        if not isinstance(taken, Success):
+            _raise(taken.failure())
+        if taken.unwrap():
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise StorageLockTimeout(
+                f"timed out after {timeout:g}s waiting for the lock file {shown(path)}"
+            )
+        time.sleep(min(_POLL, left))
 
 
 def _try_flock(fd: int, path: str) -> Result[bool, StorageFailure]:

@@ -27,6 +27,7 @@ from boxauth import (
     BoxOAuth,
     CCGConfig,
     Effects,
+    InMemoryTokenStorage,
     OAuthConfig,
     TokenStorage,
     Urllib3Transport,
@@ -209,3 +210,34 @@ def test_a_transport_answering_the_wrong_type_is_a_protocol_failure(
     assert isinstance(result, Failure)
     assert isinstance(result.failure(), TransportFailure)
     assert "returned a value of the wrong type" in result.failure().message()
+
+
+class CallingBack(InMemoryTokenStorage):
+    """A storage that calls back into the auth object that is using it."""
+
+    auth: Any = None
+    answers: list[object] = []
+
+    def store(self, token: AccessToken) -> None:
+        self.answers.append(self.auth.refresh_token_result())
+        super().store(token)
+
+
+def test_a_storage_that_calls_back_into_its_auth_object_gets_a_typed_failure(
+    box: Any, urls: Any
+) -> None:
+    """Re-entry from the same thread is refused at once (it used to wait out the
+    deadline on the object's own lock), and the outer call still completes."""
+    storage = CallingBack()
+    storage.answers = []
+    config = CCGConfig(
+        box.fx.client_id, box.fx.client_secret, enterprise_id=box.fx.enterprise_id,
+        token_storage=storage,
+    )  # fmt: skip
+    auth = BoxCCGAuth(config, base_urls=urls, deadline=30)
+    storage.auth = auth
+    token = auth.retrieve_token()
+    (inner,) = storage.answers
+    assert isinstance(inner, Failure) and isinstance(inner.failure(), InvalidInput)
+    assert inner.failure().field == "auth object"
+    assert storage.get() == token

@@ -192,3 +192,81 @@ def test_an_interrupt_during_a_revoke_leaves_the_rest_to_revoke_next_time(
     assert isinstance(auth.revoke_token_result(), Success)
     assert not box.emu.refresh_token_is_live(token.refresh_token)
     assert auth.token_storage.get() is None
+
+
+# -- an interrupt while the locks are being taken ----------------------------------------
+#
+# Python runs a signal handler (Ctrl-C's KeyboardInterrupt) right after a call
+# returns: after ``lock.acquire()`` or ``flock`` and before the code that would
+# release the lock is registered. Each line of the lock-taking code is struck
+# in turn (with sys.settrace, the first time it runs); every lock must be free
+# afterwards, for this thread, another thread and another process's view (a
+# second storage object on the same file). Release code (``finally`` blocks)
+# is not struck: nothing in Python can shield cleanup from an asynchronous
+# exception (SECURITY.md, "Known limits").
+
+
+def _lock_lines() -> list[tuple[str, int]]:
+    import ast
+    import inspect
+    import textwrap
+
+    from boxauth.adapters import auth as shell
+    from boxauth.adapters import plugins, storage
+
+    functions = [
+        shell.BaseAuth._locked,
+        plugins.hold_lock,
+        storage._acquired.__wrapped__,  # type: ignore[attr-defined]
+        storage.FileTokenStorage._locked.__wrapped__,  # type: ignore[attr-defined]
+        storage._flock,
+    ]
+    lines = []
+    for fn in functions:
+        source, first = inspect.getsourcelines(fn)
+        cleanup: set[int] = set()
+        for node in ast.walk(ast.parse(textwrap.dedent("".join(source)))):
+            for part in getattr(node, "finalbody", []):
+                cleanup.update(range(part.lineno - 1, (part.end_lineno or part.lineno)))
+        for offset, text in enumerate(source):
+            code = text.strip()
+            if offset in cleanup or code.startswith(("finally:", "#", '"', "def ", "@", ")")):
+                continue
+            if code:
+                lines.append((inspect.getsourcefile(fn) or "", first + offset))
+    return lines
+
+
+LOCK_LINES = _lock_lines()
+
+
+@pytest.mark.parametrize(("path", "line"), LOCK_LINES, ids=[f"{p.rsplit('/', 1)[-1]}:{n}" for p, n in LOCK_LINES])
+def test_an_interrupt_while_the_locks_are_taken_leaves_none_held(
+    box: Any, urls: BaseUrls, tmp_path: Path, path: str, line: int
+) -> None:
+    import sys
+
+    storage = FileTokenStorage(str(tmp_path / "tok.json"))
+    config = JWTConfig.from_config_json_string(box.fx.config_json, token_storage=storage)
+    auth = BoxJWTAuth(config, base_urls=urls, deadline=5)
+    struck = []
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        if event == "line" and frame.f_lineno == line and frame.f_code.co_filename == path:
+            sys.settrace(None)
+            frame.f_trace = None
+            struck.append(line)
+            raise KeyboardInterrupt
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        auth.retrieve_token()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.settrace(None)
+    if not struck:  # a line this call never runs (a branch for a busy lock)
+        return
+    _locks_are_free(auth)
+    assert isinstance(auth.retrieve_token_result(), Success)
