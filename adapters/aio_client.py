@@ -96,23 +96,30 @@ class BoxClient:
         """``{base_url}/2.0/{path}``: the answer, or why not (a 4xx/5xx is a BoxRefused)."""
         auth = self.auth
         twin = auth._twin
-        begun = twin._begin()
-        if not isinstance(begun, Success):
-            return Failure(begun.failure())
-        call = begun.unwrap()
 
-        async def carry_out(ask: Ask) -> Result[Any, AuthError]:
-            if isinstance(ask, NeedToken):
-                return await auth._obtain(call, forced=ask.renew, replacing=ask.replacing)
-            request = api_request(
-                self.base_urls, method, path, ask.token, params=params, headers=headers, body=body
-            )
-            if not isinstance(request, Success):
-                return Failure(request.failure())
-            job = elsewhere(lambda: plugins.send(twin.transport, request.unwrap(), call.left()))
-            return await asyncio.wrap_future(job)
+        async def attempt() -> Result[HttpResponse, AuthError]:
+            begun = twin._begin()  # inside total: a user's transport or clock may raise here
+            if not isinstance(begun, Success):
+                return Failure(begun.failure())
+            call = begun.unwrap()
 
-        return await total(lambda: drive(api_flow(twin.kind, twin.effects.clock), carry_out))
+            async def carry_out(ask: Ask) -> Result[Any, AuthError]:
+                if isinstance(ask, NeedToken):
+                    return await auth._obtain(call, forced=ask.renew, replacing=ask.replacing)
+                request = api_request(
+                    self.base_urls, method, path, ask.token,
+                    params=params, headers=headers, body=body,
+                )  # fmt: skip
+                if not isinstance(request, Success):
+                    return Failure(request.failure())
+                job = elsewhere(
+                    lambda: plugins.send(twin.transport, request.unwrap(), call.left())
+                )
+                return await asyncio.wrap_future(job)
+
+            return await drive(api_flow(twin.kind, twin.effects.clock), carry_out)
+
+        return await total(attempt)
 
     async def request(
         self,

@@ -204,22 +204,27 @@ class BoxClient:
     ) -> Result[HttpResponse, AuthError]:
         """``{base_url}/2.0/{path}``: the answer, or why not (a 4xx/5xx is a BoxRefused)."""
         auth = self.auth
-        begun = auth._begin()
-        if not isinstance(begun, Success):
-            return Failure(begun.failure())
-        call = begun.unwrap()
 
-        def carry_out(ask: Ask) -> Result[Any, AuthError]:
-            if isinstance(ask, NeedToken):
-                return auth._obtain(call, forced=ask.renew, replacing=ask.replacing)
-            request = api_request(
-                self.base_urls, method, path, ask.token, params=params, headers=headers, body=body
-            )
-            if not isinstance(request, Success):
-                return Failure(request.failure())
-            return plugins.send(auth.transport, request.unwrap(), call.left())
+        def attempt() -> Result[HttpResponse, AuthError]:
+            begun = auth._begin()  # inside _total: a user's transport or clock may raise here
+            if not isinstance(begun, Success):
+                return Failure(begun.failure())
+            call = begun.unwrap()
 
-        return _total(lambda: drive(api_flow(auth.kind, auth.effects.clock), carry_out))
+            def carry_out(ask: Ask) -> Result[Any, AuthError]:
+                if isinstance(ask, NeedToken):
+                    return auth._obtain(call, forced=ask.renew, replacing=ask.replacing)
+                request = api_request(
+                    self.base_urls, method, path, ask.token,
+                    params=params, headers=headers, body=body,
+                )  # fmt: skip
+                if not isinstance(request, Success):
+                    return Failure(request.failure())
+                return plugins.send(auth.transport, request.unwrap(), call.left())
+
+            return drive(api_flow(auth.kind, auth.effects.clock), carry_out)
+
+        return _total(attempt)
 
     def request(
         self,

@@ -215,8 +215,10 @@ def test_a_transport_answering_the_wrong_type_is_a_protocol_failure(
 class CallingBack(InMemoryTokenStorage):
     """A storage that calls back into the auth object that is using it."""
 
-    auth: Any = None
-    answers: list[object] = []
+    def __init__(self) -> None:
+        super().__init__()
+        self.auth: Any = None
+        self.answers: list[object] = []
 
     def store(self, token: AccessToken) -> None:
         self.answers.append(self.auth.refresh_token_result())
@@ -229,7 +231,6 @@ def test_a_storage_that_calls_back_into_its_auth_object_gets_a_typed_failure(
     """Re-entry from the same thread is refused at once (it used to wait out the
     deadline on the object's own lock), and the outer call still completes."""
     storage = CallingBack()
-    storage.answers = []
     config = CCGConfig(
         box.fx.client_id, box.fx.client_secret, enterprise_id=box.fx.enterprise_id,
         token_storage=storage,
@@ -241,3 +242,40 @@ def test_a_storage_that_calls_back_into_its_auth_object_gets_a_typed_failure(
     assert isinstance(inner, Failure) and isinstance(inner.failure(), InvalidInput)
     assert inner.failure().field == "auth object"
     assert storage.get() == token
+
+
+class SettingsBreakLater:
+    """A user's transport whose ``settings`` attribute breaks after set-up."""
+
+    def __init__(self) -> None:
+        self.inner = Urllib3Transport()
+        self.broken = False
+
+    @property
+    def settings(self) -> object:
+        if self.broken:
+            raise OddError(SECRET)
+        return self.inner.settings
+
+    def send(self, request: HttpRequest, *, timeout: float) -> Any:
+        return self.inner.send(request, timeout=timeout)
+
+
+def test_box_client_request_result_never_raises_for_a_broken_plug_in(urls: Any) -> None:
+    import asyncio
+
+    from boxauth import aio
+
+    for module in ("sync", "aio"):
+        transport = SettingsBreakLater()
+        config = CCGConfig("cid", SECRET, enterprise_id="1")
+        if module == "sync":
+            auth: Any = BoxCCGAuth(config, base_urls=urls, transport=transport)  # type: ignore[arg-type]
+            transport.broken = True
+            result = BoxClient(auth).request_result("GET", "users/me")
+        else:
+            auth = aio.BoxCCGAuth(config, base_urls=urls, transport=transport)  # type: ignore[arg-type]
+            transport.broken = True
+            result = asyncio.run(aio.BoxClient(auth).request_result("GET", "users/me"))
+        assert isinstance(result, Failure), module
+        assert SECRET not in _texts(result.failure())

@@ -240,7 +240,9 @@ def _lock_lines() -> list[tuple[str, int]]:
 LOCK_LINES = _lock_lines()
 
 
-@pytest.mark.parametrize(("path", "line"), LOCK_LINES, ids=[f"{p.rsplit('/', 1)[-1]}:{n}" for p, n in LOCK_LINES])
+@pytest.mark.parametrize(
+    ("path", "line"), LOCK_LINES, ids=[f"{p.rsplit('/', 1)[-1]}:{n}" for p, n in LOCK_LINES]
+)
 def test_an_interrupt_while_the_locks_are_taken_leaves_none_held(
     box: Any, urls: BaseUrls, tmp_path: Path, path: str, line: int
 ) -> None:
