@@ -676,9 +676,11 @@ TRANSITIONS: dict[tuple[Phase, type], tuple[Row, ...]] = {
         (Guard.ALWAYS, IDLE, Do.USE_SAVED),
     ),
     (STORING, StoreFailed): (
+        # A sign-in is reported whatever refused its save: the person who just
+        # signed in must never be handed a token someone else stored meanwhile.
+        (Guard.SIGNING_IN, IDLE, Do.FAIL_SAVE),
         (Guard.SUPERSEDED, IDLE, Do.ADOPT_NEWER),
         (Guard.REPORT_AFTER_STORE, IDLE, Do.FAIL_AFTER_STORE),
-        (Guard.SIGNING_IN, IDLE, Do.FAIL_SAVE),
         (Guard.EXPIRED_WHILE_SAVING, IDLE, Do.DECIDE_AGAIN),
         (Guard.ALWAYS, IDLE, Do.USE_UNSAVED),
     ),
@@ -1137,7 +1139,9 @@ def _do_fail_after_store(m: Machine, e: Stored | StoreFailed) -> tuple[Machine, 
 
 
 def _do_fail_save(m: Machine, e: StoreFailed) -> tuple[Machine, Action]:
-    return _idle(m, unsaved=_kept(m), fresh=None), Fail(e.error, (_save_failed(e.error),))
+    # A sign-in whose answer was also unusable reports that first (as FAIL_AFTER_STORE).
+    failing = m.failing or e.error
+    return _idle(m, unsaved=_kept(m), fresh=None), Fail(failing, (_save_failed(e.error),))
 
 
 def _do_adopt_newer(m: Machine, e: StoreFailed) -> tuple[Machine, Action]:

@@ -547,3 +547,22 @@ def test_a_refused_revoke_is_never_taken_for_a_revoked_pair(status: int, second:
     m, action = step(m, RevokeFailed(refused)).unwrap()
     assert isinstance(action, Clear)  # the pair died with its refresh token
     assert "ref" in m.revoked
+
+
+def test_a_sign_in_whose_save_is_superseded_is_reported_never_swapped() -> None:
+    """A shared storage may refuse a save because another process stored a newer
+    token meanwhile. A renewal adopts that token; a sign-in must not (the person
+    who just signed in would be handed whatever someone else stored): it fails,
+    and its own pair is kept to be saved again."""
+    oauth = Owner("client", "oauth_user", None)
+    m, action = step(Machine(AuthKind.OAUTH, owner=oauth), SignInWanted(Success(None), T0)).unwrap()
+    assert isinstance(action, ExchangeCode)
+    mine = _token("mine", rt="my-refresh", owner=None)
+    m, action = step(m, Succeeded(action.ticket, mine, T0)).unwrap()
+    assert isinstance(action, Store)
+    newer = StorageFailure(StorageFailureKind.SUPERSEDED, "a newer token was stored")
+    m, action = step(m, StoreFailed(newer, T0)).unwrap()
+    assert isinstance(action, Fail) and action.error == newer
+    assert m.unsaved is not None and m.unsaved.token.access_token == "mine"
+    # A renewal in the same situation adopts the newer token instead.
+    assert TRANSITIONS[(Phase.STORING, StoreFailed)][0][0] is Guard.SIGNING_IN
