@@ -274,7 +274,15 @@ class AsyncAuth:
                 action = await self._flown(session, first, call, early, code)
             except BaseException:
                 if twin._machine.phase is not Phase.IDLE:
-                    twin._step(Abandoned())
+                    # As the sync shell does: tell the machine what the storage
+                    # holds now (its lock is still held by the session's thread),
+                    # so a save that landed is not kept as unsaved.
+                    stored = None
+                    try:
+                        job = session.call(lambda _: plugins.read(twin.token_storage))
+                        stored = finished(job, call.left() + GRACE)
+                    finally:
+                        twin._step(Abandoned(stored))
                 session.close()
                 raise
             await settled(session.close())  # the answer goes out once every lock is left

@@ -272,3 +272,39 @@ def test_an_interrupt_while_the_locks_are_taken_leaves_none_held(
         return
     _locks_are_free(auth)
     assert isinstance(auth.retrieve_token_result(), Success)
+
+
+class StrikeAfterStore(FileTokenStorage):
+    """A file storage whose next store lands, and then raises."""
+
+    strike: type[BaseException] | None = None
+
+    def store(self, token: AccessToken) -> None:
+        super().store(token)
+        strike, self.strike = self.strike, None
+        if strike is not None:
+            raise strike()
+
+
+@pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)
+def test_an_interrupt_after_the_save_landed_keeps_nothing_unsaved(
+    box: Any, urls: BaseUrls, tmp_path: Path, interrupt: type[BaseException]
+) -> None:
+    """The machine is told what the storage holds when the call ends: a token
+    that was saved is not held as unsaved (it would be saved again later,
+    perhaps over a revoke made elsewhere meanwhile)."""
+    storage = StrikeAfterStore(str(tmp_path / "tok.json"))
+    auth = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage),
+        base_urls=urls,
+        effects=Effects(clock=box.emu.now),
+    )
+    auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
+    box.emu.advance(3700)
+    storage.strike = interrupt
+    with pytest.raises(interrupt):
+        auth.retrieve_token()
+    saved = storage.get()
+    assert saved is not None and box.emu.refresh_token_is_live(saved.refresh_token)
+    assert not auth.unsaved
+    assert auth.retrieve_token().access_token == saved.access_token

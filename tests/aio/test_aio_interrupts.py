@@ -27,6 +27,7 @@ from test_hostile_plugins import SECRET, WRONG, HostileStorage, HostileTransport
 from test_interrupts import (
     INTERRUPTS,
     POINTS,
+    StrikeAfterStore,
     Striking,
     StrikingClock,
     StrikingStorage,
@@ -200,3 +201,26 @@ def test_an_interrupt_on_the_loop_thread_mid_request_still_feeds_the_answer() ->
     token = run(scenario())
     assert box.refreshes == 1
     assert storage.get() == token and token.refresh_token in box.live
+
+
+@pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)
+def test_an_interrupt_after_the_save_landed_keeps_nothing_unsaved(
+    box: Any, urls: BaseUrls, tmp_path: Path, interrupt: type[BaseException]
+) -> None:
+    """As in the sync shell: the machine learns what the storage holds when the
+    flight ends, so a token that was saved is not held as unsaved."""
+    storage = StrikeAfterStore(str(tmp_path / "tok.json"))
+    auth = aio.BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage),
+        base_urls=urls,
+        effects=Effects(clock=box.emu.now),
+    )
+    run(signed_in(auth))
+    box.emu.advance(3700)
+    storage.strike = interrupt
+    with pytest.raises(interrupt):
+        run(auth.retrieve_token())
+    saved = storage.get()
+    assert saved is not None and box.emu.refresh_token_is_live(saved.refresh_token)
+    assert not auth._twin.unsaved
+    assert run(auth.retrieve_token()).access_token == saved.access_token
