@@ -352,19 +352,9 @@ class BoundedHTTPConnection(HTTPConnection):
         super().send(data)
 
 
-class BoundedHTTPSConnection(HTTPSConnection):
-    response_class = BoundedResponse
-
-    def _new_conn(self) -> socket.socket:
-        return _open(self, super()._new_conn)
-
-    def connect(self) -> None:
-        with _connecting():
-            super().connect()
-
-    def send(self, data: Any) -> None:
-        _before_send(self)
-        super().send(data)
+class BoundedHTTPSConnection(BoundedHTTPConnection, HTTPSConnection):
+    """The same bounds over TLS: ``super()`` in the methods above reaches
+    HTTPSConnection first (the MRO), so TLS is set up as urllib3 does it."""
 
 
 class BoundedHTTPConnectionPool(HTTPConnectionPool):
