@@ -1,5 +1,6 @@
-"""exceptions (issue 12 section 2, issue 13): box_sdk_gen's hierarchy, constructors and
-attributes, our own attributes kept, texts that say what happened, no secret anywhere.
+"""exceptions: ``exception_for`` maps each error value to its class, keeping the value;
+box_sdk_gen's hierarchy, constructors and attributes (``BoxSDKError``, ``BoxAPIError``,
+``request_info``, ``response_info``); texts that say what happened; no secret anywhere.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boxauth.errors import (
+    AuthError,
     BoxRefused,
     ErrorKind,
     InvalidInput,
     ReauthRequired,
     StateMismatch,
+    StorageFailure,
+    StorageFailureKind,
     TransportFailure,
     TransportFailureKind,
     malformed,
@@ -29,10 +33,12 @@ from boxauth.exceptions import (
     BoxMalformedResponseError,
     BoxNetworkError,
     BoxRateLimitedError,
+    BoxReauthRequiredError,
     BoxRefusedError,
     BoxSDKError,
     BoxServerError,
     BoxStateMismatchError,
+    BoxStorageError,
     RequestInfo,
     ResponseInfo,
     exception_for,
@@ -43,6 +49,60 @@ from boxauth.wire import HttpRequest
 
 T0 = 1_700_000_000.0
 SECRET = "QXZJKVWQXZJKVWQXZJKVW"
+REFUSED = BoxRefused(ErrorKind.INVALID_GRANT, 400, "invalid_grant", "d", "rid", 3.0)
+CASES: list[tuple[AuthError, type[BoxAuthError]]] = [
+    (InvalidInput("client_id", "is empty"), BoxConfigError),
+    (ReauthRequired("sign in"), BoxReauthRequiredError),
+    (TransportFailure(TransportFailureKind.CONNECT, "refused", False), BoxNetworkError),
+    (BoxRefused(ErrorKind.RATE_LIMITED, 429, "rate_limited", "", None, 7.0), BoxRateLimitedError),
+    (
+        BoxRefused(ErrorKind.MALFORMED_RESPONSE, 200, "malformed_response", "x"),
+        BoxMalformedResponseError,
+    ),
+    (REFUSED, BoxAPIError),
+    (BoxRefused(ErrorKind.SERVER_ERROR, 503, "unavailable", "", None, 9.0), BoxServerError),
+    (StateMismatch("is missing"), BoxStateMismatchError),
+    (StorageFailure(StorageFailureKind.LOCK, "busy"), BoxStorageError),
+]
+
+
+# -- exception_for: one class per error value ---------------------------------------
+
+
+@pytest.mark.parametrize(("error", "cls"), CASES)
+def test_exception_for(error: AuthError, cls: type[BoxAuthError]) -> None:
+    exc = exception_for(error)
+    assert type(exc) is cls
+    assert isinstance(exc, BoxSDKError)
+    assert exc.error is error
+    assert str(exc) == error.message()
+    assert exc.args == (error.message(),)
+
+
+def test_properties_read_the_value() -> None:
+    exc = exception_for(REFUSED)
+    assert (exc.error_code, exc.description, exc.request_id, exc.status) == (
+        "invalid_grant",
+        "d",
+        "rid",
+        400,
+    )
+    config = exception_for(InvalidInput("client_id", "is empty"))
+    assert isinstance(config, BoxConfigError) and isinstance(config, ValueError)
+    assert config.field == "client_id"
+    assert (config.error_code, config.description, config.request_id, config.status) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    limited = exception_for(CASES[3][0])
+    assert isinstance(limited, BoxRateLimitedError) and limited.retry_after == 7.0
+    net = exception_for(TransportFailure(TransportFailureKind.TIMEOUT, "t", True))
+    assert isinstance(net, BoxNetworkError) and net.maybe_sent is True
+
+
+# -- box_sdk_gen's constructors and hierarchy ---------------------------------------
 
 
 def test_box_sdk_gen_constructors_work() -> None:
@@ -230,7 +290,7 @@ def test_exception_for_never_raises_on_a_stranger() -> None:
     assert exc.message == "an unexpected error value"
 
 
-# -- Issue 13: errors that say what happened ----------------------------------------
+# -- Texts that say what happened ----------------------------------------------------
 
 
 def test_a_401_from_the_api_says_the_access_token_was_refused() -> None:
@@ -290,8 +350,3 @@ def test_a_state_mismatch_says_possible_csrf() -> None:
     assert str(exc) == (
         "possible login CSRF: the redirect's state does not match the one this sign-in sent"
     )
-
-
-def test_network_errors_keep_their_class() -> None:
-    exc = exception_for(TransportFailure(TransportFailureKind.TIMEOUT, "t", True))
-    assert isinstance(exc, BoxNetworkError) and exc.maybe_sent is True
