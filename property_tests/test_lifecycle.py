@@ -1,21 +1,31 @@
-"""Properties of the token lifecycle decision (protocol notes §5; engineering notes:
-property-test the *direction* of every time comparison)."""
+"""lifecycle, table 1: ``ACTIONS[(renewal, freshness)]``, what to do when a token is
+wanted, and the clock arithmetic behind it (``freshness``, ``renew_at``,
+``fresh_until``, ``check_margin``), and which credentials a revoke sends.
+
+Table 2 (``TRANSITIONS``, the machine's steps) is tested in test_lifecycle_machine.py.
+Box's access tokens live about an hour and refresh tokens are single use
+(developer.box.com/guides/authentication/tokens/); every time comparison is tested in
+both directions, since an off-by-one there hands out an expired token.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from returns.result import Failure, Success
+from strategies import refused
 
 from boxauth.access_token import AccessToken, RestrictedTo
-from boxauth.errors import InvalidInput
+from boxauth.errors import InvalidInput, malformed
 from boxauth.lifecycle import (
     ACTIONS,
     Act,
     AuthKind,
+    Fail,
     Failed,
     Fetch,
     Freshness,
@@ -28,15 +38,19 @@ from boxauth.lifecycle import (
     Succeeded,
     Use,
     Wanted,
+    check_margin,
     decide,
     fresh_until,
     freshness,
+    renew_at,
     renewal_of,
     step,
+    tokens_to_revoke,
     usable,
 )
 
 T0 = 1_700_000_000.0
+NOW = T0
 margins = st.floats(0, 86_400, allow_nan=False)
 kinds = st.sampled_from(AuthKind)
 
@@ -202,6 +216,22 @@ def test_every_reachable_pair_is_in_the_table() -> None:
     assert reachable | {(Renewal.REFRESH_TOKEN, Freshness.ABSENT)} == set(ACTIONS)
 
 
+@given(st.sampled_from([AuthKind.JWT, AuthKind.CCG]), tokens(), margins)
+def test_renewal_boundary_is_inclusive(kind: AuthKind, case: Case, margin: float) -> None:
+    """At exactly the renewal moment a renewable token is renewed; just before, used."""
+    token = case.token
+    assert token.expires_at is not None
+    early = margin if token.expires_in is None else min(margin, token.expires_in / 2)
+    start = token.expires_at - early
+    assert decide(kind, token, start, margin) is Act.FETCH
+    before = math.nextafter(start, -math.inf)
+    if before < token.expires_at and early > 0:
+        assert decide(kind, token, before, margin) is Act.USE
+
+
+# -- The decision over time, through the machine ----------------------------------------
+
+
 @given(kinds, tokens(), margins, fractions)
 def test_failed_early_renewal_falls_back_only_to_a_valid_token(
     kind: AuthKind, case: Case, margin: float, fraction: float
@@ -233,19 +263,6 @@ def test_revoke_is_refused_mid_renewal(kind: AuthKind, case: Case, margin: float
     assert isinstance(late.failure(), IllegalEvent)
 
 
-@given(st.sampled_from([AuthKind.JWT, AuthKind.CCG]), tokens(), margins)
-def test_renewal_boundary_is_inclusive(kind: AuthKind, case: Case, margin: float) -> None:
-    """At exactly the renewal moment a renewable token is renewed; just before, used."""
-    token = case.token
-    assert token.expires_at is not None
-    early = margin if token.expires_in is None else min(margin, token.expires_in / 2)
-    start = token.expires_at - early
-    assert decide(kind, token, start, margin) is Act.FETCH
-    before = math.nextafter(start, -math.inf)
-    if before < token.expires_at and early > 0:
-        assert decide(kind, token, before, margin) is Act.USE
-
-
 @given(kinds, st.integers(-5, 50), st.floats(T0 - 10, T0 + 10))
 def test_only_the_current_ticket_completes(kind: AuthKind, ticket: int, now: float) -> None:
     machine, action = step(Machine(kind, 60.0), Wanted(Success(None), now, forced=True)).unwrap()
@@ -260,3 +277,154 @@ def test_only_the_current_ticket_completes(kind: AuthKind, ticket: int, now: flo
         else:
             assert isinstance(result, Failure)
             assert isinstance(result.failure(), IllegalEvent)
+
+
+# -- Unusable expiries, and what a revoke sends ----------------------------------------
+
+bad_expiry = st.sampled_from([math.nan, math.inf, -math.inf, "2030", 10**400, True])
+
+
+@given(kinds, bad_expiry, st.floats(min_value=0, max_value=1e10))
+def test_an_unusable_expiry_is_never_fresh(kind: AuthKind, expiry: object, now: float) -> None:
+    token = AccessToken(access_token="t", refresh_token="r", expires_at=expiry)  # type: ignore[arg-type]
+    assert freshness(token, now, 60.0) is Freshness.EXPIRED
+    assert decide(kind, token, now, 60.0) is not Act.USE
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.builds(
+                AccessToken,
+                access_token=st.one_of(st.none(), st.sampled_from(["a1", "a2", "a3"])),
+                refresh_token=st.one_of(st.none(), st.sampled_from(["r1", "r2"])),
+                expires_at=st.one_of(st.none(), st.sampled_from([NOW - 1, NOW, NOW + 1])),
+            ),
+        ),
+        max_size=4,
+    )
+)
+def test_tokens_to_revoke_sends_every_refresh_token_then_each_live_access_token(
+    held: list[AccessToken | None],
+) -> None:
+    """Refresh tokens always; access tokens only while unexpired."""
+    out = tokens_to_revoke(NOW, *held)
+    assert len(out) == len(set(out))
+    refresh = [t.refresh_token for t in held if t is not None and t.refresh_token]
+    access = [
+        t.access_token
+        for t in held
+        if t is not None and t.access_token and (t.expires_at is None or t.expires_at > NOW)
+    ]
+    expected: list[str] = []
+    for secret in [*refresh, *access]:
+        if secret not in expected:
+            expected.append(secret)
+    assert list(out) == expected
+
+
+# -- Clock arithmetic at the edges -----------------------------------------------------
+
+
+def _tok(**kw: object) -> AccessToken:
+    return AccessToken(access_token="A", **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("margin", "expected"),
+    [
+        (0, Success(0.0)),
+        (86_400, Success(86_400.0)),
+        (5, Success(5.0)),
+        (0.5, Success(0.5)),
+        (-0.001, None),
+        (86_400.5, None),
+        (float("nan"), None),
+        (True, None),
+        ("5", None),
+    ],
+)
+def test_check_margin(margin: object, expected: object) -> None:
+    """A Success of the margin as a float, or a refusal naming ``refresh_margin``."""
+    got = check_margin(margin)
+    if expected is None:
+        refused(got, "refresh_margin")
+    else:
+        assert got == expected
+        assert type(got.unwrap()) is float
+
+
+def test_renew_at_uses_half_the_life_for_short_tokens() -> None:
+    assert renew_at(_tok(expires_at=100.0, expires_in=1), 60.0) == 99.5
+    assert renew_at(_tok(expires_at=100.0, expires_in=0), 60.0) == 40.0
+    assert renew_at(_tok(expires_at=100.0, expires_in=200), 60.0) == 40.0
+    assert renew_at(_tok(expires_at=100.0), 60.0) == 40.0
+    assert renew_at(_tok(), 60.0) is None
+
+
+def test_no_access_token_is_absent_whatever_the_expiry() -> None:
+    assert freshness(AccessToken(refresh_token="R", expires_at=T0 + 1e6), T0, 60.0) is (
+        Freshness.ABSENT
+    )
+
+
+@given(st.floats(1.0, 1e6))
+def test_fresh_until_for_oauth_follows_the_refresh_token(life: float) -> None:
+    with_refresh = _tok(refresh_token="R", expires_at=T0 + life, expires_in=int(life))
+    assert fresh_until(AuthKind.OAUTH, with_refresh, 60.0) == renew_at(with_refresh, 60.0)
+    without = _tok(expires_at=T0 + life, expires_in=int(life))
+    assert fresh_until(AuthKind.OAUTH, without, 60.0) == T0 + life
+    assert fresh_until(AuthKind.JWT, without, 60.0) == renew_at(without, 60.0)
+
+
+def test_largest_expiry_is_usable() -> None:
+    assert freshness(_tok(expires_at=2.0**53), 0.0, 60.0) is Freshness.FRESH
+
+
+def test_fresh_until_needs_an_access_token() -> None:
+    only_refresh = AccessToken(refresh_token="R", expires_at=T0 + 3600, expires_in=3600)
+    for kind in AuthKind:
+        assert fresh_until(kind, only_refresh, 60.0) is None
+
+
+# -- Wording: the one test that pins this module's texts ---------------------------------
+
+
+def test_refusal_wording() -> None:
+    """Every refusal and failure text of this module, once; the other tests check the
+    field or the error's type and kind."""
+    expired = _tok(expires_at=T0 - 1)
+    expired_down = _tok(expires_at=T0 - 1, restricted_to=(RestrictedTo("item_preview"),))
+
+    def failed_with(kind: AuthKind, token: AccessToken) -> str:
+        _, act = step(Machine(kind), Wanted(Success(token), T0)).unwrap()
+        assert isinstance(act, Fail)
+        return act.error.message()
+
+    started, fetch = step(Machine(AuthKind.JWT), Wanted(Success(None), T0)).unwrap()
+    _, dead = step(started, Succeeded(fetch.ticket, expired, T0)).unwrap()  # type: ignore[union-attr]
+    assert dead == Fail(malformed("the new token was already expired when it arrived"))
+    cases = [
+        (
+            check_margin(-1).failure().message(),
+            "refresh_margin: must be between 0 and 86400 seconds",
+        ),
+        (check_margin("5").failure().message(), "refresh_margin: must be a number of seconds"),
+        (
+            failed_with(AuthKind.DEVELOPER, expired),
+            "re-authentication required: developer tokens cannot be refreshed; create a new one",
+        ),
+        (
+            failed_with(AuthKind.DEVELOPER, expired_down),
+            "re-authentication required: downscoped tokens cannot be refreshed; "
+            "downscope a fresh parent token",
+        ),
+        (
+            failed_with(AuthKind.OAUTH, expired_down),
+            "re-authentication required: no valid OAuth token or refresh token; "
+            "the user must authorize again",
+        ),
+    ]
+    for text, expected in cases:
+        assert text == expected
