@@ -20,11 +20,13 @@ from returns.result import Failure, Success
 from strategies import refused
 
 from boxauth.access_token import AccessToken, RestrictedTo
-from boxauth.errors import InvalidInput, malformed
+from boxauth.errors import InvalidInput, StorageFailure, StorageFailureKind, malformed
 from boxauth.lifecycle import (
     ACTIONS,
     Act,
     AuthKind,
+    Clear,
+    ClearFailed,
     Fail,
     Failed,
     Fetch,
@@ -34,6 +36,8 @@ from boxauth.lifecycle import (
     Phase,
     Refresh,
     Renewal,
+    RevokeAt,
+    RevokeDone,
     RevokeWanted,
     Succeeded,
     Use,
@@ -426,5 +430,14 @@ def test_refusal_wording() -> None:
             "the user must authorize again",
         ),
     ]
+    machine, act = step(
+        Machine(AuthKind.OAUTH), RevokeWanted(Success(_tok(refresh_token="R")), T0)
+    ).unwrap()
+    while isinstance(act, RevokeAt):
+        machine, act = step(machine, RevokeDone()).unwrap()
+    assert isinstance(act, Clear)
+    _, act = step(machine, ClearFailed(StorageFailure(StorageFailureKind.CLEAR, "EACCES"))).unwrap()
+    assert isinstance(act, Fail)
+    cases.append((act.error.message(), "token storage failure (clear): revoked at Box, but EACCES"))
     for text, expected in cases:
         assert text == expected
