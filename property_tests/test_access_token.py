@@ -422,8 +422,7 @@ def test_restricted_to_allows_box_sdk_gens_access_pattern() -> None:
     item = RestrictedTo("item_preview", "folder", "12345", "Folder")
     assert item.scope == "item_preview"
     assert item.object == RestrictedObject(type="folder", id="12345", name="Folder")
-    assert item.object is not None
-    assert (item.object.id, item.object.type, item.object.name) == ("12345", "folder", "Folder")
+    assert (item.object.id, item.object.type, item.object.name) == ("12345", "folder", "Folder")  # type: ignore[union-attr]
     assert (item.object_id, item.object_type) == ("12345", "folder")  # ours still works
     assert RestrictedTo("item_preview").object is None
     assert RestrictedTo("s", object_id="1").object == RestrictedObject(id="1")
