@@ -350,3 +350,91 @@ def test_a_state_mismatch_says_possible_csrf() -> None:
     assert str(exc) == (
         "possible login CSRF: the redirect's state does not match the one this sign-in sent"
     )
+
+
+# -- What every class keeps: the raiser's clock, the request, box_sdk_gen's extras -------
+
+SENT = HttpRequest(
+    "POST",
+    "https://api.box.com/oauth2/token?code=x",
+    (
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Authorization", "Bearer x"),
+        ("X-Bad", 5),  # type: ignore[tuple-item]
+        ("only-a-name",),  # type: ignore[tuple-item]
+        ("Accept", "application/json"),
+    ),
+    b"code=x",
+)
+
+
+@pytest.mark.parametrize(("error", "cls"), CASES)
+def test_every_class_keeps_the_timestamp_and_the_redacted_request(
+    error: AuthError, cls: type[BoxAuthError]
+) -> None:
+    when = datetime(2024, 5, 6, 7, 8, 9)
+    exc = exception_for(error, timestamp=when, request=SENT)
+    assert type(exc) is cls
+    assert exc.timestamp == when
+    info = exc.request_info  # (eq=False, as box_sdk_gen's: compare the fields)
+    assert isinstance(info, RequestInfo)
+    assert (info.method, info.url, info.query_params, info.body, info.content_type) == (
+        "POST",
+        "https://api.box.com/oauth2/token",
+        {},
+        None,
+        "application/x-www-form-urlencoded",
+    )
+    assert info.headers == {
+        "content-type": "application/x-www-form-urlencoded",
+        "authorization": REDACTED,
+        "accept": "application/json",
+    }
+    assert exception_for(error).request_info is None
+
+
+@pytest.mark.parametrize(
+    ("sent", "method", "url"),
+    [
+        (HttpRequest("GET", "https://a.example/p?q=1#f"), "GET", "https://a.example/p"),
+        (HttpRequest("GET", "https://[a/p"), "GET", ""),
+        (HttpRequest(5, 7), "", ""),  # type: ignore[arg-type]
+        (HttpRequest("GET", "https://a.example", "junk"), "GET", "https://a.example"),  # type: ignore[arg-type]
+    ],
+)
+def test_request_info_of_anything_sent_is_total(sent: HttpRequest, method: str, url: str) -> None:
+    info = exception_for(ReauthRequired("x"), request=sent).request_info
+    assert (info.method, info.url, info.headers, info.content_type) == (method, url, {}, None)
+    assert exception_for(ReauthRequired("x"), request="not a request").request_info is None  # type: ignore[arg-type]
+
+
+def test_response_info_keeps_boxs_help_url_and_prints_like_box_sdk_gen() -> None:
+    body = b'{"error": "invalid_grant", "error_description": "d", "help_url": "https://h.example"}'
+    info = exception_for(parse_error(response(400, [], body), T0)).response_info
+    assert info.help_url == "https://h.example"
+    assert info.print(None) == (
+        "\n\tStatus code: 400\n\tHeaders: {}\n\tCode: invalid_grant\n\tRequest Id: None"
+        "\n\tHelp Url: https://h.example\n\tBody: {'error': 'invalid_grant', "
+        "'error_description': 'd', 'help_url': 'https://h.example'}"
+    )
+    odd = b'{"error": "invalid_grant", "help_url": 5}'
+    assert exception_for(parse_error(response(400, [], odd), T0)).response_info.help_url is None
+    assert exception_for(parse_error(response(400, [], b""), T0)).response_info.help_url is None
+    sent = exception_for(ReauthRequired("x"), request=HttpRequest("GET", "https://a.example/p"))
+    assert sent.request_info.print(None) == (
+        "\n\tMethod: GET\n\tURL: https://a.example/p\n\tQuery params: {}\n\tHeaders: {}"
+        "\n\tBody: None"
+    )
+
+
+def test_box_api_error_keeps_its_value_clock_and_sanitizer() -> None:
+    when = datetime(2024, 1, 2)
+    exc = BoxAPIError(REFUSED, timestamp=when, data_sanitizer="sanitizer")
+    assert (exc.error, exc.value, exc.timestamp, exc.data_sanitizer) == (
+        REFUSED,
+        REFUSED,
+        when,
+        "sanitizer",
+    )
+    assert exc.message == REFUSED.message()
+    assert BoxAPIError().data_sanitizer is None
