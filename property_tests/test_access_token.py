@@ -411,6 +411,10 @@ def test_camel_case_constructor_matches_snake_case(text: str, rs: list[Restricte
 def test_an_unexpected_keyword_is_quoted_only_when_it_looks_like_one() -> None:
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'accesstoken'$"):
         AccessToken(accesstoken="a")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"unexpected keyword argument '" + "a" * 32 + "'$"):
+        AccessToken(**{"a" * 32: "a"})
+    with pytest.raises(TypeError, match=r"unexpected keyword argument of 33 characters$"):
+        AccessToken(**{"a" * 33: "a"})
     pasted = "QXZJKVW" * 6
     with pytest.raises(TypeError) as caught:
         AccessToken(**{pasted: "a"})
@@ -556,9 +560,21 @@ def test_refusal_wording() -> None:
         ),
         (check_token("x"), "token: must be an AccessToken"),
         (
+            check_token(AccessToken(restricted_to=["s"]), "t"),  # type: ignore[list-item]
+            "t: restricted_to: has a malformed entry",
+        ),
+        (
             check_token(AccessToken(token_type=1), "t"),  # type: ignore[arg-type]
             "t: token_type: must be a string or null",
         ),
     ]
     for result, message in cases:
         assert result.failure().message() == message
+
+
+def test_check_token_labels_a_missing_where_token_and_checks_the_owner() -> None:
+    refused(check_token("x", None), "token")  # type: ignore[arg-type]
+    refused(check_token(AccessToken(refresh_token=""), None), "token: refresh_token")  # type: ignore[arg-type]
+    refused(check_token(AccessToken(owner=Owner("", "user")), "t"), "t: owner.client_id")
+    owned = AccessToken(access_token="a", owner=Owner("cid", "user", "7"))
+    assert check_token(owned, "t") == Success(owned)

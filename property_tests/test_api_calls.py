@@ -91,6 +91,7 @@ def test_the_callers_headers_are_sent_but_never_replace_the_token() -> None:
         ((None, "GET", "users/me", TOKEN), {}, "token"),
         ((URLS, "GET", "users/me", "AT"), {}, "token"),
         ((URLS, "GET", "users/me", AccessToken(refresh_token="RT")), {}, "token"),
+        ((URLS, "GET", "users/me", AccessToken(access_token="")), {}, "token"),
         ((URLS, "get", "users/me", TOKEN), {}, "method"),
         ((URLS, "GE T", "users/me", TOKEN), {}, "method"),
         ((URLS, 5, "users/me", TOKEN), {}, "method"),
@@ -188,3 +189,13 @@ def test_refusal_wording() -> None:
     ]
     for result, message in cases:
         assert result.failure().message() == message
+
+
+def test_a_trailing_slash_is_kept_and_only_2xx_is_accepted() -> None:
+    assert api_request(URLS, "GET", "/folders/0/", TOKEN).unwrap().url == (
+        "https://api.box.com/2.0/folders/0/"
+    )
+    for status in (199, 300):
+        resp = HttpResponse(status, (), b"")
+        got = after_answer(resp, TOKEN, AuthKind.JWT, retried=False, now=T0)
+        assert got == Reject(parse_error(resp, T0))

@@ -365,12 +365,23 @@ def test_downscoped_token_has_no_refresh_token() -> None:
 # -- Wording: the one test that pins this module's refusal texts -----------------------
 
 
-def test_refusal_wording() -> None:
-    """Every refusal text of this module, once; the other tests check the field."""
+def test_refusal_wording(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every refusal text of this module, once per place that says it; the other tests
+    check the field."""
+    import boxauth.downscope as d
 
     def failing() -> Iterator[str]:
         yield "item_preview"
         raise RuntimeError("a caller's generator failed")
+
+    class Broken:
+        def __iter__(self) -> int:  # type: ignore[misc]
+            return 5
+
+    names = [f"s{i}" for i in range(MAX_SCOPES + 1)]
+    with monkeypatch.context() as patch:
+        patch.setattr(d, "KNOWN_SCOPES", frozenset(names))
+        distinct = d.validate_scopes(names)
 
     cases: list[tuple[Result[Any, InvalidInput], str]] = [
         (validate_scopes("item_preview"), "scopes: must be a list of scope names"),
@@ -385,6 +396,8 @@ def test_refusal_wording() -> None:
             f"scopes: an unknown scope of 4 characters; valid: {VALID}",
         ),
         (validate_scopes(itertools.repeat("item_preview")), "scopes: too many scopes"),
+        (distinct, "scopes: too many scopes"),
+        (validate_scopes(Broken()), "scopes: must be a list of scope names"),
         (validate_scopes(failing()), "scopes: could not be read as a list of scope names"),
         (validate_resource(1), "resource: must be a URL string"),
         (

@@ -95,6 +95,10 @@ def test_messages() -> None:
     assert full.message() == (
         "Box refused the request (400 invalid_request): Bad thing [box-request-id rid]"
     )
+    limited = BoxRefused(ErrorKind.RATE_LIMITED, 429, "rate_limited", "slow", retry_after=7.0)
+    assert limited.message() == (
+        "Box refused the request (429 rate_limited): slow (Box asks to retry after 7 s)"
+    )
     assert StorageFailure(StorageFailureKind.LOCK, "busy").message() == (
         "token storage failure (lock): busy"
     )
@@ -188,3 +192,9 @@ def test_is_real_number(value: Any) -> None:
         and (isinstance(value, int) or math.isfinite(value))
     )
     assert is_real_number(value) is expected
+
+
+def test_the_text_checks_refuse_what_is_not_text() -> None:
+    assert clean_text(5) == ""  # type: ignore[arg-type]
+    assert clean_text(None, 10) == ""  # type: ignore[arg-type]
+    assert is_unicode_text(5) is False  # type: ignore[arg-type]

@@ -135,3 +135,8 @@ def test_refusal_wording() -> None:
     ]
     for result, message in cases:
         assert result.failure().message() == message
+
+
+def test_owner_from_dict_names_the_field_it_was_given() -> None:
+    data = {"client_id": "app", "subject_type": "robot"}
+    refused(owner_from_dict(data, "stored token: owner"), "stored token: owner.subject_type")

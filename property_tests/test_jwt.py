@@ -386,3 +386,13 @@ def test_refusal_wording() -> None:
     ]
     for result, message in cases:
         assert result.failure().message() == message
+
+
+def test_edges_of_the_claims_and_of_the_signing_input() -> None:
+    assert isinstance(build_claims(SETTINGS, now=1000.0, jti=JTI, skew=86_400.0), Success)
+    assert isinstance(build_claims(SETTINGS, now=1000.0, jti=JTI, skew=-86_400.0), Success)
+    header, claims = build_claims(SETTINGS, now=1000.0, jti=JTI).unwrap()
+    assert signing_input(None, claims) == b""  # type: ignore[arg-type]
+    assert signing_input(header, None) == b""  # type: ignore[arg-type]
+    assert signing_input(dataclasses.replace(header, alg="RS256"), claims) == b""
+    assert signing_input(header, dataclasses.replace(claims, iss=object())) == b""

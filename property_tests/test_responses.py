@@ -1023,3 +1023,52 @@ def test_refusal_wording() -> None:
     ]
     for text, expected in cases:
         assert text == expected
+
+
+# -- Loose parts and edges -------------------------------------------------------------
+
+
+def test_response_keeps_only_str_pairs_an_int_status_and_bytes() -> None:
+    loose = [("a", "b"), ("c",), ("d", 5), 7, ("e", "f")]
+    assert response("200", loose, "x") == HttpResponse(0, (("a", "b"), ("e", "f")), b"")  # type: ignore[arg-type]
+    assert response(201, (("a", "b"),), b"x") == HttpResponse(201, (("a", "b"),), b"x")
+    assert response(200, "not pairs", b"") == HttpResponse(200, (), b"")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        HttpResponse(200, (("a", 1),), b"{}"),  # type: ignore[arg-type]
+        HttpResponse(200, ((1, "a"),), b"{}"),  # type: ignore[arg-type]
+        HttpResponse(200, (("a",),), b"{}"),  # type: ignore[arg-type]
+        HttpResponse(200, [("a", "b")], b"{}"),  # type: ignore[arg-type]
+        HttpResponse("200", (), b"{}"),  # type: ignore[arg-type]
+        HttpResponse(200, (), "{}"),  # type: ignore[arg-type]
+    ],
+)
+def test_an_answer_that_is_not_an_http_response_is_malformed(odd: HttpResponse) -> None:
+    got = parse_token_response(odd, sent_at=T0, received_at=T0)
+    assert isinstance(got, Failure)
+    assert (got.failure().kind, got.failure().status) == (ErrorKind.MALFORMED_RESPONSE, 0)
+
+
+def test_error_details_keep_short_texts_and_small_numbers() -> None:
+    body = {"error": "e", "error_description": "d", "status": 0, "type": 999, "code": 1000}
+    got = parse_error(response(400, [], json.dumps(body).encode()), T0)
+    assert dict(got.details) == {"error": "e", "error_description": "d", "status": 0, "type": 999}
+    negative = parse_error(response(400, [], b'{"error": "e", "status": -1}'), T0)
+    assert dict(negative.details) == {"error": "e"}
+
+
+def test_shown_headers_are_cut_to_256_characters() -> None:
+    got = parse_error(response(400, [("Box-Request-Id", "r" * 300)], b""), T0)
+    assert dict(got.headers)["box-request-id"] == "r" * 253 + "..."
+
+
+def test_the_largest_clock_and_body_are_still_read() -> None:
+    assert parse_token_body({"access_token": "A", "expires_in": 1}, 2.0**53) == Success(
+        AccessToken(access_token="A", expires_in=1, expires_at=2.0**53 + 1)
+    )
+    body = b'{"refresh_token": "RT"}'
+    exact = body + b" " * (MAX_BODY - len(body))
+    assert salvage_refresh_token(response(200, H, exact)) == "RT"

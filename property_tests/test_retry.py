@@ -31,10 +31,12 @@ from boxauth.errors import (
     is_real_number,
 )
 from boxauth.retry import (
+    MAX_DEADLINE,
     GiveUp,
     Retry,
     RetryPolicy,
     backoff,
+    check_deadline,
     check_policy,
     next_step,
     resign_for_skew,
@@ -377,6 +379,32 @@ def test_refusal_wording() -> None:
             "base_delay: must be a finite, non-negative number",
         ),
         (check_policy(None), "retry_policy: must be a RetryPolicy"),  # type: ignore[arg-type]
+        (check_deadline(0), "deadline: must be a number of seconds above 0, at most 86400"),
     ]
     for result, message in cases:
         assert result.failure().message() == message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.5, Success(0.5)),
+        (1, Success(1.0)),
+        (MAX_DEADLINE, Success(86_400.0)),
+        (0, None),
+        (-1, None),
+        (86_400.001, None),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("5", None),
+        (True, None),
+    ],
+)
+def test_check_deadline(value: object, expected: object) -> None:
+    """A call's budget: a number of seconds above 0 and at most a day, as a float."""
+    got = check_deadline(value)
+    if expected is None:
+        refused(got, "deadline")
+    else:
+        assert got == expected
+        assert type(got.unwrap()) is float

@@ -11,6 +11,7 @@ the fields Box requires them in.
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import parse_qsl, urlencode
 
 from hypothesis import assume, given
@@ -19,6 +20,7 @@ from returns.result import Failure, Result, Success
 from strategies import (
     any_text,
     ccg_settings,
+    ccg_settings_with,
     non_strings,
     nonblank_unicode,
     oauth_settings,
@@ -334,3 +336,20 @@ def test_refusal_wording() -> None:
     ]
     for result, message in cases:
         assert result.failure().message() == message
+
+
+def test_malformed_values_give_an_unsendable_request_or_an_empty_body() -> None:
+    ccg = ccg_settings_with()
+    unsendable = TokenRequest(Grant.CLIENT_CREDENTIALS, "", ())
+    assert client_credentials_request(None, ccg) == unsendable  # type: ignore[arg-type]
+    assert client_credentials_request(URLS, None) == unsendable  # type: ignore[arg-type]
+    no_subject = dataclasses.replace(ccg, subject=None)
+    assert client_credentials_request(URLS, no_subject) == unsendable
+    assertion = Assertion(jti="j" * 16, exp=1, token="a.b.c")
+    assert jwt_request(URLS, "cid", "SEC", None) == TokenRequest(Grant.JWT, "", ())  # type: ignore[arg-type]
+    assert jwt_request(None, "cid", "SEC", assertion) == TokenRequest(Grant.JWT, "", ())  # type: ignore[arg-type]
+    assert body("not a request") == b""  # type: ignore[arg-type]
+    assert body(TokenRequest(Grant.REVOKE, "u", (("a",),))) == b""  # type: ignore[arg-type]
+    assert body(TokenRequest(Grant.REVOKE, "u", (("a", 1),))) == b""  # type: ignore[arg-type]
+    assert body(TokenRequest(Grant.REVOKE, "u", "a=b")) == b""  # type: ignore[arg-type]
+    assert body(TokenRequest(Grant.REVOKE, "u", (("a", "b"),))) == b"a=b"

@@ -218,3 +218,13 @@ def test_refusal_wording() -> None:
     ]
     for result, message in cases:
         assert result.failure().message() == message
+
+
+def test_builders_and_checks_of_malformed_values() -> None:
+    refused(check_secure_url("ftp://a.example", 5), "url")  # type: ignore[arg-type]
+    assert revoke_url(BaseUrls(base_url=None)) == ""  # type: ignore[arg-type]
+    assert token_url(object()) == ""  # type: ignore[arg-type]
+    assert api_url(BaseUrls(), 5) == ""  # type: ignore[arg-type]
+    assert api_url(BaseUrls(base_url=None), "x") == ""  # type: ignore[arg-type]
+    assert authorize_endpoint(BaseUrls(oauth_2_url=7)) == ""  # type: ignore[arg-type]
+    assert is_loopback_host(5) is False  # type: ignore[arg-type]
