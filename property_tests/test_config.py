@@ -588,3 +588,66 @@ def test_refusal_wording() -> None:
     ]
     for result, message in cases:
         assert result.failure().message() == message
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("app.json", True),
+        ("dir/file", True),
+        ("~x", True),
+        ("a.b", True),
+        ("x.tar.gz", True),
+        ("f.abcdefgh", True),  # an extension of up to 8 letters or digits
+        ("a" * 252 + ".txt", True),  # 256 characters: the longest shown
+        (".json", False),  # no name before the extension
+        ("file.", False),
+        ("noext", False),
+        ("f.abcdefghi", False),
+        ("f.a-b", False),
+        ("dir/a.b+c", False),  # base64's '+' or '=': a key line or a secret
+        ("a/b=c", False),
+        ("a" * 253 + ".txt", False),
+        ("", False),
+        (" a.json", False),
+        ("a\ud800.json", False),
+        ("a{b}.json", False),
+    ],
+)
+def test_which_values_are_shown_as_paths(value: str, shown: bool) -> None:
+    assert (shown_path(value) == repr(value)) is shown
+    if not shown:
+        assert shown_path(value) == describe_value(value)
+
+
+def test_the_plausible_path_bounds() -> None:
+    assert is_plausible_path("a")
+    assert is_plausible_path("a" * 4096)
+    assert not is_plausible_path("a" * 4097)
+    assert not is_plausible_path("")
+
+
+def test_with_subject_changes_only_jwt_and_ccg_settings_given_a_subject() -> None:
+    settings = jwt_settings(**JWT_ARGS).unwrap()
+    assert with_subject(settings, "user 9") is settings  # type: ignore[arg-type]
+    subject = Subject(SubjectKind.USER, "9")
+    assert with_subject("settings", subject) == "settings"
+    oauth = oauth_settings(client_id="c", client_secret="s").unwrap()
+    assert with_subject(oauth, subject) is oauth
+
+
+def test_description_wording() -> None:
+    """Every description of a value that is not shown, once (the path-display family)."""
+    cases = [
+        (5, "a int value, not a path"),
+        ("{}", "a 2-character value that looks like JSON, not a path"),
+        ("[1]", "a 3-character value that looks like JSON, not a path"),
+        ("", "a 0-character value of blanks, not a path"),
+        ("a\nb", "a 3-character value of several lines, not a path"),
+        ("a\rb", "a 3-character value of several lines, not a path"),
+        (" a.json", "a 7-character value that does not look like a path"),
+        ("a" * 253 + ".txt", "a 257-character path (too long to show)"),
+        ("noext", "a 5-character value that does not read as a file name"),
+    ]
+    for value, description in cases:
+        assert describe_value(value) == description
