@@ -49,7 +49,7 @@ from boxauth import (
     wire,
 )
 from boxauth.access_token import AccessToken, RestrictedTo
-from boxauth.redaction import REDACTED, Redacted, is_secret, secret_field
+from boxauth.redaction import REDACTED, Redacted, is_secret, redacted_repr, secret_field
 
 CORE = [
     "redaction",
@@ -529,3 +529,28 @@ def test_pickling_names_the_class() -> None:
     _Holder = _holder_class()  # noqa: N806
     with pytest.raises(TypeError, match=r"^_Holder holds secrets and cannot be pickled$"):
         pickle.dumps(_Holder("R"))
+
+
+def test_is_secret_needs_the_marker_set_to_true() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Marked:
+        plain: str = "p"
+        flagged: str = dataclasses.field(default="f", metadata={"boxauth.secret": "yes"})
+        other: str = dataclasses.field(default="o", metadata={"another.key": True})
+
+    assert [is_secret(f) for f in dataclasses.fields(Marked)] == [False, False, False]
+    assert is_secret("not a field") is False  # type: ignore[arg-type]
+
+
+def test_redacted_repr_of_odd_values_never_raises_and_names_the_type() -> None:
+    class Loud:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    @dataclasses.dataclass(frozen=True, repr=False)
+    class Holder(Redacted):
+        value: object = None
+
+    assert repr(Holder(Loud())) == "Holder(value=<Loud>)"
+    assert redacted_repr(5) == "int(...)"
+    assert redacted_repr(Holder) == "type(...)"
