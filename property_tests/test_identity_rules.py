@@ -5,6 +5,9 @@ be handed to an auth object acting as another: that silently grants the wrong
 privileges. JWT and CCG tokens belong to (client id, subject type, subject id); an
 OAuth token's user id may be unknown (None), which matches any user of the same app;
 a token with no owner was stored by the user and is theirs to use.
+
+(Not test_identity.py: tests/test_identity.py, the shared-storage integration test,
+has that name, and pytest needs test module names unique across both folders.)
 """
 
 from __future__ import annotations
