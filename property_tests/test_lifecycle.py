@@ -21,8 +21,10 @@ from strategies import refused
 
 from boxauth.access_token import AccessToken, RestrictedTo, check_token
 from boxauth.errors import InvalidInput, StorageFailure, StorageFailureKind, malformed
+from boxauth.identity import Owner
 from boxauth.lifecycle import (
     ACTIONS,
+    Abandoned,
     Act,
     AuthKind,
     Clear,
@@ -39,6 +41,7 @@ from boxauth.lifecycle import (
     RevokeAt,
     RevokeDone,
     RevokeWanted,
+    SignInWanted,
     Succeeded,
     Use,
     Wanted,
@@ -437,5 +440,17 @@ def test_refusal_wording() -> None:
     _, act = step(machine, ClearFailed(StorageFailure(StorageFailureKind.CLEAR, "EACCES"))).unwrap()
     assert isinstance(act, Fail)
     cases.append((act.error.message(), "token storage failure (clear): revoked at Box, but EACCES"))
+    _, interrupted = step(started, Abandoned()).unwrap()
+    cases.append(
+        (interrupted.error.message(), "re-authentication required: the call was interrupted")
+    )  # type: ignore[union-attr]
+    not_a_step = step(None, Wanted(Success(None), T0)).failure()  # type: ignore[arg-type]
+    cases.append((not_a_step.event, "not a Machine and an event"))
+    foreign = _tok(owner=Owner("other", "oauth_user", "1"))
+    ours = Owner("client", "oauth_user", None)
+    _, exchange = step(
+        Machine(AuthKind.OAUTH, owner=ours), SignInWanted(Success(foreign), T0)
+    ).unwrap()
+    cases.append((exchange.notes[0].text, "signing in over another identity's stored token"))  # type: ignore[union-attr]
     for text, expected in cases:
         assert text == expected

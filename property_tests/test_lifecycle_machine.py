@@ -608,3 +608,100 @@ def test_forced_renewal_replacing_a_token_only_renews_that_token(
     else:
         # Another thread already replaced the rejected token: use its replacement.
         assert action == Use(stored)
+
+
+def test_step_refuses_what_is_not_a_machine_and_an_event() -> None:
+    for machine, event in [(None, Wanted(Success(None), T0)), (Machine(AuthKind.JWT), "x")]:
+        refused = step(machine, event)  # type: ignore[arg-type]
+        assert isinstance(refused, Failure)
+        assert type(refused.failure()) is IllegalEvent
+        assert refused.failure().phase is Phase.IDLE
+
+
+PER_CALL_CLEARED = {
+    "phase": Phase.IDLE,
+    "forced": False,
+    "stored_raw": None,
+    "previous": None,
+    "pending": None,
+    "failing": None,
+    "to_revoke": (),
+    "revoked_now": (),
+}
+
+
+def _per_call(m: Machine) -> dict[str, Any]:
+    return {name: getattr(m, name) for name in PER_CALL_CLEARED}
+
+
+def test_every_finished_call_forgets_what_it_read() -> None:
+    held = _token("held", T0, rt="R")
+    m, act = step(Machine(AuthKind.OAUTH), Wanted(Success(held), T0, forced=True)).unwrap()
+    assert _per_call(m) != PER_CALL_CLEARED  # mid-call, it remembers
+    new = _token("new", T0, rt="R2")
+    m, act = step(m, Succeeded(act.ticket, new, T0)).unwrap()  # type: ignore[union-attr]
+    m, act = step(m, Stored()).unwrap()
+    assert isinstance(act, Use)
+    assert _per_call(m) == PER_CALL_CLEARED
+    assert m.purpose.name == "RETRIEVE"
+    m, act = step(m, RevokeWanted(Success(new), T0)).unwrap()
+    while isinstance(act, RevokeAt):
+        m, act = step(m, RevokeDone()).unwrap()
+    m, act = step(m, Cleared()).unwrap()
+    assert isinstance(act, Done)
+    assert _per_call(m) == PER_CALL_CLEARED
+
+
+def test_an_interrupted_call_moves_the_ticket_on_by_one_and_forgets_the_fast_path() -> None:
+    m, act = step(Machine(AuthKind.JWT), Wanted(Success(None), T0)).unwrap()
+    assert isinstance(act, Fetch)
+    gone, failed = step(m, Abandoned()).unwrap()
+    assert gone.ticket == m.ticket + 1
+    assert (gone.phase, gone.fresh, gone.unsaved) == (Phase.IDLE, None, None)
+    assert isinstance(failed, Fail) and type(failed.error) is ReauthRequired
+    # Interrupted while saving: the token is kept to be saved again.
+    token = _token("t", T0, owner=None)
+    m, _ = step(m, Succeeded(act.ticket, token, T0)).unwrap()
+    kept, _ = step(m, Abandoned()).unwrap()
+    assert kept.unsaved is not None and kept.unsaved.token == token
+    assert kept.ticket == m.ticket + 1
+
+
+def test_an_interrupted_revoke_remembers_only_what_box_confirmed() -> None:
+    held = _token("at", T0, rt="rt", owner=None)
+    m, act = step(Machine(AuthKind.OAUTH), RevokeWanted(Success(held), T0)).unwrap()
+    assert isinstance(act, RevokeAt)
+    m, act = step(m, RevokeDone()).unwrap()  # the first credential is confirmed
+    gone, failed = step(m, Abandoned()).unwrap()
+    assert isinstance(failed, Fail)
+    assert gone.revoked == frozenset({"rt"})
+    assert gone.phase is Phase.IDLE
+
+
+def test_a_sign_in_is_forced_and_warns_when_it_replaces_another_identitys_token() -> None:
+    ours = Owner("client", "oauth_user", None)
+    m, act = step(Machine(AuthKind.OAUTH, owner=ours), SignInWanted(Success(None), T0)).unwrap()
+    assert act == ExchangeCode(1)
+    assert (m.phase, m.forced, m.purpose.name, m.ticket) == (Phase.RENEWING, True, "SIGN_IN", 1)
+    theirs = _token("x", T0, owner=Owner("other", "oauth_user", "1"))
+    _, act = step(Machine(AuthKind.OAUTH, owner=ours), SignInWanted(Success(theirs), T0)).unwrap()
+    assert isinstance(act, ExchangeCode) and len(act.notes) == 1
+
+
+def test_a_renewed_oauth_token_keeps_the_user_the_old_one_named() -> None:
+    unknown_user = Owner("client", "oauth_user", None)
+    known = _token("a", T0, rt="R", owner=Owner("client", "oauth_user", "9"))
+    m, act = step(
+        Machine(AuthKind.OAUTH, owner=unknown_user), Wanted(Success(known), T0, forced=True)
+    ).unwrap()
+    assert isinstance(act, Refresh)
+    new = _token("b", T0, rt="R2", owner=None)
+    _, stored = step(m, Succeeded(act.ticket, new, T0)).unwrap()
+    assert isinstance(stored, Store)
+    assert stored.token.owner == Owner("client", "oauth_user", "9")
+    # No earlier token: the new one is stamped with this auth object's own owner.
+    m, act = step(
+        Machine(AuthKind.OAUTH, owner=unknown_user), SignInWanted(Success(None), T0)
+    ).unwrap()
+    _, stored = step(m, Succeeded(act.ticket, new, T0)).unwrap()  # type: ignore[union-attr]
+    assert isinstance(stored, Store) and stored.token.owner == unknown_user
