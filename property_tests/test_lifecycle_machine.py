@@ -19,6 +19,7 @@ handed out. Invariants checked after every call:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -705,3 +706,79 @@ def test_a_renewed_oauth_token_keeps_the_user_the_old_one_named() -> None:
     ).unwrap()
     _, stored = step(m, Succeeded(act.ticket, new, T0)).unwrap()  # type: ignore[union-attr]
     assert isinstance(stored, Store) and stored.token.owner == unknown_user
+
+
+def test_note_wording() -> None:
+    """The warnings the machine hands the shell to log, each once (the other tests check
+    where notes appear, not their words)."""
+    ours = Owner("client", "user", "42")
+    theirs = _token("sa", owner=Owner("client", "enterprise", "7"))
+    notes: list[str] = []
+    m, act = step(Machine(AuthKind.JWT, owner=ours), Wanted(Success(theirs), T0)).unwrap()
+    notes += [n.text for n in act.notes]
+    _, act = step(m, Succeeded(act.ticket, _token("user", owner=None), T0)).unwrap()  # type: ignore[union-attr]
+    notes += [n.text for n in act.notes]
+    _, act = step(
+        Machine(AuthKind.JWT, owner=ours), Wanted(Success(AccessToken(access_token="")), T0)
+    ).unwrap()
+    notes += [n.text for n in act.notes]
+    _, act = step(Machine(AuthKind.JWT, owner=ours), RevokeWanted(Success(theirs), T0)).unwrap()
+    notes += [n.text for n in act.notes]
+    # A refresh answer whose rest is unusable: its refresh token is kept.
+    m, act = step(
+        Machine(AuthKind.OAUTH, owner=OWNER), Wanted(Success(_token("t", T0 - LIFE, rt="r1")), T0)
+    ).unwrap()
+    _, act = step(m, Salvaged(act.ticket, AccessToken(refresh_token="r2"), malformed("x"))).unwrap()  # type: ignore[union-attr]
+    notes += [n.text for n in act.notes]
+    # A save that failed, then a newer record written by someone else.
+    m, act = step(
+        Machine(AuthKind.OAUTH, owner=OWNER), Wanted(Success(_token("o", rt="r1")), T0 + LIFE)
+    ).unwrap()
+    m, act = step(m, Succeeded(act.ticket, _token("n", T0 + LIFE, rt="r2"), T0 + LIFE)).unwrap()  # type: ignore[union-attr]
+    m, act = step(m, StoreFailed(DOWN)).unwrap()
+    notes += [n.text for n in act.notes]
+    _, act = step(m, Wanted(Success(_token("x", T0 + LIFE, rt="r3")), T0 + LIFE)).unwrap()
+    notes += [n.text for n in act.notes]
+    assert notes == [
+        "the storage holds another identity's token; not using it",
+        "replacing another identity's token in the storage",
+        "ignoring a malformed token from the storage",
+        "the storage holds another identity's token; left it alone, revoked nothing",
+        "kept the new refresh token of an unusable answer; the next call refreshes",
+        "could not save the new token (token storage failure (write): disk full); keeping it "
+        "in memory and saving it again on the next call",
+        "the storage holds a newer token than the one it failed to save; using it",
+    ]
+
+
+@given(st.sampled_from(list(AuthKind)), st.floats(-86_400, 86_400) | st.just(float("nan")))
+def test_only_a_jwt_machine_learns_boxs_clock_and_only_a_sane_one(
+    kind: AuthKind, skew: float
+) -> None:
+    m, act = step(Machine(kind), Wanted(Success(None), T0, forced=True)).unwrap()
+    if not isinstance(act, Fetch):
+        return
+    token = _token("t", T0, owner=None)
+    for event in (Succeeded(act.ticket, token, T0, skew), Failed(act.ticket, GONE, T0, skew)):
+        learned, _ = step(m, event).unwrap()
+        sane = math.isfinite(skew)
+        assert learned.skew == (skew if kind is AuthKind.JWT and sane else 0.0)
+    # The next grant is signed on the learned clock.
+    learned, _ = step(m, Failed(act.ticket, GONE, T0, skew)).unwrap()
+    _, again = step(learned, Wanted(Success(None), T0, forced=True)).unwrap()
+    assert isinstance(again, Fetch) and again.skew == learned.skew
+
+
+def test_a_saved_token_is_remembered_for_the_fast_path_and_a_revoke_forgets_it() -> None:
+    m, act = step(Machine(AuthKind.JWT), Wanted(Success(None), T0)).unwrap()
+    token = _token("t", T0, owner=None)
+    m, _ = step(m, Succeeded(act.ticket, token, T0)).unwrap()  # type: ignore[union-attr]
+    m, used = step(m, Stored()).unwrap()
+    assert used == Use(token)
+    assert m.fresh is not None and m.fresh.token == token
+    m, act = step(m, RevokeWanted(Success(token), T0)).unwrap()
+    while isinstance(act, RevokeAt):
+        m, act = step(m, RevokeDone()).unwrap()
+    assert isinstance(act, Clear)
+    assert (m.fresh, m.unsaved, m.to_revoke) == (None, None, ())
+    assert m.revoked == frozenset({"t"})
