@@ -2,8 +2,8 @@
 secret in any repr or str of any core value, every core value immutable, and no value
 holding a secret can be pickled or copied into a second object.
 
-Lessons behind it (docs/engineering notes of h11, oauthlib and google-auth): never put a
-raw secret in a container, and test immutability explicitly.
+Lessons from h11, oauthlib and google-auth (google-auth's signer once pickled its key):
+never put a raw secret in a container, and test immutability explicitly.
 """
 
 from __future__ import annotations
