@@ -1,4 +1,11 @@
-"""Shared hypothesis strategies for the property tests of the pure core.
+"""Shared strategies, fixed values and checks for the property tests of the pure core.
+
+- Strategies (hypothesis): settings, secrets, any text, any JSON value.
+- Fixed values (``jwt_settings_with`` and friends): valid settings for example
+  tests, with only the fields a test cares about changed.
+- ``refused``: a refusal checked by its structure (error type and field). Each
+  test module pins the wording of its messages in one test of its own, so a
+  reworded message changes one test, not every test that meets it.
 
 Secrets are drawn from an alphabet that no non-secret value uses (and that no
 field name, class name or fixed message contains), so "the secret does not
@@ -11,9 +18,11 @@ import json
 from typing import Any
 
 from hypothesis import strategies as st
+from returns.result import Failure
 
 from boxauth import config
 from boxauth.config import Subject, SubjectKind
+from boxauth.errors import InvalidInput
 
 # Every unicode character, lone surrogates included (st.text() leaves them out).
 ANY_CHAR = st.characters(exclude_categories=())
@@ -95,3 +104,50 @@ non_strings = st.one_of(
 
 def dumps(value: Any) -> str:
     return json.dumps(value)
+
+
+# -- Fixed values ------------------------------------------------------------------
+
+JWT_FIELDS: dict[str, Any] = {
+    "client_id": "cid",
+    "client_secret": "SEC",
+    "jwt_key_id": "kid",
+    "private_key": "PEM",
+    "private_key_passphrase": None,
+    "enterprise_id": "7",
+}
+
+
+def _subject_changed(changes: dict[str, Any]) -> dict[str, Any]:
+    """Giving ``user_id`` alone replaces the default enterprise subject."""
+    if "user_id" in changes and "enterprise_id" not in changes:
+        return {"enterprise_id": None, **changes}
+    return changes
+
+
+def jwt_settings_with(**changes: Any) -> config.JWTSettings:
+    """Valid JWTSettings (client "cid", key "kid", enterprise 7, RS256) with ``changes``."""
+    return config.jwt_settings(**{**JWT_FIELDS, **_subject_changed(changes)}).unwrap()
+
+
+def ccg_settings_with(**changes: Any) -> config.CCGSettings:
+    """Valid CCGSettings (client "cid", enterprise 7) with ``changes``."""
+    fields = {"client_id": "cid", "client_secret": "SEC", "enterprise_id": "7"}
+    return config.ccg_settings(**{**fields, **_subject_changed(changes)}).unwrap()
+
+
+def oauth_settings_with(**changes: Any) -> config.OAuthSettings:
+    """Valid OAuthSettings (client "cid") with ``changes``."""
+    return config.oauth_settings(**{"client_id": "cid", "client_secret": "SEC", **changes}).unwrap()
+
+
+# -- Checks ------------------------------------------------------------------------
+
+
+def refused(result: object, field: str, error_type: type = InvalidInput) -> Any:
+    """The error of ``result``, checked to be a Failure holding an ``error_type`` for ``field``."""
+    assert isinstance(result, Failure), result
+    error = result.failure()
+    assert type(error) is error_type, error
+    assert error.field == field, (error.field, field)
+    return error

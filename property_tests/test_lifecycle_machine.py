@@ -19,6 +19,7 @@ handed out. Invariants checked after every call:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,11 +28,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken
+from boxauth.access_token import AccessToken, RestrictedTo
 from boxauth.errors import (
     AuthError,
     BoxRefused,
     ErrorKind,
+    ReauthRequired,
     StorageFailure,
     StorageFailureKind,
     TransportFailure,
@@ -149,7 +151,7 @@ def test_only_the_current_ticket_is_heard(offset: int) -> None:
         assert isinstance(result, Failure) == (offset != 0)
 
 
-# -- behaviours the issues asked for, one by one ------------------------------------------
+# -- behaviours, one by one ---------------------------------------------------------------
 
 
 def _token(
@@ -161,7 +163,7 @@ def _token(
 
 
 def test_a_superseded_forced_renewal_that_fails_uses_the_valid_replacement() -> None:
-    """Issue 10 item 12: forced for a token someone already replaced is not forced."""
+    """Forced for a token someone already replaced is not forced."""
     old, new = _token("old", T0 - LIFE + 30), _token("new", T0 - LIFE + 30)  # both stale, valid
     m = Machine(AuthKind.JWT, owner=OWNER)
     m, action = step(m, Wanted(Success(new), T0, forced=True, replacing=old)).unwrap()
@@ -181,7 +183,7 @@ def test_a_forced_renewal_of_the_stored_token_reports_its_failure() -> None:
 
 
 def test_an_unsaved_token_is_saved_again_while_the_storage_holds_what_it_replaced() -> None:
-    """Issue 10 item 5: the freshly issued pair wins over the older stored one."""
+    """The freshly issued pair wins over the older stored one."""
     older, fresh = _token("older", rt="r1"), _token("fresh", rt="r2")
     m = Machine(AuthKind.OAUTH, owner=OWNER)
     m, action = step(m, SignInWanted(Success(older), T0)).unwrap()
@@ -214,7 +216,7 @@ def test_an_unsaved_token_yields_to_a_newer_record_written_by_someone_else() -> 
 
 
 def test_a_late_writer_adopts_the_newer_token_instead_of_overwriting_it() -> None:
-    """Issue 15: a compare-and-set store that lost means a newer token exists: use it."""
+    """A compare-and-set store that lost means a newer token exists: use it."""
     m = Machine(AuthKind.JWT, owner=OWNER)
     m, action = step(m, Wanted(Success(None), T0)).unwrap()
     m, action = step(m, Succeeded(action.ticket, _token("late"), T0)).unwrap()
@@ -228,7 +230,7 @@ def test_a_late_writer_adopts_the_newer_token_instead_of_overwriting_it() -> Non
 
 
 def test_a_salvaged_refresh_token_is_stored_and_the_answer_reported() -> None:
-    """Issue 10 item 13: a refresh answer is never thrown away."""
+    """A refresh answer is never thrown away."""
     m = Machine(AuthKind.OAUTH, owner=OWNER)
     m, action = step(m, Wanted(Success(_token("t", T0 - LIFE, rt="r1")), T0)).unwrap()
     assert isinstance(action, Refresh) and action.refresh_token == "r1"
@@ -246,7 +248,8 @@ def test_a_salvaged_refresh_token_is_stored_and_the_answer_reported() -> None:
 def test_revoke_sends_the_refresh_token_and_the_access_token_while_it_is_unexpired(
     age: float,
 ) -> None:
-    """Issue 10 item 15."""
+    """Every refresh token, and the access token while unexpired: Box revokes a pair from
+    either half (developer.box.com/guides/authentication/tokens/revoke/)."""
     token = _token("at", T0, rt="rt")
     m, action = step(
         Machine(AuthKind.OAUTH, owner=OWNER), RevokeWanted(Success(token), T0 + age)
@@ -284,7 +287,7 @@ def test_a_failed_revoke_leaves_the_storage_alone() -> None:
 def test_another_identitys_token_reads_as_none_and_is_replaced_with_a_warning(
     kind: AuthKind,
 ) -> None:
-    """Issue 10 item 2."""
+    """A token is used only by the identity it was issued to (``boxauth.identity``)."""
     ours = Owner("client", "user", "42")
     theirs = _token("sa", owner=Owner("client", "enterprise", "7"))
     m, action = step(Machine(kind, owner=ours), Wanted(Success(theirs), T0)).unwrap()
@@ -318,7 +321,7 @@ def test_a_revoke_never_clears_another_identitys_token() -> None:
 
 
 def test_an_interrupted_save_keeps_the_token_to_save_again() -> None:
-    """Issue 11 item 3: whatever ends a renewal, no refresh token is lost."""
+    """Whatever ends a renewal, no refresh token is lost."""
     m = Machine(AuthKind.OAUTH, owner=OWNER)
     m, action = step(m, Wanted(Success(_token("t", T0 - LIFE, rt="r1")), T0)).unwrap()
     m, action = step(m, Succeeded(action.ticket, _token("n", T0, rt="r2"), T0)).unwrap()
@@ -341,7 +344,7 @@ def test_an_interrupted_renewal_frees_the_machine_and_voids_the_late_answer() ->
 
 @given(st.floats(0, 2 * LIFE), st.booleans())
 def test_while_busy_hands_out_a_valid_stored_token_unless_forced(age: float, forced: bool) -> None:
-    """Issue 10 item 4: a caller never waits for someone else's renewal of a valid token."""
+    """A caller never waits for someone else's renewal of a valid token."""
     token = _token("t", T0)
     m = Machine(AuthKind.OAUTH, owner=OWNER)
     got = while_busy(m, Wanted(Success(token), T0 + age, forced, token if forced else None))
@@ -566,3 +569,265 @@ def test_a_sign_in_whose_save_is_superseded_is_reported_never_swapped() -> None:
     assert m.unsaved is not None and m.unsaved.token.access_token == "mine"
     # A renewal in the same situation adopts the newer token instead.
     assert TRANSITIONS[(Phase.STORING, StoreFailed)][0][0] is Guard.SIGNING_IN
+
+
+# -- Single steps at the edges ------------------------------------------------------------
+
+NET = TransportFailure(TransportFailureKind.TIMEOUT, "t", False)
+
+
+def _tok(**kw: object) -> AccessToken:
+    return AccessToken(access_token="A", **kw)  # type: ignore[arg-type]
+
+
+def test_reauth_reasons() -> None:
+    """An expired token that cannot be renewed asks for a new sign-in and changes nothing.
+    (The reasons' wording: test_lifecycle.py::test_refusal_wording.)"""
+    expired_down = _tok(expires_at=T0 - 1, restricted_to=(RestrictedTo("item_preview"),))
+    expired = _tok(expires_at=T0 - 1)
+    reasons = set()
+    for kind, token in [
+        (AuthKind.DEVELOPER, expired_down),
+        (AuthKind.OAUTH, expired_down),
+        (AuthKind.DEVELOPER, expired),
+    ]:
+        machine, act = step(Machine(kind), Wanted(Success(token), T0)).unwrap()
+        assert machine == Machine(kind)
+        assert isinstance(act, Fail) and type(act.error) is ReauthRequired
+        reasons.add(act.error.reason)
+    assert len(reasons) == 3  # each case says why in its own words
+
+
+def test_illegal_events_are_named() -> None:
+    idle = Machine(AuthKind.JWT)
+    assert step(idle, Succeeded(1, _tok(), T0)) == Failure(IllegalEvent(Phase.IDLE, "Succeeded"))
+    assert step(idle, Failed(1, NET, T0)) == Failure(IllegalEvent(Phase.IDLE, "Failed"))
+    renewing, act = step(idle, Wanted(Success(None), T0)).unwrap()
+    assert act == Fetch(1)
+    assert step(renewing, Wanted(Success(None), T0)) == Failure(
+        IllegalEvent(Phase.RENEWING, "Wanted")
+    )
+    assert step(renewing, Succeeded(0, _tok(), T0)) == Failure(
+        IllegalEvent(Phase.RENEWING, "Succeeded with a stale ticket")
+    )
+    assert step(renewing, Failed(0, NET, T0)) == Failure(
+        IllegalEvent(Phase.RENEWING, "Failed with a stale ticket")
+    )
+
+
+def test_every_way_out_of_a_forced_renewal_clears_forced() -> None:
+    held = _tok(expires_at=T0 + 3600, expires_in=3600, refresh_token="R")
+    m0 = Machine(AuthKind.OAUTH)
+    started, act = step(m0, Wanted(Success(held), T0, forced=True)).unwrap()
+    assert act == Refresh(1, "R")
+    assert started.phase is Phase.RENEWING and started.forced and started.ticket == 1
+    new = _tok(expires_at=T0 + 7200, refresh_token="R2")
+    saving, act = step(started, Succeeded(1, new, T0)).unwrap()
+    assert act == Store(new)
+    idle, used = step(saving, Stored()).unwrap()
+    assert used == Use(new) and not idle.forced and idle.phase is Phase.IDLE
+    failed, act = step(started, Failed(1, NET, T0)).unwrap()
+    assert act == Fail(NET) and not failed.forced
+    # Not forced: a failed early renewal falls back to the still-valid token.
+    stale = _tok(expires_at=T0 + 30, expires_in=3600, refresh_token="R")
+    started2, _ = step(m0, Wanted(Success(stale), T0)).unwrap()
+    _, act = step(started2, Failed(1, NET, T0)).unwrap()
+    assert isinstance(act, Use) and act.token == stale and len(act.notes) == 1
+
+
+def test_a_dead_on_arrival_token_without_refresh_token_fails() -> None:
+    started, _ = step(Machine(AuthKind.JWT), Wanted(Success(None), T0)).unwrap()
+    dead = _tok(expires_at=T0 - 1)
+    after, act = step(started, Succeeded(1, dead, T0)).unwrap()
+    assert isinstance(act, Fail) and act.error.kind is ErrorKind.MALFORMED_RESPONSE
+    assert after.phase is Phase.IDLE and after.ticket == 1
+
+
+@given(st.sampled_from([AuthKind.JWT, AuthKind.CCG, AuthKind.OAUTH]), st.booleans())
+def test_forced_renewal_replacing_a_token_only_renews_that_token(
+    kind: AuthKind, same: bool
+) -> None:
+    stored = AccessToken(
+        access_token="current", refresh_token="r", expires_in=3600, expires_at=T0 + 3600
+    )
+    rejected = stored if same else AccessToken(access_token="older", refresh_token="r0")
+    stepped = step(Machine(kind), Wanted(Success(stored), T0, forced=True, replacing=rejected))
+    action = stepped.unwrap()[1]
+    if same:
+        assert isinstance(action, Fetch | Refresh)
+    else:
+        # Another thread already replaced the rejected token: use its replacement.
+        assert action == Use(stored)
+
+
+def test_step_refuses_what_is_not_a_machine_and_an_event() -> None:
+    for machine, event in [(None, Wanted(Success(None), T0)), (Machine(AuthKind.JWT), "x")]:
+        refused = step(machine, event)  # type: ignore[arg-type]
+        assert isinstance(refused, Failure)
+        assert type(refused.failure()) is IllegalEvent
+        assert refused.failure().phase is Phase.IDLE
+
+
+PER_CALL_CLEARED = {
+    "phase": Phase.IDLE,
+    "forced": False,
+    "stored_raw": None,
+    "previous": None,
+    "pending": None,
+    "failing": None,
+    "to_revoke": (),
+    "revoked_now": (),
+}
+
+
+def _per_call(m: Machine) -> dict[str, Any]:
+    return {name: getattr(m, name) for name in PER_CALL_CLEARED}
+
+
+def test_every_finished_call_forgets_what_it_read() -> None:
+    held = _token("held", T0, rt="R")
+    m, act = step(Machine(AuthKind.OAUTH), Wanted(Success(held), T0, forced=True)).unwrap()
+    assert _per_call(m) != PER_CALL_CLEARED  # mid-call, it remembers
+    new = _token("new", T0, rt="R2")
+    m, act = step(m, Succeeded(act.ticket, new, T0)).unwrap()  # type: ignore[union-attr]
+    m, act = step(m, Stored()).unwrap()
+    assert isinstance(act, Use)
+    assert _per_call(m) == PER_CALL_CLEARED
+    assert m.purpose.name == "RETRIEVE"
+    m, act = step(m, RevokeWanted(Success(new), T0)).unwrap()
+    while isinstance(act, RevokeAt):
+        m, act = step(m, RevokeDone()).unwrap()
+    m, act = step(m, Cleared()).unwrap()
+    assert isinstance(act, Done)
+    assert _per_call(m) == PER_CALL_CLEARED
+
+
+def test_an_interrupted_call_moves_the_ticket_on_by_one_and_forgets_the_fast_path() -> None:
+    m, act = step(Machine(AuthKind.JWT), Wanted(Success(None), T0)).unwrap()
+    assert isinstance(act, Fetch)
+    gone, failed = step(m, Abandoned()).unwrap()
+    assert gone.ticket == m.ticket + 1
+    assert (gone.phase, gone.fresh, gone.unsaved) == (Phase.IDLE, None, None)
+    assert isinstance(failed, Fail) and type(failed.error) is ReauthRequired
+    # Interrupted while saving: the token is kept to be saved again.
+    token = _token("t", T0, owner=None)
+    m, _ = step(m, Succeeded(act.ticket, token, T0)).unwrap()
+    kept, _ = step(m, Abandoned()).unwrap()
+    assert kept.unsaved is not None and kept.unsaved.token == token
+    assert kept.ticket == m.ticket + 1
+
+
+def test_an_interrupted_revoke_remembers_only_what_box_confirmed() -> None:
+    held = _token("at", T0, rt="rt", owner=None)
+    m, act = step(Machine(AuthKind.OAUTH), RevokeWanted(Success(held), T0)).unwrap()
+    assert isinstance(act, RevokeAt)
+    m, act = step(m, RevokeDone()).unwrap()  # the first credential is confirmed
+    gone, failed = step(m, Abandoned()).unwrap()
+    assert isinstance(failed, Fail)
+    assert gone.revoked == frozenset({"rt"})
+    assert gone.phase is Phase.IDLE
+
+
+def test_a_sign_in_is_forced_and_warns_when_it_replaces_another_identitys_token() -> None:
+    ours = Owner("client", "oauth_user", None)
+    m, act = step(Machine(AuthKind.OAUTH, owner=ours), SignInWanted(Success(None), T0)).unwrap()
+    assert act == ExchangeCode(1)
+    assert (m.phase, m.forced, m.purpose.name, m.ticket) == (Phase.RENEWING, True, "SIGN_IN", 1)
+    theirs = _token("x", T0, owner=Owner("other", "oauth_user", "1"))
+    _, act = step(Machine(AuthKind.OAUTH, owner=ours), SignInWanted(Success(theirs), T0)).unwrap()
+    assert isinstance(act, ExchangeCode) and len(act.notes) == 1
+
+
+def test_a_renewed_oauth_token_keeps_the_user_the_old_one_named() -> None:
+    unknown_user = Owner("client", "oauth_user", None)
+    known = _token("a", T0, rt="R", owner=Owner("client", "oauth_user", "9"))
+    m, act = step(
+        Machine(AuthKind.OAUTH, owner=unknown_user), Wanted(Success(known), T0, forced=True)
+    ).unwrap()
+    assert isinstance(act, Refresh)
+    new = _token("b", T0, rt="R2", owner=None)
+    _, stored = step(m, Succeeded(act.ticket, new, T0)).unwrap()
+    assert isinstance(stored, Store)
+    assert stored.token.owner == Owner("client", "oauth_user", "9")
+    # No earlier token: the new one is stamped with this auth object's own owner.
+    m, act = step(
+        Machine(AuthKind.OAUTH, owner=unknown_user), SignInWanted(Success(None), T0)
+    ).unwrap()
+    _, stored = step(m, Succeeded(act.ticket, new, T0)).unwrap()  # type: ignore[union-attr]
+    assert isinstance(stored, Store) and stored.token.owner == unknown_user
+
+
+def test_note_wording() -> None:
+    """The warnings the machine hands the shell to log, each once (the other tests check
+    where notes appear, not their words)."""
+    ours = Owner("client", "user", "42")
+    theirs = _token("sa", owner=Owner("client", "enterprise", "7"))
+    notes: list[str] = []
+    m, act = step(Machine(AuthKind.JWT, owner=ours), Wanted(Success(theirs), T0)).unwrap()
+    notes += [n.text for n in act.notes]
+    _, act = step(m, Succeeded(act.ticket, _token("user", owner=None), T0)).unwrap()  # type: ignore[union-attr]
+    notes += [n.text for n in act.notes]
+    _, act = step(
+        Machine(AuthKind.JWT, owner=ours), Wanted(Success(AccessToken(access_token="")), T0)
+    ).unwrap()
+    notes += [n.text for n in act.notes]
+    _, act = step(Machine(AuthKind.JWT, owner=ours), RevokeWanted(Success(theirs), T0)).unwrap()
+    notes += [n.text for n in act.notes]
+    # A refresh answer whose rest is unusable: its refresh token is kept.
+    m, act = step(
+        Machine(AuthKind.OAUTH, owner=OWNER), Wanted(Success(_token("t", T0 - LIFE, rt="r1")), T0)
+    ).unwrap()
+    _, act = step(m, Salvaged(act.ticket, AccessToken(refresh_token="r2"), malformed("x"))).unwrap()  # type: ignore[union-attr]
+    notes += [n.text for n in act.notes]
+    # A save that failed, then a newer record written by someone else.
+    m, act = step(
+        Machine(AuthKind.OAUTH, owner=OWNER), Wanted(Success(_token("o", rt="r1")), T0 + LIFE)
+    ).unwrap()
+    m, act = step(m, Succeeded(act.ticket, _token("n", T0 + LIFE, rt="r2"), T0 + LIFE)).unwrap()  # type: ignore[union-attr]
+    m, act = step(m, StoreFailed(DOWN)).unwrap()
+    notes += [n.text for n in act.notes]
+    _, act = step(m, Wanted(Success(_token("x", T0 + LIFE, rt="r3")), T0 + LIFE)).unwrap()
+    notes += [n.text for n in act.notes]
+    assert notes == [
+        "the storage holds another identity's token; not using it",
+        "replacing another identity's token in the storage",
+        "ignoring a malformed token from the storage",
+        "the storage holds another identity's token; left it alone, revoked nothing",
+        "kept the new refresh token of an unusable answer; the next call refreshes",
+        "could not save the new token (token storage failure (write): disk full); keeping it "
+        "in memory and saving it again on the next call",
+        "the storage holds a newer token than the one it failed to save; using it",
+    ]
+
+
+@given(st.sampled_from(list(AuthKind)), st.floats(-86_400, 86_400) | st.just(float("nan")))
+def test_only_a_jwt_machine_learns_boxs_clock_and_only_a_sane_one(
+    kind: AuthKind, skew: float
+) -> None:
+    m, act = step(Machine(kind), Wanted(Success(None), T0, forced=True)).unwrap()
+    if not isinstance(act, Fetch):
+        return
+    token = _token("t", T0, owner=None)
+    for event in (Succeeded(act.ticket, token, T0, skew), Failed(act.ticket, GONE, T0, skew)):
+        learned, _ = step(m, event).unwrap()
+        sane = math.isfinite(skew)
+        assert learned.skew == (skew if kind is AuthKind.JWT and sane else 0.0)
+    # The next grant is signed on the learned clock.
+    learned, _ = step(m, Failed(act.ticket, GONE, T0, skew)).unwrap()
+    _, again = step(learned, Wanted(Success(None), T0, forced=True)).unwrap()
+    assert isinstance(again, Fetch) and again.skew == learned.skew
+
+
+def test_a_saved_token_is_remembered_for_the_fast_path_and_a_revoke_forgets_it() -> None:
+    m, act = step(Machine(AuthKind.JWT), Wanted(Success(None), T0)).unwrap()
+    token = _token("t", T0, owner=None)
+    m, _ = step(m, Succeeded(act.ticket, token, T0)).unwrap()  # type: ignore[union-attr]
+    m, used = step(m, Stored()).unwrap()
+    assert used == Use(token)
+    assert m.fresh is not None and m.fresh.token == token
+    m, act = step(m, RevokeWanted(Success(token), T0)).unwrap()
+    while isinstance(act, RevokeAt):
+        m, act = step(m, RevokeDone()).unwrap()
+    assert isinstance(act, Clear)
+    assert (m.fresh, m.unsaved, m.to_revoke) == (None, None, ())
+    assert m.revoked == frozenset({"t"})

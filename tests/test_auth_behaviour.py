@@ -1,4 +1,5 @@
-"""How the auth objects behave under retries, skew, concurrency and revocation.
+"""How the auth objects behave under retries, skew, concurrency, revocation and a
+failing token storage.
 
 All against the emulator over real loopback HTTP. Sleeps are recorded, not
 slept, so Retry-After and backoff are asserted without waiting.
@@ -14,7 +15,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from support import authorize_redirect
+from returns.result import Failure, Success
+from support import Sleeps, authorize_redirect, ccg_auth, jwt_auth, oauth_auth, signed_in
 
 from boxauth import (
     AccessToken,
@@ -25,7 +27,6 @@ from boxauth import (
     BoxDeveloperTokenAuth,
     BoxJWTAuth,
     BoxNetworkError,
-    BoxOAuth,
     BoxRateLimitedError,
     BoxReauthRequiredError,
     BoxRefusedError,
@@ -34,22 +35,14 @@ from boxauth import (
     Effects,
     InMemoryTokenStorage,
     JWTConfig,
-    OAuthConfig,
     RetryPolicy,
     TransportSettings,
     Urllib3Transport,
 )
+from boxauth.errors import StorageFailure, StorageFailureKind
 from boxauth.wire import HttpRequest
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
 
 
 class RecordingTransport(Urllib3Transport):
@@ -69,27 +62,6 @@ def jti_of(form: dict[str, str]) -> str:
     claims = form["assertion"].split(".")[1]
     padded = claims + "=" * (-len(claims) % 4)
     return str(json.loads(base64.urlsafe_b64decode(padded))["jti"])
-
-
-def jwt_auth(box: Any, urls: BaseUrls, **shell: Any) -> BoxJWTAuth:
-    return BoxJWTAuth(
-        JWTConfig.from_config_json_string(box.fx.config_json), base_urls=urls, **shell
-    )
-
-
-def ccg_auth(box: Any, urls: BaseUrls, **shell: Any) -> BoxCCGAuth:
-    config = CCGConfig(box.fx.client_id, box.fx.client_secret, enterprise_id=box.fx.enterprise_id)
-    return BoxCCGAuth(config, base_urls=urls, **shell)
-
-
-def oauth(box: Any, urls: BaseUrls, **shell: Any) -> BoxOAuth:
-    return BoxOAuth(OAuthConfig(box.fx.client_id, box.fx.client_secret), base_urls=urls, **shell)
-
-
-def signed_in(box: Any, urls: BaseUrls, **shell: Any) -> BoxOAuth:
-    auth = oauth(box, urls, **shell)
-    auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
-    return auth
 
 
 # -- retries -------------------------------------------------------------------
@@ -240,16 +212,60 @@ def test_64_threads_make_exactly_one_oauth_refresh(box: Any, urls: BaseUrls) -> 
     )
 
 
+def test_concurrent_401s_refresh_once(box: Any, urls: BaseUrls) -> None:
+    auth = signed_in(box, urls)  # our clock says fresh ...
+    box.emu.advance(3700)  # ... Box's says expired: every API call gets 401
+    box.emu.reset_counters()
+    client = BoxClient(auth)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(16)
+
+    def call() -> None:
+        barrier.wait()
+        try:
+            client.users.get_user_me()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert box.emu.grant_counts["refresh_token"] == 1
+
+
+class FailingStore(InMemoryTokenStorage):
+    """A storage whose next ``failures`` saves raise something other than an OSError."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 0
+
+    def store(self, token: AccessToken) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("redis down")  # not an OSError
+        super().store(token)
+
+
+class ClearFails(InMemoryTokenStorage):
+    def clear(self) -> None:
+        raise PermissionError(13, "Permission denied")
+
+
 # -- revoke semantics ----------------------------------------------------------
 
 
 def test_developer_token_revoke_needs_the_config(box: Any, urls: BaseUrls) -> None:
     token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
     bare = BoxDeveloperTokenAuth(token=token, base_urls=urls)
-    with pytest.raises(BoxConfigError, match="DeveloperTokenConfig"):
+    with pytest.raises(BoxConfigError) as caught:
         bare.revoke_token()
+    assert caught.value.field == "config"
     assert bare.token_storage.get() is not None  # nothing lost
-    with pytest.raises(BoxReauthRequiredError, match="cannot be refreshed"):
+    with pytest.raises(BoxReauthRequiredError):
         bare.refresh_token()
     configured = BoxDeveloperTokenAuth(
         token=token,
@@ -280,6 +296,34 @@ def test_failed_revoke_keeps_the_token(box: Any, urls: BaseUrls) -> None:
     with pytest.raises(BoxRefusedError):
         auth.revoke_token()
     assert auth.token_storage.get() == held
+
+
+def test_revoke_also_revokes_a_pair_the_storage_failed_to_save(box: Any, urls: BaseUrls) -> None:
+    storage = FailingStore()
+    auth = signed_in(box, urls, token_storage=storage)
+    old = storage.get()
+    storage.failures = 1
+    new = auth.refresh_token()
+    assert storage.get() == old
+    auth.revoke_token()
+    assert box.emu.token_info(new.access_token).revoked
+    assert not box.emu.refresh_token_is_live(new.refresh_token)
+    with pytest.raises(BoxReauthRequiredError):
+        auth.retrieve_token()
+
+
+def test_a_failed_clear_after_revoke_is_reported_and_the_token_never_reused(
+    box: Any, urls: BaseUrls
+) -> None:
+    config = JWTConfig.from_config_json_string(box.fx.config_json, token_storage=ClearFails())
+    auth = BoxJWTAuth(config, base_urls=urls)
+    first = auth.retrieve_token()
+    result = auth.revoke_token_result()
+    assert isinstance(result, Failure)
+    failure = result.failure()
+    assert isinstance(failure, StorageFailure) and failure.kind is StorageFailureKind.CLEAR
+    assert box.emu.token_info(first.access_token).revoked
+    assert auth.retrieve_token().access_token != first.access_token
 
 
 # -- immutability and downscoping ----------------------------------------------
@@ -328,14 +372,16 @@ def test_downscope_leaves_the_parent_token_untouched(box: Any, urls: BaseUrls) -
 def test_downscope_input_is_checked_before_any_request(box: Any, urls: BaseUrls) -> None:
     auth = ccg_auth(box, urls)
     box.emu.reset_counters()
-    with pytest.raises(BoxConfigError, match="unknown scope"):
+    with pytest.raises(BoxConfigError) as caught:
         auth.downscope_token(["item_everything"])
-    with pytest.raises(BoxConfigError, match="not both"):
+    assert caught.value.field == "scopes"
+    with pytest.raises(BoxConfigError) as caught:
         auth.downscope_token(
             ["item_preview"],
             resource=f"{urls.base_url}/2.0/files/1",
             shared_link="https://app.box.com/s/x",
         )
+    assert caught.value.field == "resource/shared_link"
     assert box.emu.request_count() == 0
 
 
@@ -411,6 +457,9 @@ def test_no_secret_in_repr_str_exception_or_debug_log(
             assert secret not in text
 
 
+# -- a failing token storage -----------------------------------------------------
+
+
 def test_a_storage_failure_does_not_lose_the_renewed_token(
     box: Any, urls: BaseUrls, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -440,3 +489,29 @@ def test_a_storage_failure_does_not_lose_the_renewed_token(
     assert again == renewed
     assert storage.get() == renewed
     assert box.emu.grant_counts["refresh_token"] == 1
+
+
+def test_any_storage_error_keeps_the_renewed_pair(box: Any, urls: BaseUrls) -> None:
+    storage = FailingStore()
+    auth = signed_in(box, urls, token_storage=storage, effects=Effects(clock=box.emu.now))
+    box.emu.advance(3700)
+    box.emu.reset_counters()
+    storage.failures = 1
+    renewed = auth.retrieve_token_result()
+    assert isinstance(renewed, Success)
+    assert auth.retrieve_token() == renewed.unwrap()
+    assert storage.get() == renewed.unwrap()
+    assert box.emu.grant_counts["refresh_token"] == 1
+
+
+def test_after_a_failed_store_the_new_token_is_served_not_the_replaced_one(
+    box: Any, urls: BaseUrls
+) -> None:
+    storage = FailingStore()
+    auth = oauth_auth(box, urls, token_storage=storage)
+    old = auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
+    assert auth.retrieve_token() == old  # primes the lock-free path with the old token
+    storage.failures = 1
+    new = auth.refresh_token()  # the store fails; the old token is still fresh by its clock
+    assert storage.get() == old
+    assert auth.retrieve_token() == new

@@ -1,8 +1,9 @@
 """Fault injection: every call succeeds within the retry budget or fails typed, in time.
 
 Faults come from the emulator (429 bursts with Retry-After, 5xx, dropped
-connections, answers slower than the read timeout, malformed and huge bodies).
-Real sleeps are used here, with small numbers, so the deadline is real too.
+connections, answers slower than the read timeout, malformed and huge bodies)
+and from a transport that raises. Real sleeps are used here, with small
+numbers, so the deadline is real too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import time
 from typing import Any
 
 import pytest
-from support import authorize_redirect
+from returns.result import Failure, Success
+from support import ccg_auth, jwt_auth, signed_in
 
 from boxauth import (
     BaseUrls,
@@ -19,16 +21,15 @@ from boxauth import (
     BoxCCGAuth,
     BoxMalformedResponseError,
     BoxNetworkError,
-    BoxOAuth,
     BoxRateLimitedError,
     BoxRefusedError,
-    CCGConfig,
     Effects,
-    OAuthConfig,
     RetryPolicy,
     TransportSettings,
     Urllib3Transport,
 )
+from boxauth.errors import TransportFailure, TransportFailureKind
+from boxauth.wire import HttpRequest
 
 SETTINGS = TransportSettings(connect_timeout=1.0, read_timeout=0.5, deadline=3.0)
 POLICY = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2, max_retry_after=1.0)
@@ -36,10 +37,7 @@ SLACK = 1.5  # seconds allowed beyond the deadline for thread scheduling on a bu
 
 
 def ccg(box: Any, urls: BaseUrls) -> BoxCCGAuth:
-    config = CCGConfig(box.fx.client_id, box.fx.client_secret, enterprise_id=box.fx.enterprise_id)
-    return BoxCCGAuth(
-        config, base_urls=urls, transport=Urllib3Transport(SETTINGS), retry_policy=POLICY
-    )
+    return ccg_auth(box, urls, transport=Urllib3Transport(SETTINGS), retry_policy=POLICY)
 
 
 def timed(call: Any) -> tuple[Any, float]:
@@ -112,13 +110,9 @@ def test_fault_outcome_is_success_or_typed_error_within_the_deadline(
 def test_ambiguous_refresh_keeps_the_stored_pair_and_says_maybe_sent(
     box: Any, urls: BaseUrls
 ) -> None:
-    auth = BoxOAuth(
-        OAuthConfig(box.fx.client_id, box.fx.client_secret),
-        base_urls=urls,
-        transport=Urllib3Transport(SETTINGS),
-        effects=Effects(clock=box.emu.now),
+    auth = signed_in(
+        box, urls, transport=Urllib3Transport(SETTINGS), effects=Effects(clock=box.emu.now)
     )
-    auth.get_tokens_from_redirect(authorize_redirect(auth.get_authorize_url()))
     held = auth.token_storage.get()
     box.emu.advance(3700)
     # The answer is slower than the read timeout: Box may have rotated the pair.
@@ -128,3 +122,32 @@ def test_ambiguous_refresh_keeps_the_stored_pair_and_says_maybe_sent(
     assert value.maybe_sent
     assert auth.token_storage.get() == held
     assert box.emu.grant_counts.get("refresh_token", 0) == 1  # never retried
+
+
+class Exploding(Urllib3Transport):
+    """A transport whose sends raise while armed, like a plug-in or a bad proxy would."""
+
+    armed = True
+    sends = 0
+
+    def send(self, request: HttpRequest, *, timeout: float) -> Any:
+        self.sends += 1
+        if self.armed:
+            raise RuntimeError("boom")
+        return super().send(request, timeout=timeout)
+
+
+def test_an_exception_during_renewal_is_a_failure_and_does_not_brick_the_object(
+    box: Any, urls: BaseUrls
+) -> None:
+    transport = Exploding()
+    auth = jwt_auth(box, urls, transport=transport, effects=Effects(sleep=lambda _s: None))
+    first = auth.retrieve_token_result()
+    assert isinstance(first, Failure)
+    failure = first.failure()
+    # A send that raised may have reached Box; a JWT grant may still be tried again.
+    assert isinstance(failure, TransportFailure)
+    assert (failure.kind, failure.maybe_sent) == (TransportFailureKind.PROTOCOL, True)
+    assert transport.sends == RetryPolicy().max_attempts
+    transport.armed = False
+    assert isinstance(auth.retrieve_token_result(), Success)

@@ -6,6 +6,7 @@ The one exception is a token the user asked for (the return value itself).
 from __future__ import annotations
 
 import logging
+import typing
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ from boxauth import (
     TransportSettings,
     Urllib3Transport,
 )
+from boxauth.errors import StorageFailure
 
 
 def _texts(obj: object) -> list[str]:
@@ -171,6 +173,25 @@ def test_sweep(box: Any, urls: BaseUrls, tmp_path: Any, caplog: pytest.LogCaptur
             assert secret not in text
 
 
+# box_sdk_gen's names for two of ours.
+ALIASES = {"BoxSDKError": "BoxAuthError", "JwtAlgorithm": "Algorithm"}
+
+
 def test_every_public_name_is_importable() -> None:
+    """Each public name imports (lazily) as the object boxauth defines under that name, or
+    the one it is box_sdk_gen's alias for; ``AuthError`` is the union of the error values."""
+    assert len(set(boxauth.__all__)) == len(boxauth.__all__)
     for name in boxauth.__all__:
-        assert getattr(boxauth, name) is not None
+        value = getattr(boxauth, name)
+        if name == "AuthError":
+            assert set(typing.get_args(value)) == {
+                boxauth.InvalidInput,
+                boxauth.BoxRefused,
+                boxauth.TransportFailure,
+                boxauth.ReauthRequired,
+                boxauth.StateMismatch,
+                StorageFailure,
+            }
+            continue
+        assert value.__name__ == ALIASES.get(name, name)
+        assert value.__module__.startswith("boxauth.")

@@ -1,5 +1,10 @@
-"""Redaction, immutability and pickling of every core value (engineering notes:
-"never put a raw secret in a container"; "test immutability explicitly")."""
+"""redaction: ``Redacted`` and ``secret_field``, and what they buy across the core: no
+secret in any repr or str of any core value, every core value immutable, and no value
+holding a secret can be pickled or copied into a second object.
+
+Lessons from h11, oauthlib and google-auth (google-auth's signer once pickled its key):
+never put a raw secret in a container, and test immutability explicitly.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,13 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from returns.result import Failure, Success
-from strategies import SECRET_ALPHABET, plain
+from strategies import (
+    SECRET_ALPHABET,
+    ccg_settings_with,
+    jwt_settings_with,
+    oauth_settings_with,
+    plain,
+)
 
 from boxauth import (
     access_token,
@@ -38,7 +49,7 @@ from boxauth import (
     wire,
 )
 from boxauth.access_token import AccessToken, RestrictedTo
-from boxauth.redaction import REDACTED, Redacted
+from boxauth.redaction import REDACTED, Redacted, is_secret, redacted_repr, secret_field
 
 CORE = [
     "redaction",
@@ -82,16 +93,15 @@ def _signer(message: bytes) -> Any:
 def values_holding(s: list[str], cid: str) -> list[object]:
     """Every kind of value, each built with the secrets ``s`` in its secret fields."""
     ent = {"enterprise_id": "1"}
-    jwt_s = config.jwt_settings(
+    jwt_s = jwt_settings_with(
         client_id=cid,
         client_secret=s[0],
         jwt_key_id=cid,
         private_key=s[1],
         private_key_passphrase=s[2],
-        **ent,
-    ).unwrap()
-    ccg = config.ccg_settings(client_id=cid, client_secret=s[0], **ent).unwrap()
-    oauth = config.oauth_settings(client_id=cid, client_secret=s[0]).unwrap()
+    )
+    ccg = ccg_settings_with(client_id=cid, client_secret=s[0])
+    oauth = oauth_settings_with(client_id=cid, client_secret=s[0])
     dev = config.developer_token_settings(client_id=cid, client_secret=s[0]).unwrap()
     app_json = json.dumps(
         {
@@ -233,7 +243,7 @@ def values_holding(s: list[str], cid: str) -> list[object]:
 
 
 # Some secrets here are used as access/refresh tokens, which must be visible
-# ASCII (issue 12): only the ASCII letters of the secret alphabet.
+# ASCII: only the ASCII letters of the secret alphabet.
 token_secrets = st.text(SECRET_ALPHABET.encode("ascii", "ignore").decode(), min_size=8, max_size=32)
 
 
@@ -258,7 +268,7 @@ awkward = st.one_of(
 @given(awkward, awkward, plain)
 def test_secret_fields_are_replaced_by_the_marker(one: str, two: str, cid: str) -> None:
     """Whatever the secret, the printed form is exactly the one with ``<redacted>``."""
-    oauth = config.oauth_settings(client_id=cid, client_secret=one).unwrap()
+    oauth = oauth_settings_with(client_id=cid, client_secret=one)
     assert repr(oauth) == f"OAuthSettings(client_id={cid!r}, client_secret={REDACTED})"
     assert str(oauth) == repr(oauth)
     assert repr(Success(oauth)) == f"<Success: {oauth!r}>"
@@ -270,14 +280,14 @@ def test_secret_fields_are_replaced_by_the_marker(one: str, two: str, cid: str) 
     )
     no_refresh = AccessToken(access_token=one)
     assert "refresh_token=None" in repr(no_refresh)
-    jwt_s = config.jwt_settings(
+    jwt_s = jwt_settings_with(
         client_id=cid,
         client_secret=one,
         jwt_key_id=cid,
         private_key=two,
         private_key_passphrase=one,
         user_id=7,
-    ).unwrap()
+    )
     assert repr(jwt_s) == (
         f"JWTSettings(client_id={cid!r}, client_secret={REDACTED}, jwt_key_id={cid!r}, "
         f"private_key={REDACTED}, private_key_passphrase={REDACTED}, "
@@ -301,14 +311,7 @@ def test_secret_fields_are_replaced_by_the_marker(one: str, two: str, cid: str) 
 
 _TOKEN = AccessToken(access_token="a", expires_in=1, expires_at=1.0)
 _OAUTH = config.OAuthSettings(client_id="c", client_secret="s")
-_JWT = config.jwt_settings(
-    client_id="c",
-    client_secret="s",
-    jwt_key_id="k",
-    private_key="p",
-    private_key_passphrase=None,
-    user_id="1",
-).unwrap()
+_JWT = jwt_settings_with()
 _SUBJECT = config.Subject(config.SubjectKind.USER, "1")
 INSTANCES: dict[type, object] = {
     errors.InvalidInput: errors.InvalidInput("f", "p"),
@@ -330,14 +333,7 @@ INSTANCES: dict[type, object] = {
     AccessToken: _TOKEN,
     config.Subject: _SUBJECT,
     config.DeveloperTokenSettings: config.DeveloperTokenSettings("c", "s"),
-    config.JWTSettings: config.jwt_settings(
-        client_id="c",
-        client_secret="s",
-        jwt_key_id="k",
-        private_key="p",
-        private_key_passphrase=None,
-        user_id="1",
-    ).unwrap(),
+    config.JWTSettings: _JWT,
     config.CCGSettings: config.CCGSettings(client_id="c", client_secret="s", subject=_SUBJECT),
     config.OAuthSettings: config.OAuthSettings(client_id="c", client_secret="s"),
     config.AppConfig: config.AppConfig(client_id="c", client_secret="s"),
@@ -498,3 +494,63 @@ def test_secret_alphabet_is_not_in_anything_we_print() -> None:
     for ch in printed:
         run = run + 1 if ch in SECRET_ALPHABET else 0
         assert run < 8
+
+
+# ---------------------------------------------------------------------------
+# secret_field itself.
+
+
+def _holder_class() -> type:
+    # Defined when the test runs, not at import, so the field specs are built
+    # by the code under test at test time.
+    @dataclasses.dataclass(frozen=True, repr=False)
+    class _Holder(Redacted):
+        required: str = secret_field()
+        plain: str = "p"
+        optional: str | None = secret_field(default="DEFAULTSECRET")
+
+    return _Holder
+
+
+def test_secret_field_with_and_without_default() -> None:
+    _Holder = _holder_class()  # noqa: N806
+    with pytest.raises(TypeError):
+        _Holder()  # type: ignore[call-arg]
+    held = _Holder("REQ")
+    assert held.optional == "DEFAULTSECRET"
+    assert [is_secret(f) for f in dataclasses.fields(_Holder)] == [True, False, True]
+    assert repr(held) == f"_Holder(required={REDACTED}, plain='p', optional={REDACTED})"
+    assert str(_Holder("R", optional=None)) == (
+        f"_Holder(required={REDACTED}, plain='p', optional=None)"
+    )
+
+
+def test_pickling_names_the_class() -> None:
+    _Holder = _holder_class()  # noqa: N806
+    with pytest.raises(TypeError, match=r"^_Holder holds secrets and cannot be pickled$"):
+        pickle.dumps(_Holder("R"))
+
+
+def test_is_secret_needs_the_marker_set_to_true() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Marked:
+        plain: str = "p"
+        flagged: str = dataclasses.field(default="f", metadata={"boxauth.secret": "yes"})
+        other: str = dataclasses.field(default="o", metadata={"another.key": True})
+
+    assert [is_secret(f) for f in dataclasses.fields(Marked)] == [False, False, False]
+    assert is_secret("not a field") is False  # type: ignore[arg-type]
+
+
+def test_redacted_repr_of_odd_values_never_raises_and_names_the_type() -> None:
+    class Loud:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    @dataclasses.dataclass(frozen=True, repr=False)
+    class Holder(Redacted):
+        value: object = None
+
+    assert repr(Holder(Loud())) == "Holder(value=<Loud>)"
+    assert redacted_repr(5) == "int(...)"
+    assert redacted_repr(Holder) == "type(...)"

@@ -1,5 +1,6 @@
-"""exceptions (issue 12 section 2, issue 13): box_sdk_gen's hierarchy, constructors and
-attributes, our own attributes kept, texts that say what happened, no secret anywhere.
+"""exceptions: ``exception_for`` maps each error value to its class, keeping the value;
+box_sdk_gen's hierarchy, constructors and attributes (``BoxSDKError``, ``BoxAPIError``,
+``request_info``, ``response_info``); texts that say what happened; no secret anywhere.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boxauth.errors import (
+    AuthError,
     BoxRefused,
     ErrorKind,
     InvalidInput,
     ReauthRequired,
     StateMismatch,
+    StorageFailure,
+    StorageFailureKind,
     TransportFailure,
     TransportFailureKind,
     malformed,
@@ -29,10 +33,12 @@ from boxauth.exceptions import (
     BoxMalformedResponseError,
     BoxNetworkError,
     BoxRateLimitedError,
+    BoxReauthRequiredError,
     BoxRefusedError,
     BoxSDKError,
     BoxServerError,
     BoxStateMismatchError,
+    BoxStorageError,
     RequestInfo,
     ResponseInfo,
     exception_for,
@@ -43,6 +49,60 @@ from boxauth.wire import HttpRequest
 
 T0 = 1_700_000_000.0
 SECRET = "QXZJKVWQXZJKVWQXZJKVW"
+REFUSED = BoxRefused(ErrorKind.INVALID_GRANT, 400, "invalid_grant", "d", "rid", 3.0)
+CASES: list[tuple[AuthError, type[BoxAuthError]]] = [
+    (InvalidInput("client_id", "is empty"), BoxConfigError),
+    (ReauthRequired("sign in"), BoxReauthRequiredError),
+    (TransportFailure(TransportFailureKind.CONNECT, "refused", False), BoxNetworkError),
+    (BoxRefused(ErrorKind.RATE_LIMITED, 429, "rate_limited", "", None, 7.0), BoxRateLimitedError),
+    (
+        BoxRefused(ErrorKind.MALFORMED_RESPONSE, 200, "malformed_response", "x"),
+        BoxMalformedResponseError,
+    ),
+    (REFUSED, BoxAPIError),
+    (BoxRefused(ErrorKind.SERVER_ERROR, 503, "unavailable", "", None, 9.0), BoxServerError),
+    (StateMismatch("is missing"), BoxStateMismatchError),
+    (StorageFailure(StorageFailureKind.LOCK, "busy"), BoxStorageError),
+]
+
+
+# -- exception_for: one class per error value ---------------------------------------
+
+
+@pytest.mark.parametrize(("error", "cls"), CASES)
+def test_exception_for(error: AuthError, cls: type[BoxAuthError]) -> None:
+    exc = exception_for(error)
+    assert type(exc) is cls
+    assert isinstance(exc, BoxSDKError)
+    assert exc.error is error
+    assert str(exc) == error.message()
+    assert exc.args == (error.message(),)
+
+
+def test_properties_read_the_value() -> None:
+    exc = exception_for(REFUSED)
+    assert (exc.error_code, exc.description, exc.request_id, exc.status) == (
+        "invalid_grant",
+        "d",
+        "rid",
+        400,
+    )
+    config = exception_for(InvalidInput("client_id", "is empty"))
+    assert isinstance(config, BoxConfigError) and isinstance(config, ValueError)
+    assert config.field == "client_id"
+    assert (config.error_code, config.description, config.request_id, config.status) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    limited = exception_for(CASES[3][0])
+    assert isinstance(limited, BoxRateLimitedError) and limited.retry_after == 7.0
+    net = exception_for(TransportFailure(TransportFailureKind.TIMEOUT, "t", True))
+    assert isinstance(net, BoxNetworkError) and net.maybe_sent is True
+
+
+# -- box_sdk_gen's constructors and hierarchy ---------------------------------------
 
 
 def test_box_sdk_gen_constructors_work() -> None:
@@ -230,7 +290,7 @@ def test_exception_for_never_raises_on_a_stranger() -> None:
     assert exc.message == "an unexpected error value"
 
 
-# -- Issue 13: errors that say what happened ----------------------------------------
+# -- Texts that say what happened ----------------------------------------------------
 
 
 def test_a_401_from_the_api_says_the_access_token_was_refused() -> None:
@@ -292,6 +352,89 @@ def test_a_state_mismatch_says_possible_csrf() -> None:
     )
 
 
-def test_network_errors_keep_their_class() -> None:
-    exc = exception_for(TransportFailure(TransportFailureKind.TIMEOUT, "t", True))
-    assert isinstance(exc, BoxNetworkError) and exc.maybe_sent is True
+# -- What every class keeps: the raiser's clock, the request, box_sdk_gen's extras -------
+
+SENT = HttpRequest(
+    "POST",
+    "https://api.box.com/oauth2/token?code=x",
+    (
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Authorization", "Bearer x"),
+        ("X-Bad", 5),  # type: ignore[tuple-item]
+        ("only-a-name",),  # type: ignore[tuple-item]
+        ("Accept", "application/json"),
+    ),
+    b"code=x",
+)
+
+
+@pytest.mark.parametrize(("error", "cls"), CASES)
+def test_every_class_keeps_the_timestamp_and_the_redacted_request(
+    error: AuthError, cls: type[BoxAuthError]
+) -> None:
+    when = datetime(2024, 5, 6, 7, 8, 9)
+    exc = exception_for(error, timestamp=when, request=SENT)
+    assert type(exc) is cls
+    assert exc.timestamp == when
+    info = exc.request_info  # (eq=False, as box_sdk_gen's: compare the fields)
+    assert isinstance(info, RequestInfo)
+    assert (info.method, info.url, info.query_params, info.body, info.content_type) == (
+        "POST",
+        "https://api.box.com/oauth2/token",
+        {},
+        None,
+        "application/x-www-form-urlencoded",
+    )
+    assert info.headers == {
+        "content-type": "application/x-www-form-urlencoded",
+        "authorization": REDACTED,
+        "accept": "application/json",
+    }
+    assert exception_for(error).request_info is None
+
+
+@pytest.mark.parametrize(
+    ("sent", "method", "url"),
+    [
+        (HttpRequest("GET", "https://a.example/p?q=1#f"), "GET", "https://a.example/p"),
+        (HttpRequest("GET", "https://[a/p"), "GET", ""),
+        (HttpRequest(5, 7), "", ""),  # type: ignore[arg-type]
+        (HttpRequest("GET", "https://a.example", "junk"), "GET", "https://a.example"),  # type: ignore[arg-type]
+    ],
+)
+def test_request_info_of_anything_sent_is_total(sent: HttpRequest, method: str, url: str) -> None:
+    info = exception_for(ReauthRequired("x"), request=sent).request_info
+    assert (info.method, info.url, info.headers, info.content_type) == (method, url, {}, None)
+    assert exception_for(ReauthRequired("x"), request="not a request").request_info is None  # type: ignore[arg-type]
+
+
+def test_response_info_keeps_boxs_help_url_and_prints_like_box_sdk_gen() -> None:
+    body = b'{"error": "invalid_grant", "error_description": "d", "help_url": "https://h.example"}'
+    info = exception_for(parse_error(response(400, [], body), T0)).response_info
+    assert info.help_url == "https://h.example"
+    assert info.print(None) == (
+        "\n\tStatus code: 400\n\tHeaders: {}\n\tCode: invalid_grant\n\tRequest Id: None"
+        "\n\tHelp Url: https://h.example\n\tBody: {'error': 'invalid_grant', "
+        "'error_description': 'd', 'help_url': 'https://h.example'}"
+    )
+    odd = b'{"error": "invalid_grant", "help_url": 5}'
+    assert exception_for(parse_error(response(400, [], odd), T0)).response_info.help_url is None
+    assert exception_for(parse_error(response(400, [], b""), T0)).response_info.help_url is None
+    sent = exception_for(ReauthRequired("x"), request=HttpRequest("GET", "https://a.example/p"))
+    assert sent.request_info.print(None) == (
+        "\n\tMethod: GET\n\tURL: https://a.example/p\n\tQuery params: {}\n\tHeaders: {}"
+        "\n\tBody: None"
+    )
+
+
+def test_box_api_error_keeps_its_value_clock_and_sanitizer() -> None:
+    when = datetime(2024, 1, 2)
+    exc = BoxAPIError(REFUSED, timestamp=when, data_sanitizer="sanitizer")
+    assert (exc.error, exc.value, exc.timestamp, exc.data_sanitizer) == (
+        REFUSED,
+        REFUSED,
+        when,
+        "sanitizer",
+    )
+    assert exc.message == REFUSED.message()
+    assert BoxAPIError().data_sanitizer is None

@@ -1,11 +1,24 @@
-"""Properties of the retry decision (protocol notes §9, and our single-use rule)."""
+"""retry: whether and when a failed token request is tried again.
+
+Box's rate limits answer 429 with Retry-After (developer.box.com/guides/api-calls/
+permissions-and-errors/rate-limits/); 5xx and lost connections are retried with
+capped, fully jittered exponential backoff, within the caller's deadline. Single-use
+grants (an authorization code, a refresh token) are never repeated once the request
+may have reached Box: Box may already have spent them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import sys
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from returns.result import Success
+from strategies import refused
 
 from boxauth.errors import (
     AuthError,
@@ -15,8 +28,20 @@ from boxauth.errors import (
     ReauthRequired,
     TransportFailure,
     TransportFailureKind,
+    is_real_number,
 )
-from boxauth.retry import GiveUp, Retry, RetryPolicy, backoff, check_policy, next_step
+from boxauth.retry import (
+    MAX_DEADLINE,
+    GiveUp,
+    Retry,
+    RetryPolicy,
+    backoff,
+    check_deadline,
+    check_policy,
+    next_step,
+    resign_for_skew,
+    retryable,
+)
 from boxauth.token_requests import Grant
 
 SINGLE_USE = [Grant.AUTHORIZATION_CODE, Grant.REFRESH_TOKEN]
@@ -238,3 +263,148 @@ def test_deadline_is_exclusive(
         assert isinstance(step, Retry) is allowed
         if allowed:
             assert step == Retry(after)
+
+
+# -- Policies ----------------------------------------------------------------------------
+
+wrong_types: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.binary(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.builds(object),
+)
+huge_ints = st.integers(400, 4000).map(lambda digits: 10**digits) | st.just(-(10**400))
+
+
+@given(
+    st.sampled_from(["max_attempts", "base_delay", "max_delay", "max_retry_after"]),
+    huge_ints
+    | wrong_types.filter(lambda v: not is_real_number(v))
+    | st.sampled_from(["3", -1, -0.5, math.nan, math.inf]),
+)
+def test_retry_policy_check_never_raises(name: str, value: Any) -> None:
+    policy = dataclasses.replace(RetryPolicy(), **{name: value})
+    refused(check_policy(policy), name)
+
+
+@given(wrong_types)
+def test_retry_policy_check_refuses_non_policies(value: Any) -> None:
+    refused(check_policy(value), "retry_policy")
+
+
+# -- Examples at the edges ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("policy", "field"),
+    [
+        (RetryPolicy(max_attempts=20), None),
+        (RetryPolicy(max_attempts=1), None),
+        (RetryPolicy(max_attempts=21), "max_attempts"),
+        (RetryPolicy(max_attempts=0), "max_attempts"),
+        (RetryPolicy(base_delay=-1.0), "base_delay"),
+        (RetryPolicy(max_delay=float("inf")), "max_delay"),
+        (RetryPolicy(max_retry_after="1"), "max_retry_after"),  # type: ignore[arg-type]
+    ],
+)
+def test_check_policy(policy: RetryPolicy, field: str | None) -> None:
+    if field is None:
+        assert check_policy(policy) == Success(policy)
+    else:
+        refused(check_policy(policy), field)
+
+
+@given(st.integers(1, 40), st.floats(0.0, 1.0))
+def test_backoff_ceiling_doubles_from_base(attempt: int, jitter: float) -> None:
+    policy = RetryPolicy(base_delay=0.25, max_delay=1e12)
+    expected = jitter * (0.25 * 2.0 ** min(attempt - 1, 30))
+    # isclose: float products are not associative (subnormal jitters round differently).
+    assert math.isclose(backoff(policy, attempt, jitter), expected, rel_tol=1e-12, abs_tol=1e-300)
+
+
+def test_backoff_examples() -> None:
+    policy = RetryPolicy(base_delay=1.0, max_delay=1e12)
+    assert [backoff(policy, n, 1.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
+    assert backoff(policy, 31, 1.0) == 2.0**30
+    assert backoff(policy, 32, 1.0) == 2.0**30
+    assert backoff(policy, 3, 5.0) == 4.0
+    assert backoff(policy, 3, -1.0) == 0.0
+
+
+def _refused(status: int, clock_skew: bool = False) -> BoxRefused:
+    return BoxRefused(ErrorKind.INVALID_GRANT, status, "e", "d", clock_skew=clock_skew)
+
+
+def test_retryable_box_answers() -> None:
+    assert retryable(_refused(503), Grant.JWT)
+    assert not retryable(_refused(503), Grant.REFRESH_TOKEN)
+    assert not retryable(_refused(400), Grant.JWT)
+    assert not retryable(_refused(400), Grant.REFRESH_TOKEN)
+    assert not retryable(ReauthRequired("x"), Grant.JWT)
+    lost = TransportFailure(TransportFailureKind.TIMEOUT, "t", True)
+    assert retryable(lost, Grant.JWT) and not retryable(lost, Grant.AUTHORIZATION_CODE)
+
+
+def test_resign_for_skew() -> None:
+    skewed = _refused(400, clock_skew=True)
+    assert resign_for_skew(skewed, already_resigned=False, skew=5.0)
+    assert not resign_for_skew(skewed, already_resigned=True, skew=5.0)
+    assert not resign_for_skew(skewed, already_resigned=False, skew=None)
+    assert not resign_for_skew(_refused(400), already_resigned=False, skew=5.0)
+    assert not resign_for_skew(ReauthRequired("x"), already_resigned=False, skew=5.0)
+
+
+def test_policy_type_and_largest_delay() -> None:
+    refused(check_policy(None), "retry_policy")  # type: ignore[arg-type]
+    biggest = RetryPolicy(max_delay=sys.float_info.max)
+    assert check_policy(biggest) == Success(biggest)
+
+
+# -- Wording: the one test that pins this module's refusal texts -----------------------
+
+
+def test_refusal_wording() -> None:
+    """Every refusal text of this module, once; the other tests check the field."""
+    cases = [
+        (
+            check_policy(RetryPolicy(max_attempts=0)),
+            "max_attempts: must be an integer between 1 and 20",
+        ),
+        (
+            check_policy(RetryPolicy(base_delay=-1.0)),
+            "base_delay: must be a finite, non-negative number",
+        ),
+        (check_policy(None), "retry_policy: must be a RetryPolicy"),  # type: ignore[arg-type]
+        (check_deadline(0), "deadline: must be a number of seconds above 0, at most 86400"),
+    ]
+    for result, message in cases:
+        assert result.failure().message() == message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.5, Success(0.5)),
+        (1, Success(1.0)),
+        (MAX_DEADLINE, Success(86_400.0)),
+        (0, None),
+        (-1, None),
+        (86_400.001, None),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("5", None),
+        (True, None),
+    ],
+)
+def test_check_deadline(value: object, expected: object) -> None:
+    """A call's budget: a number of seconds above 0 and at most a day, as a float."""
+    got = check_deadline(value)
+    if expected is None:
+        refused(got, "deadline")
+    else:
+        assert got == expected
+        assert type(got.unwrap()) is float

@@ -1,22 +1,32 @@
-"""Properties of the JWT assertion (protocol notes §3)."""
+"""jwt: the JWT assertion Box's JWT grant takes: its header and claims, the exact bytes
+signed, the signature's encoding, and the refusals of absurd input.
+
+Box's rules (developer.box.com/guides/authentication/jwt/without-sdk/): ``iss`` the
+client id, ``sub`` the enterprise or user id with ``box_sub_type``, ``aud`` the token
+URL, a ``jti`` of 16 to 128 characters, and ``exp`` at most 60 s ahead. The signing
+input is ``b64url(header) "." b64url(claims)`` (RFC 7515 §5.1).
+"""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
 import math
 from fractions import Fraction
+from typing import Any
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
-from strategies import jwt_settings, unicode_text
+from strategies import jwt_settings, jwt_settings_with, refused, unicode_text
 
-from boxauth.config import JWTSettings, SubjectKind
+from boxauth.config import Algorithm, JWTSettings, SubjectKind
 from boxauth.errors import AuthError, InvalidInput, TransportFailure, TransportFailureKind
-from boxauth.jwt import build_claims, make_assertion, signing_input
+from boxauth.jwt import MAX_NOW, assemble, build_claims, make_assertion, signing_input
 
 AUD = "https://api.box.com/oauth2/token"
 PRINTABLE_ASCII = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
@@ -25,6 +35,8 @@ nows = st.floats(0, 1e11, allow_nan=False, allow_infinity=False)
 skews = st.floats(-86_400, 86_400, allow_nan=False)
 lifetimes = st.integers(1, 60)
 settings_any_text = jwt_settings(text=unicode_text.filter(lambda s: s.strip() != ""))
+SETTINGS = jwt_settings_with(algorithm=Algorithm.RS384)
+JTI = "j" * 16
 
 
 class RecordingSigner:
@@ -41,6 +53,13 @@ class RecordingSigner:
 def _b64decode(part: str) -> bytes:
     assert set(part) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def _signs(signature: bytes) -> Any:
+    def signer(message: bytes) -> Result[bytes, AuthError]:
+        return Success(signature)
+
+    return signer
 
 
 @given(jwt_settings(), nows, skews, lifetimes, jtis)
@@ -130,11 +149,23 @@ def test_absurd_skew_fails(settings: JWTSettings, now: float, jti: str, skew: fl
     st.integers(-100, 100) | st.booleans(),
     st.floats(allow_nan=True, allow_infinity=True),
 )
-def test_build_claims_never_raises(
+def test_build_claims_succeeds_exactly_on_valid_input(
     settings: JWTSettings, now: float, jti: str, lifetime: int, skew: float
 ) -> None:
+    """Box's rules, written out here: a Success exactly when every one holds, else a
+    Failure naming one that does not."""
+    broken = {
+        "lifetime": isinstance(lifetime, bool) or not 0 < lifetime <= 60,
+        "jti": not (16 <= len(jti) <= 128 and jti.isascii() and jti.isprintable()),
+        "now": not (math.isfinite(now) and 0 <= now <= MAX_NOW),
+        "skew": not (math.isfinite(skew) and abs(skew) <= 86_400),
+    }
     result = build_claims(settings, now=now, jti=jti, lifetime=lifetime, skew=skew)
-    assert isinstance(result, Success | Failure)
+    if any(broken.values()):
+        assert isinstance(result, Failure)
+        assert broken[result.failure().field]
+    else:
+        assert isinstance(result, Success)
 
 
 @given(settings_any_text, nows, skews, lifetimes, jtis)
@@ -214,7 +245,7 @@ def test_invalid_claims_never_reach_the_signer(settings: JWTSettings, now: float
 
 
 def test_lifetime_boundaries() -> None:
-    settings = _fixed_settings()
+    settings = jwt_settings_with(user_id="1")
     for lifetime in (1, 30, 60):
         assert isinstance(build_claims(settings, now=5.0, jti="j" * 16, lifetime=lifetime), Success)
     for lifetime in (0, -1, 61, True):
@@ -226,14 +257,142 @@ def test_lifetime_boundaries() -> None:
         assert isinstance(build_claims(settings, now=5.0, jti=jti), Success)
 
 
-def _fixed_settings() -> JWTSettings:
-    from boxauth import config
+non_numbers: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.text(max_size=5),
+    st.binary(max_size=4),
+    st.lists(st.integers(), max_size=2),
+    st.builds(object),
+    st.sampled_from(["1", "1000.0", 10**400, -(10**400), 2**60, math.nan, math.inf, True]),
+)
 
-    return config.jwt_settings(
-        client_id="c",
-        client_secret="s",
-        jwt_key_id="k",
-        private_key="p",
-        private_key_passphrase=None,
-        user_id="1",
-    ).unwrap()
+
+@given(st.sampled_from(["now", "skew"]), non_numbers)
+def test_build_claims_refuses_non_numbers(name: str, value: Any) -> None:
+    kwargs: dict[str, Any] = {"now": 1000.0, "skew": 0.0, name: value}
+    refused(build_claims(jwt_settings_with(), jti="j" * 16, **kwargs), name)
+
+
+# -- Exact claims, signing input and signature -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"lifetime": 1.0}, "lifetime"),
+        ({"lifetime": 0}, "lifetime"),
+        ({"lifetime": 61}, "lifetime"),
+        ({"jti": "j" * 15}, "jti"),
+        ({"jti": "j" * 129}, "jti"),
+        ({"jti": "é" * 16}, "jti"),
+        ({"jti": "j" * 15 + "\n"}, "jti"),
+        ({"now": -1.0}, "now"),
+        ({"now": float("inf")}, "now"),
+        ({"skew": 86_401.0}, "skew"),
+        ({"skew": float("nan")}, "skew"),
+    ],
+)
+def test_build_claims_refusals(kwargs: dict[str, object], field: str) -> None:
+    args: dict[str, object] = {"now": 1000.0, "jti": JTI, **kwargs}
+    refused(build_claims(SETTINGS, **args), field)  # type: ignore[arg-type]
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_signing_input_is_sorted_compact_json() -> None:
+    header, claims = build_claims(SETTINGS, now=1000.7, jti=JTI, lifetime=60).unwrap()
+    head, body = signing_input(header, claims).decode("ascii").split(".")
+    assert _unb64(head) == b'{"alg":"RS384","kid":"kid","typ":"JWT"}'
+    assert _unb64(body) == (
+        b'{"aud":"https://api.box.com/oauth2/token","box_sub_type":"enterprise","exp":1060,'
+        b'"iat":1000,"iss":"cid","jti":"jjjjjjjjjjjjjjjj","sub":"7"}'
+    )
+
+
+@given(st.binary(min_size=1, max_size=64))
+@example(b"\x00\x00\x17")  # encodes to "AAAX": a trailing X must survive
+@example(b"\xff\xff\xfe")  # encodes to "___-"
+def test_signature_is_unpadded_base64url_of_the_signers_bytes(signature: bytes) -> None:
+    assertion = make_assertion(SETTINGS, _signs(signature), now=1000.0, jti=JTI).unwrap()
+    message, sig = assertion.token.rsplit(".", 1)
+    assert message.count(".") == 1
+    assert "=" not in sig
+    assert _unb64(sig) == signature
+
+
+def test_default_skew_is_zero() -> None:
+    a = make_assertion(SETTINGS, _signs(b"s"), now=1000.5, jti=JTI).unwrap()
+    assert a.exp == 1000 + 30
+    b = make_assertion(SETTINGS, _signs(b"s"), now=1000.5, jti=JTI, skew=1.0).unwrap()
+    assert b.exp == 1001 + 30
+
+
+def test_settings_type_and_largest_now() -> None:
+    refused(build_claims(None, now=1000.0, jti=JTI), "settings")  # type: ignore[arg-type]
+    _header, claims = build_claims(SETTINGS, now=2.0**53, jti=JTI).unwrap()
+    assert claims.iat == 2**53
+
+
+# -- Wording: the one test that pins this module's refusal texts -----------------------
+
+
+def test_refusal_wording() -> None:
+    """Every refusal text of this module, once; the other tests check the field."""
+    header, claims = build_claims(SETTINGS, now=1000.0, jti=JTI).unwrap()
+    cases: list[tuple[Result[Any, AuthError], str]] = [
+        (
+            build_claims(SETTINGS, now=1000.0, jti=JTI, lifetime=1.0),  # type: ignore[arg-type]
+            "lifetime: must be an integer number of seconds",
+        ),
+        (
+            build_claims(SETTINGS, now=1000.0, jti=JTI, lifetime=61),
+            "lifetime: must be in (0, 60] seconds (Box's limit)",
+        ),
+        (
+            build_claims(SETTINGS, now=1000.0, jti="j" * 15),
+            "jti: must be 16 to 128 characters (Box's rule)",
+        ),
+        (build_claims(SETTINGS, now=1000.0, jti="é" * 16), "jti: must be printable ASCII"),
+        (
+            build_claims(None, now=1000.0, jti=JTI),  # type: ignore[arg-type]
+            "settings: must be JWTSettings",
+        ),
+        (
+            build_claims(dataclasses.replace(SETTINGS, subject=None), now=1000.0, jti=JTI),
+            "settings: has no valid subject",
+        ),
+        (
+            build_claims(dataclasses.replace(SETTINGS, algorithm="RS256"), now=1000.0, jti=JTI),
+            "settings: has no valid algorithm",
+        ),
+        (
+            build_claims(SETTINGS, now=-1.0, jti=JTI),
+            "now: must be a finite, non-negative Unix time",
+        ),
+        (
+            build_claims(SETTINGS, now=1000.0, jti=JTI, skew=86_401.0),
+            "skew: must be a finite correction of at most a day",
+        ),
+        (assemble(header, claims, "not callable"), "signer: must be a callable"),  # type: ignore[arg-type]
+        (
+            assemble(None, claims, _signs(b"s")),  # type: ignore[arg-type]
+            "claims: are not a JWT header and claims",
+        ),
+        (assemble(header, claims, lambda _m: b"raw"), "signer: returned no Result"),  # type: ignore[arg-type,return-value]
+        (assemble(header, claims, _signs(b"")), "signer: returned no signature"),
+    ]
+    for result, message in cases:
+        assert result.failure().message() == message
+
+
+def test_edges_of_the_claims_and_of_the_signing_input() -> None:
+    assert isinstance(build_claims(SETTINGS, now=1000.0, jti=JTI, skew=86_400.0), Success)
+    assert isinstance(build_claims(SETTINGS, now=1000.0, jti=JTI, skew=-86_400.0), Success)
+    header, claims = build_claims(SETTINGS, now=1000.0, jti=JTI).unwrap()
+    assert signing_input(None, claims) == b""  # type: ignore[arg-type]
+    assert signing_input(header, None) == b""  # type: ignore[arg-type]
+    assert signing_input(dataclasses.replace(header, alg="RS256"), claims) == b""
+    assert signing_input(header, dataclasses.replace(claims, iss=object())) == b""

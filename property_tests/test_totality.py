@@ -1,4 +1,4 @@
-"""Bad input never raises (issue 13): every public function of the core, any Python value.
+"""The core is total: every public function of the core, given any Python value, returns.
 
 The functions are found by introspection over the core's modules, so a new
 one is covered the day it is written:
@@ -175,6 +175,8 @@ def _public_functions() -> list[tuple[str, Callable[..., Any], bool]]:
         for attr, obj in vars(module).items():
             if attr.startswith("_") or not inspect.isfunction(obj):
                 continue
+            if "__mutmut_" in attr:
+                continue  # a mutant mutmut added (bash .ci/mutation), not the core's own
             if obj.__module__ != module.__name__:
                 continue  # imported from elsewhere: judged in its own module
             returns_result = "Result[" in str(inspect.signature(obj).return_annotation)
@@ -238,8 +240,8 @@ def test_never_raises_on_any_python_value(
         assert isinstance(got, Result), (name, type(got))
 
 
-def test_the_examples_from_the_issue() -> None:
-    """Issue 13's two cases, by name: they raised TypeError and AttributeError before."""
+def test_two_functions_that_once_raised_now_refuse_by_name() -> None:
+    """They raised TypeError and AttributeError on these before they checked types first."""
     from boxauth.responses import parse_www_authenticate
     from boxauth.urls import validate_base_urls
 

@@ -1,19 +1,32 @@
-"""errors: clean_text's exact shape, message() texts, malformed(), is_unicode_text.
+"""errors: the closed set of error values, their message() texts (the wording test of
+every error family), the one table of Box's error codes, clean_text and the number checks.
 
-Written to close the gaps that mutation testing (``bash .ci/mutation``) found.
+Box's OAuth error codes: developer.box.com/reference/resources/oauth2-error/ and
+RFC 6749 §5.2; the same table reads a code from a token answer and from a redirect
+(RFC 6749 §4.1.2.1).
 """
 
 from __future__ import annotations
 
+import json
+import math
+from typing import Any
+from urllib.parse import urlencode
+
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import ANY_CHAR
 
+from boxauth.authorize import MIN_STATE, code_from_redirect
 from boxauth.errors import (
     MAX_TEXT,
     BoxRefused,
     ErrorKind,
     InvalidInput,
     ReauthRequired,
+    StateMismatch,
+    StorageFailure,
+    StorageFailureKind,
     TransportFailure,
     TransportFailureKind,
     clean_text,
@@ -22,6 +35,20 @@ from boxauth.errors import (
     kind_of,
     malformed,
 )
+from boxauth.responses import parse_error, response
+
+# Anything that is not a str: what untyped callers can pass.
+wrong_types: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.binary(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.builds(object),
+)
+huge_ints = st.integers(400, 4000).map(lambda digits: 10**digits) | st.just(-(10**400))
 
 
 @given(st.text(max_size=400), st.integers(4, 400))
@@ -54,6 +81,7 @@ def test_is_unicode_text() -> None:
 
 
 def test_messages() -> None:
+    """The wording of every error value's message(): each family's format, once."""
     assert InvalidInput("f", "is bad").message() == "f: is bad"
     assert ReauthRequired("why").message() == "re-authentication required: why"
     assert TransportFailure(TransportFailureKind.TIMEOUT, "slow", True).message() == (
@@ -66,6 +94,16 @@ def test_messages() -> None:
     )
     assert full.message() == (
         "Box refused the request (400 invalid_request): Bad thing [box-request-id rid]"
+    )
+    limited = BoxRefused(ErrorKind.RATE_LIMITED, 429, "rate_limited", "slow", retry_after=7.0)
+    assert limited.message() == (
+        "Box refused the request (429 rate_limited): slow (Box asks to retry after 7 s)"
+    )
+    assert StorageFailure(StorageFailureKind.LOCK, "busy").message() == (
+        "token storage failure (lock): busy"
+    )
+    assert StateMismatch("is missing").message() == (
+        "possible login CSRF: the redirect's state is missing"
     )
 
 
@@ -124,3 +162,39 @@ def test_only_a_final_period_is_ignored_when_matching_a_hint() -> None:
         got = BoxRefused(ErrorKind.INVALID_GRANT, 400, "invalid_grant", text).message()
         has_hint = "Check the client id" in got
         assert has_hint is (tail == "..")
+
+
+@given(st.text(ANY_CHAR, max_size=20) | wrong_types)
+def test_kind_of_anything_else_is_unrecognized(code: Any) -> None:
+    if not isinstance(code, str) or code not in {k.value for k in ErrorKind}:
+        assert kind_of(code) is ErrorKind.UNRECOGNIZED
+
+
+@given(st.sampled_from([k.value for k in ErrorKind]) | st.text(max_size=12))
+def test_redirect_and_response_errors_share_the_table(code: str) -> None:
+    state = "s" * MIN_STATE
+    query = urlencode({"state": state, "error": code})
+    refused = code_from_redirect(query, state).failure()
+    assert isinstance(refused, BoxRefused)
+    assert refused.kind is kind_of(clean_text(code, 64))
+    body = json.dumps({"error": code}).encode()
+    from_body = parse_error(response(400, (), body), 0.0).kind
+    ours = (ErrorKind.MALFORMED_RESPONSE, ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR)
+    expected = kind_of(clean_text(code, 64))
+    assert from_body is (ErrorKind.UNRECOGNIZED if expected in ours else expected)
+
+
+@given(wrong_types | huge_ints | st.floats(allow_nan=True, allow_infinity=True))
+def test_is_real_number(value: Any) -> None:
+    expected = (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and (isinstance(value, int) or math.isfinite(value))
+    )
+    assert is_real_number(value) is expected
+
+
+def test_the_text_checks_refuse_what_is_not_text() -> None:
+    assert clean_text(5) == ""  # type: ignore[arg-type]
+    assert clean_text(None, 10) == ""  # type: ignore[arg-type]
+    assert is_unicode_text(5) is False  # type: ignore[arg-type]

@@ -1,24 +1,38 @@
-"""Properties of token and revoke requests (protocol notes §1, §6, §8)."""
+"""token_requests: the form of every token and revoke request, built from values.
+
+Box's token endpoint takes a form per grant (developer.box.com/reference/post-oauth2-token/):
+authorization_code and refresh_token with the client's credentials, client_credentials
+with ``box_subject_type``/``box_subject_id``, the JWT bearer grant with the assertion,
+and the token exchange (developer.box.com/guides/authentication/tokens/downscope/)
+without client credentials. Revoke (developer.box.com/reference/post-oauth2-revoke/)
+takes client_id, client_secret and the token, and no grant_type. Secrets go only in
+the fields Box requires them in.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import parse_qsl, urlencode
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from returns.result import Failure, Success
+from returns.result import Failure, Result, Success
 from strategies import (
     any_text,
     ccg_settings,
+    ccg_settings_with,
     non_strings,
     nonblank_unicode,
     oauth_settings,
+    oauth_settings_with,
     plain,
+    refused,
     secrets,
 )
 
 from boxauth.config import CCGSettings, OAuthSettings
 from boxauth.downscope import DownscopeRequest, validate_downscope
+from boxauth.errors import InvalidInput
 from boxauth.jwt import Assertion
 from boxauth.token_requests import (
     Grant,
@@ -40,7 +54,7 @@ GRANT_TYPE = {
     Grant.JWT: "urn:ietf:params:oauth:grant-type:jwt-bearer",
     Grant.TOKEN_EXCHANGE: "urn:ietf:params:oauth:grant-type:token-exchange",
 }
-# The protocol notes' §1 table (and §6 for revoke), written out independently.
+# The fields of Box's token and revoke references, written out independently.
 REQUIRED_FIELDS = {
     Grant.AUTHORIZATION_CODE: {"grant_type", "code", "client_id", "client_secret"},
     Grant.REFRESH_TOKEN: {"grant_type", "refresh_token", "client_id", "client_secret"},
@@ -59,6 +73,8 @@ OPTIONAL_FIELDS = {
     Grant.AUTHORIZATION_CODE: {"redirect_uri"},
     Grant.TOKEN_EXCHANGE: {"resource", "box_shared_link"},
 }
+URLS = BaseUrls()
+OAUTH = oauth_settings_with()
 base_urls = st.sampled_from(
     [BaseUrls(), BaseUrls(base_url="https://box.example.test/x"), BaseUrls("http://127.0.0.1:9")]
 )
@@ -236,3 +252,104 @@ def test_arbitrary_text_never_breaks_body(
         if isinstance(result, Success):
             fields = result.unwrap().fields
             assert parse_qsl(body(result.unwrap()).decode(), keep_blank_values=True) == list(fields)
+
+
+# -- Exact forms -----------------------------------------------------------------------
+
+
+def test_each_refusal_names_its_field() -> None:
+    refused(authorization_code_request(URLS, OAUTH, ""), "authorization_code")
+    refused(authorization_code_request(URLS, OAUTH, "c", ""), "redirect_uri")
+    refused(refresh_request(URLS, OAUTH, None), "refresh_token")
+    refused(revoke_request(URLS, None, "s", "t"), "client_id")
+    refused(revoke_request(URLS, "c", None, "t"), "client_secret")
+    refused(revoke_request(URLS, "c", "s", None), "token")
+    scopes = DownscopeRequest(("item_preview",))
+    refused(token_exchange_request(URLS, "", scopes), "subject_token")
+    both = DownscopeRequest(
+        ("item_preview",), "https://api.box.com/2.0/files/1", "https://app.box.com/s/x"
+    )
+    refused(token_exchange_request(URLS, "T", both), "resource/shared_link")
+
+
+def test_fields() -> None:
+    jwt = jwt_request(URLS, "cid", "SEC", Assertion(jti="j", exp=1, token="a.b.c"))
+    assert jwt.grant is Grant.JWT
+    assert jwt.fields == (
+        ("grant_type", Grant.JWT.value),
+        ("assertion", "a.b.c"),
+        ("client_id", "cid"),
+        ("client_secret", "SEC"),
+    )
+    down = token_exchange_request(
+        URLS,
+        "T",
+        DownscopeRequest(("item_preview", "item_upload"), shared_link="https://app.box.com/s/x"),
+    ).unwrap()
+    assert down.fields == (
+        ("grant_type", Grant.TOKEN_EXCHANGE.value),
+        ("subject_token", "T"),
+        ("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+        ("scope", "item_preview item_upload"),
+        ("box_shared_link", "https://app.box.com/s/x"),
+    )
+    code = authorization_code_request(URLS, OAUTH, "C", "https://app.example/cb").unwrap()
+    assert parse_qsl(body(code).decode("ascii")) == list(code.fields)
+    assert body(code) == (
+        b"grant_type=authorization_code&code=C&client_id=cid&client_secret=SEC"
+        b"&redirect_uri=https%3A%2F%2Fapp.example%2Fcb"
+    )
+
+
+# -- Wording: the one test that pins this module's refusal texts -----------------------
+
+
+def test_refusal_wording() -> None:
+    """Every refusal text of this module, once; the other tests check the field."""
+    item = ("item_preview",)
+    cases: list[tuple[Result[TokenRequest, InvalidInput], str]] = [
+        (refresh_request(None, OAUTH, "r"), "base_urls: must be a BaseUrls"),  # type: ignore[arg-type]
+        (refresh_request(URLS, None, "r"), "settings: must be OAuthSettings"),  # type: ignore[arg-type]
+        (
+            authorization_code_request(URLS, None, "c"),  # type: ignore[arg-type]
+            "settings: must be OAuthSettings",
+        ),
+        (token_exchange_request(URLS, "T", None), "downscope: must be a DownscopeRequest"),  # type: ignore[arg-type]
+        (
+            token_exchange_request(URLS, "T", DownscopeRequest((1,))),  # type: ignore[arg-type]
+            "downscope: every scope must be a string",
+        ),
+        (
+            token_exchange_request(URLS, "T", DownscopeRequest(item, resource=1)),  # type: ignore[arg-type]
+            "downscope: resource and shared_link must be URLs",
+        ),
+        (
+            token_exchange_request(
+                URLS,
+                "T",
+                DownscopeRequest(
+                    item, "https://api.box.com/2.0/files/1", "https://app.box.com/s/x"
+                ),
+            ),
+            "resource/shared_link: give at most one, not both",
+        ),
+    ]
+    for result, message in cases:
+        assert result.failure().message() == message
+
+
+def test_malformed_values_give_an_unsendable_request_or_an_empty_body() -> None:
+    ccg = ccg_settings_with()
+    unsendable = TokenRequest(Grant.CLIENT_CREDENTIALS, "", ())
+    assert client_credentials_request(None, ccg) == unsendable  # type: ignore[arg-type]
+    assert client_credentials_request(URLS, None) == unsendable  # type: ignore[arg-type]
+    no_subject = dataclasses.replace(ccg, subject=None)
+    assert client_credentials_request(URLS, no_subject) == unsendable
+    assertion = Assertion(jti="j" * 16, exp=1, token="a.b.c")
+    assert jwt_request(URLS, "cid", "SEC", None) == TokenRequest(Grant.JWT, "", ())  # type: ignore[arg-type]
+    assert jwt_request(None, "cid", "SEC", assertion) == TokenRequest(Grant.JWT, "", ())  # type: ignore[arg-type]
+    assert body("not a request") == b""  # type: ignore[arg-type]
+    assert body(TokenRequest(Grant.REVOKE, "u", (("a",),))) == b""  # type: ignore[arg-type]
+    assert body(TokenRequest(Grant.REVOKE, "u", (("a", 1),))) == b""  # type: ignore[arg-type]
+    assert body(TokenRequest(Grant.REVOKE, "u", "a=b")) == b""  # type: ignore[arg-type]
+    assert body(TokenRequest(Grant.REVOKE, "u", (("a", "b"),))) == b"a=b"
