@@ -33,7 +33,6 @@ from returns.result import Failure, Result, Success
 
 from ..access_token import AccessToken
 from ..attempts import GaveUp, GotNothing, GotToken, Next
-from ..config import Subject, SubjectKind, id_field
 from ..downscope import DownscopeRequest, as_downscoped, validate_downscope
 from ..errors import AuthError, InvalidInput
 from ..grants import ExchangeGrant, Plan, RevokeCall
@@ -68,6 +67,7 @@ from ..lifecycle import (
 )
 from ..retry import RetryPolicy, check_deadline, check_policy
 from ..sessions import call_settings
+from ..settings import Subject, SubjectKind, id_field
 from ..urls import BaseUrls, validate_base_urls
 from ..wire import Transport
 from . import plugins

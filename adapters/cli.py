@@ -28,7 +28,6 @@ from typing import Any, NoReturn, TextIO, cast
 
 from returns.result import Success
 
-from ..config import shown_path
 from ..exceptions import (
     BoxAuthError,
     BoxConfigError,
@@ -39,6 +38,7 @@ from ..exceptions import (
     BoxStorageError,
     exception_for,
 )
+from ..settings import shown_path
 from ..urls import BaseUrls
 from .cli_auth import Built, given_of, make_auth
 from .cli_output import terminal_text, token_facts

@@ -26,7 +26,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..config import describe_value, shown_path
+from ..settings import describe_value, shown_path
 from ..urls import DEFAULT_BASE_URL, DEFAULT_OAUTH_2_URL
 
 
@@ -298,7 +298,7 @@ def client_pair(given: Given, command: str, why: str, *, required: bool = True) 
 def reads_as_file_name(value: str) -> bool:
     """Whether ``value`` reads as a file name: exactly when the CLI may show it.
 
-    ``boxauth.config.shown_path`` quotes a value only if it is one plausible
+    ``boxauth.settings.shown_path`` quotes a value only if it is one plausible
     line with a directory part or a short extension (``tokens.json``,
     ``./tokens``), and not base64-like; a pasted secret or token has neither.
     """

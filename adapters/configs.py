@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from returns.result import Failure, Result, Success
 
-from ..config import (
+from ..errors import InvalidInput
+from ..exceptions import BoxConfigError
+from ..settings import (
     Algorithm,
     AppConfig,
     CCGSettings,
@@ -35,8 +37,6 @@ from ..config import (
     shown_path,
     with_subject,
 )
-from ..errors import InvalidInput
-from ..exceptions import BoxConfigError
 from .raising import unwrap as ok_or_raise
 from .storage import InMemoryTokenStorage, TokenStorage
 
@@ -53,7 +53,7 @@ def read_config_file(path: str | Path) -> Result[str, InvalidInput]:
 
     Opened with O_NONBLOCK, so a FIFO or a device at the path cannot block
     the caller, and refused unless it is a regular file. Messages show the
-    path only when it reads as one (``boxauth.config.shown_path``): a value
+    path only when it reads as one (``boxauth.settings.shown_path``): a value
     pasted here by mistake may be the config JSON itself, or a secret.
     """
     name = str(path) if isinstance(path, Path) else path

@@ -53,9 +53,9 @@ from returns.result import Result, Success
 
 from ..access_token import AccessToken
 from ..authorize import parse_redirect_query, query_of_redirect, state_matches
-from ..config import shown_path
 from ..errors import AuthError, StorageFailure, TransportFailureKind
 from ..exceptions import BoxAuthError, exception_for
+from ..settings import shown_path
 from ..urls import BaseUrls
 from ..wire import HttpRequest, Transport
 from .auth import BaseAuth

@@ -26,8 +26,8 @@ from jose.backends.cryptography_backend import CryptographyRSAKey
 from jose.exceptions import JOSEError
 from returns.result import Failure, Result, Success
 
-from ..config import Algorithm, JWTSettings
 from ..errors import AuthError, InvalidInput
+from ..settings import Algorithm, JWTSettings
 
 MIN_RSA_BITS = 2048
 # PEM armor of a private key: PKCS#8 ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY") or

@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     )
     from .adapters.system import Effects
     from .adapters.transport import TransportSettings, Urllib3Transport
-    from .config import Algorithm
-    from .config import Algorithm as JwtAlgorithm
     from .errors import (
         AuthError,
         BoxRefused,
@@ -71,6 +69,8 @@ if TYPE_CHECKING:
         ResponseInfo,
     )
     from .retry import RetryPolicy
+    from .settings import Algorithm
+    from .settings import Algorithm as JwtAlgorithm
     from .urls import BaseUrls
 
 # Name -> module, relative to this package, so a copy vendored under another
@@ -103,7 +103,7 @@ _LAZY = {
     "TokenStorage": ".adapters.storage",
     "TransportSettings": ".adapters.transport",
     "Urllib3Transport": ".adapters.transport",
-    "Algorithm": ".config",
+    "Algorithm": ".settings",
     "AuthError": ".errors",
     "BoxRefused": ".errors",
     "ErrorKind": ".errors",
@@ -128,7 +128,7 @@ _LAZY = {
     "ResponseInfo": ".exceptions",
     "RetryPolicy": ".retry",
     "BaseUrls": ".urls",
-    "JwtAlgorithm": ".config",
+    "JwtAlgorithm": ".settings",
 }
 
 __version__ = "0.1.0"

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
 
-from .config import CCGSettings, JWTSettings, OAuthSettings
 from .downscope import DownscopeRequest
 from .errors import AuthError, InvalidInput
 from .jwt import JWTClaims, JWTHeader, assemble, build_claims, signing_input
 from .redaction import Redacted, secret_field
+from .settings import CCGSettings, JWTSettings, OAuthSettings
 from .token_requests import (
     Grant,
     TokenRequest,

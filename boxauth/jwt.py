@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
 
-from .config import Algorithm, JWTSettings, Subject, SubjectKind
 from .errors import AuthError, InvalidInput, is_real_number
 from .redaction import Redacted, secret_field
+from .settings import Algorithm, JWTSettings, Subject, SubjectKind
 
 AUDIENCE = "https://api.box.com/oauth2/token"
 DEFAULT_LIFETIME = 30

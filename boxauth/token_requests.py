@@ -20,11 +20,11 @@ from urllib.parse import urlencode
 
 from returns.result import Failure, Result, Success
 
-from .config import CCGSettings, OAuthSettings, Subject, SubjectKind, text_field
 from .downscope import DownscopeRequest
 from .errors import InvalidInput
 from .jwt import Assertion
 from .redaction import Redacted, secret_field
+from .settings import CCGSettings, OAuthSettings, Subject, SubjectKind, text_field
 from .urls import BaseUrls, revoke_url, token_url
 
 

@@ -20,9 +20,9 @@ from typing import Any
 from hypothesis import strategies as st
 from returns.result import Failure
 
-from boxauth import config
-from boxauth.config import Subject, SubjectKind
+from boxauth import settings
 from boxauth.errors import InvalidInput
+from boxauth.settings import Subject, SubjectKind
 
 # Every unicode character, lone surrogates included (st.text() leaves them out).
 ANY_CHAR = st.characters(exclude_categories=())
@@ -41,15 +41,15 @@ secrets = st.text(SECRET_ALPHABET, min_size=8, max_size=32)
 
 box_ids = st.one_of(st.integers(0, 10**15).map(str), st.just("0"))
 subjects = st.builds(Subject, st.sampled_from(SubjectKind), box_ids)
-algorithms = st.sampled_from(config.Algorithm)
+algorithms = st.sampled_from(settings.Algorithm)
 
 pem_like = secrets.map(lambda s: f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{s}\n-----END-----\n")
 
 
 @st.composite
-def jwt_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> config.JWTSettings:
+def jwt_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> settings.JWTSettings:
     subject = draw(subjects)
-    return config.jwt_settings(
+    return settings.jwt_settings(
         client_id=draw(text),
         client_secret=draw(secrets),
         jwt_key_id=draw(text),
@@ -62,9 +62,9 @@ def jwt_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> confi
 
 
 @st.composite
-def ccg_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> config.CCGSettings:
+def ccg_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> settings.CCGSettings:
     subject = draw(subjects)
-    return config.ccg_settings(
+    return settings.ccg_settings(
         client_id=draw(text),
         client_secret=draw(secrets),
         enterprise_id=subject.id if subject.kind is SubjectKind.ENTERPRISE else None,
@@ -73,8 +73,8 @@ def ccg_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> confi
 
 
 @st.composite
-def oauth_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> config.OAuthSettings:
-    return config.oauth_settings(client_id=draw(text), client_secret=draw(secrets)).unwrap()
+def oauth_settings(draw: st.DrawFn, text: st.SearchStrategy[str] = plain) -> settings.OAuthSettings:
+    return settings.oauth_settings(client_id=draw(text), client_secret=draw(secrets)).unwrap()
 
 
 # JSON values of any shape, for "never raises" properties.
@@ -125,20 +125,21 @@ def _subject_changed(changes: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def jwt_settings_with(**changes: Any) -> config.JWTSettings:
+def jwt_settings_with(**changes: Any) -> settings.JWTSettings:
     """Valid JWTSettings (client "cid", key "kid", enterprise 7, RS256) with ``changes``."""
-    return config.jwt_settings(**{**JWT_FIELDS, **_subject_changed(changes)}).unwrap()
+    return settings.jwt_settings(**{**JWT_FIELDS, **_subject_changed(changes)}).unwrap()
 
 
-def ccg_settings_with(**changes: Any) -> config.CCGSettings:
+def ccg_settings_with(**changes: Any) -> settings.CCGSettings:
     """Valid CCGSettings (client "cid", enterprise 7) with ``changes``."""
     fields = {"client_id": "cid", "client_secret": "SEC", "enterprise_id": "7"}
-    return config.ccg_settings(**{**fields, **_subject_changed(changes)}).unwrap()
+    return settings.ccg_settings(**{**fields, **_subject_changed(changes)}).unwrap()
 
 
-def oauth_settings_with(**changes: Any) -> config.OAuthSettings:
+def oauth_settings_with(**changes: Any) -> settings.OAuthSettings:
     """Valid OAuthSettings (client "cid") with ``changes``."""
-    return config.oauth_settings(**{"client_id": "cid", "client_secret": "SEC", **changes}).unwrap()
+    fields = {"client_id": "cid", "client_secret": "SEC", **changes}
+    return settings.oauth_settings(**fields).unwrap()
 
 
 # -- Checks ------------------------------------------------------------------------

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 from strategies import jwt_settings, jwt_settings_with, refused, unicode_text
 
-from boxauth.config import Algorithm, JWTSettings, SubjectKind
 from boxauth.errors import AuthError, InvalidInput, TransportFailure, TransportFailureKind
 from boxauth.jwt import MAX_NOW, assemble, build_claims, make_assertion, signing_input
+from boxauth.settings import Algorithm, JWTSettings, SubjectKind
 
 AUD = "https://api.box.com/oauth2/token"
 PRINTABLE_ASCII = st.characters(min_codepoint=0x20, max_codepoint=0x7E)

@@ -772,7 +772,8 @@ def test_note_wording() -> None:
     ).unwrap()
     notes += [n.text for n in act.notes]
     _, act = step(Machine(AuthKind.JWT, owner=ours), RevokeWanted(Success(theirs), T0)).unwrap()
-    notes += [n.text for n in act.notes]
+    assert isinstance(act, Fail) and isinstance(act.error, StorageFailure)
+    notes += [act.error.detail]  # a revoke over another identity's token fails, with this text
     # A refresh answer whose rest is unusable: its refresh token is kept.
     m, act = step(
         Machine(AuthKind.OAUTH, owner=OWNER), Wanted(Success(_token("t", T0 - LIFE, rt="r1")), T0)
@@ -792,10 +793,12 @@ def test_note_wording() -> None:
         "the storage holds another identity's token; not using it",
         "replacing another identity's token in the storage",
         "ignoring a malformed token from the storage",
-        "the storage holds another identity's token; left it alone, revoked nothing",
+        "the storage holds another identity's token: nothing of this identity's was revoked, "
+        "and that token was left alone",
         "kept the new refresh token of an unusable answer; the next call refreshes",
-        "could not save the new token (token storage failure (write): disk full); keeping it "
-        "in memory and saving it again on the next call",
+        "could not save the new token (token storage failure (write): disk full); it is held "
+        "only in this auth object's memory, and saved again on its next call (lost if the "
+        "process ends first)",
         "the storage holds a newer token than the one it failed to save; using it",
     ]
 

@@ -33,7 +33,6 @@ from boxauth import (
     api_calls,
     attempts,
     authorize,
-    config,
     downscope,
     errors,
     exceptions,
@@ -44,6 +43,7 @@ from boxauth import (
     responses,
     retry,
     sessions,
+    settings,
     token_requests,
     urls,
     wire,
@@ -102,7 +102,7 @@ def values_holding(s: list[str], cid: str) -> list[object]:
     )
     ccg = ccg_settings_with(client_id=cid, client_secret=s[0])
     oauth = oauth_settings_with(client_id=cid, client_secret=s[0])
-    dev = config.developer_token_settings(client_id=cid, client_secret=s[0]).unwrap()
+    dev = settings.developer_token_settings(client_id=cid, client_secret=s[0]).unwrap()
     app_json = json.dumps(
         {
             "boxAppSettings": {
@@ -113,7 +113,7 @@ def values_holding(s: list[str], cid: str) -> list[object]:
             "enterpriseID": "42",
         }
     )
-    app = config.parse_app_config(app_json).unwrap()
+    app = settings.parse_app_config(app_json).unwrap()
     token = AccessToken(access_token=s[0], refresh_token=s[1], expires_in=60, expires_at=T0 + 60)
     camel = AccessToken(accessToken=s[0], refreshToken=s[1])  # the guide's spelling
     assertion = jwt.make_assertion(jwt_s, _signer, now=T0, jti="j" * 20).unwrap()
@@ -133,7 +133,7 @@ def values_holding(s: list[str], cid: str) -> list[object]:
     bad_body = json.dumps({"access_token": s[0], "expires_in": "soon"}).encode()
     http = responses.response(200, [("x", "y")], body)
     failures: list[object] = [
-        config.jwt_settings(
+        settings.jwt_settings(
             client_id=cid,
             client_secret=s[0],
             jwt_key_id="",
@@ -141,7 +141,7 @@ def values_holding(s: list[str], cid: str) -> list[object]:
             private_key_passphrase=s[2],
             **ent,
         ),
-        config.jwt_settings(
+        settings.jwt_settings(
             client_id=s[0],
             client_secret=s[0],
             jwt_key_id=cid,
@@ -149,11 +149,11 @@ def values_holding(s: list[str], cid: str) -> list[object]:
             private_key_passphrase=s[2],
             enterprise_id=s[1],
         ),
-        config.parse_app_config(app_json.replace('"42"', "[1]")),
-        config.parse_app_config(
+        settings.parse_app_config(app_json.replace('"42"', "[1]")),
+        settings.parse_app_config(
             json.dumps({"boxAppSettings": {"clientID": s[0], "clientSecret": 7}})
         ),
-        config.parse_app_config(s[0]),
+        settings.parse_app_config(s[0]),
         token_requests.revoke_request(base, "", s[0], s[1]),
         token_requests.refresh_request(base, oauth, 12),
         token_requests.token_exchange_request(
@@ -310,9 +310,9 @@ def test_secret_fields_are_replaced_by_the_marker(one: str, two: str, cid: str) 
 # Immutability: every dataclass of the core, one instance each.
 
 _TOKEN = AccessToken(access_token="a", expires_in=1, expires_at=1.0)
-_OAUTH = config.OAuthSettings(client_id="c", client_secret="s")
+_OAUTH = settings.OAuthSettings(client_id="c", client_secret="s")
 _JWT = jwt_settings_with()
-_SUBJECT = config.Subject(config.SubjectKind.USER, "1")
+_SUBJECT = settings.Subject(settings.SubjectKind.USER, "1")
 INSTANCES: dict[type, object] = {
     errors.InvalidInput: errors.InvalidInput("f", "p"),
     errors.BoxRefused: errors.malformed("x"),
@@ -331,14 +331,14 @@ INSTANCES: dict[type, object] = {
     wire.HttpRequest: wire.HttpRequest("POST", "https://x", (), b""),
     RestrictedTo: RestrictedTo("item_preview"),
     AccessToken: _TOKEN,
-    config.Subject: _SUBJECT,
-    config.DeveloperTokenSettings: config.DeveloperTokenSettings("c", "s"),
-    config.JWTSettings: _JWT,
-    config.CCGSettings: config.CCGSettings(client_id="c", client_secret="s", subject=_SUBJECT),
-    config.OAuthSettings: config.OAuthSettings(client_id="c", client_secret="s"),
-    config.AppConfig: config.AppConfig(client_id="c", client_secret="s"),
+    settings.Subject: _SUBJECT,
+    settings.DeveloperTokenSettings: settings.DeveloperTokenSettings("c", "s"),
+    settings.JWTSettings: _JWT,
+    settings.CCGSettings: settings.CCGSettings(client_id="c", client_secret="s", subject=_SUBJECT),
+    settings.OAuthSettings: settings.OAuthSettings(client_id="c", client_secret="s"),
+    settings.AppConfig: settings.AppConfig(client_id="c", client_secret="s"),
     urls.BaseUrls: urls.BaseUrls(),
-    jwt.JWTHeader: jwt.JWTHeader(config.Algorithm.RS256, "k"),
+    jwt.JWTHeader: jwt.JWTHeader(settings.Algorithm.RS256, "k"),
     jwt.JWTClaims: jwt.JWTClaims("i", "s", "user", jwt.AUDIENCE, "j" * 16, 2, 1),
     jwt.Assertion: jwt.Assertion("j" * 16, 2, "t"),
     token_requests.TokenRequest: token_requests.TokenRequest(
@@ -380,7 +380,7 @@ INSTANCES: dict[type, object] = {
     lifecycle.Fresh: lifecycle.Fresh(_TOKEN, 1.0),
     grants.JwtGrant: grants.JwtGrant(urls.BaseUrls(), _JWT),
     grants.CcgGrant: grants.CcgGrant(
-        urls.BaseUrls(), config.CCGSettings(client_id="c", client_secret="s", subject=_SUBJECT)
+        urls.BaseUrls(), settings.CCGSettings(client_id="c", client_secret="s", subject=_SUBJECT)
     ),
     grants.RefreshGrant: grants.RefreshGrant(urls.BaseUrls(), _OAUTH, "r"),
     grants.CodeGrant: grants.CodeGrant(urls.BaseUrls(), _OAUTH, None, "c"),
@@ -392,7 +392,7 @@ INSTANCES: dict[type, object] = {
         token_requests.TokenRequest(token_requests.Grant.REVOKE, "u", (("a", "b"),))
     ),
     grants.SignFirst: grants.SignFirst(
-        jwt.JWTHeader(config.Algorithm.RS256, "k"),
+        jwt.JWTHeader(settings.Algorithm.RS256, "k"),
         jwt.JWTClaims("i", "s", "user", jwt.AUDIENCE, "j" * 16, 2, 1),
         b"m",
     ),
@@ -453,11 +453,11 @@ SECRET_HOLDERS = [cls for cls in INSTANCES if issubclass(cls, Redacted)]
 def test_the_secret_holders_are_the_expected_ones() -> None:
     assert set(SECRET_HOLDERS) == {
         AccessToken,
-        config.DeveloperTokenSettings,
-        config.JWTSettings,
-        config.CCGSettings,
-        config.OAuthSettings,
-        config.AppConfig,
+        settings.DeveloperTokenSettings,
+        settings.JWTSettings,
+        settings.CCGSettings,
+        settings.OAuthSettings,
+        settings.AppConfig,
         jwt.Assertion,
         token_requests.TokenRequest,
         authorize.Redirect,

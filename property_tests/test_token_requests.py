@@ -30,10 +30,10 @@ from strategies import (
     secrets,
 )
 
-from boxauth.config import CCGSettings, OAuthSettings
 from boxauth.downscope import DownscopeRequest, validate_downscope
 from boxauth.errors import InvalidInput
 from boxauth.jwt import Assertion
+from boxauth.settings import CCGSettings, OAuthSettings
 from boxauth.token_requests import (
     Grant,
     TokenRequest,

@@ -40,13 +40,13 @@ NOT_CORE = {"__init__", "__main__"}
 PLAIN_MUST_NOT_RAISE = {
     "access_token",
     "authorize",
-    "config",
     "downscope",
     "errors",
     "exceptions",
     "jwt",
     "redaction",
     "responses",
+    "settings",
     "token_requests",
     "urls",
 }

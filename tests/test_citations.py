@@ -163,7 +163,7 @@ def test_slugs_follow_github() -> None:
 
 def test_the_checked_files_exist() -> None:
     names = {relative(p) for p in CHECKED}
-    assert {"README.md", "SECURITY.md", "docs/protocol.md", "boxauth/config.py"} <= names
+    assert {"README.md", "SECURITY.md", "docs/protocol.md", "boxauth/settings.py"} <= names
     assert any(name.startswith("adapters/emulator/") for name in names)
 
 
@@ -196,7 +196,7 @@ def test_the_library_cites_protocol_md() -> None:
         for p in CHECKED
         if p.suffix == ".py" and _CITED_ANCHOR.search(p.read_text(encoding="utf-8"))
     ]
-    assert {relative(p) for p in cited} >= {"boxauth/config.py", "boxauth/retry.py"}
+    assert {relative(p) for p in cited} >= {"boxauth/settings.py", "boxauth/retry.py"}
 
 
 def test_every_cited_anchor_is_a_heading_of_protocol_md() -> None:

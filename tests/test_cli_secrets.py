@@ -19,7 +19,7 @@ from boxauth.adapters.cli import main
 from boxauth.adapters.cli_settings import UsageError
 from cli_support import app, assert_clean, assert_error, run, secrets_of
 
-from boxauth.config import describe_value, shown_path
+from boxauth.settings import describe_value, shown_path
 
 __all__ = ["app"]
 

@@ -23,9 +23,9 @@ from jose import jws
 from returns.result import Failure, Success
 from strategies import jwt_settings_with
 
-from boxauth.config import Algorithm
 from boxauth.errors import InvalidInput
 from boxauth.jwt import make_assertion
+from boxauth.settings import Algorithm
 
 PASSPHRASE = "correct horse battery staple"
 ENC = serialization.Encoding.PEM
@@ -239,7 +239,7 @@ def test_signing_never_imports_ecdsa_rsa_or_pyasn1() -> None:
 import sys
 from cryptography.hazmat.primitives.asymmetric import rsa
 from boxauth.adapters.signer import JoseSigner
-from boxauth.config import Algorithm
+from boxauth.settings import Algorithm
 key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 assert JoseSigner(key, Algorithm.RS512)(b"message").unwrap()
 print(sorted(m for m in ("ecdsa", "rsa", "pyasn1") if m in sys.modules))

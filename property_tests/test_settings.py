@@ -28,7 +28,8 @@ from strategies import (
     secrets,
 )
 
-from boxauth.config import (
+from boxauth.errors import InvalidInput
+from boxauth.settings import (
     MAX_CONFIG_TEXT,
     MAX_FIELD,
     Algorithm,
@@ -54,7 +55,6 @@ from boxauth.config import (
     text_field,
     with_subject,
 )
-from boxauth.errors import InvalidInput
 
 JWT_ARGS: dict[str, Any] = {**JWT_FIELDS, "private_key_passphrase": "PASS"}
 
