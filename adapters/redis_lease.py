@@ -37,7 +37,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger("boxauth")
@@ -66,6 +66,7 @@ class Answer:
     value: Any = None
     error: type[BaseException] | None = None
     started: bool = True  # False: no thread could be started, nothing was sent
+    finished: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
 def bounded(call: Callable[[], Any], seconds: float, label: str) -> Answer:
@@ -90,9 +91,10 @@ def bounded(call: Callable[[], Any], seconds: float, label: str) -> Answer:
     try:
         threading.Thread(target=run, name=f"boxauth-redis-call {label}", daemon=True).start()
     except RuntimeError as exc:  # no thread to be had: the command was never sent
-        return Answer(True, None, type(exc), started=False)
+        done.set()
+        return Answer(True, None, type(exc), started=False, finished=done)
     if not done.wait(max(seconds, 0.0)):
-        return Answer(False)
+        return Answer(False, finished=done)
     return outcome[0]
 
 

@@ -156,6 +156,8 @@ class RedisTokenStorage(TokenStorage):
         self._owner: str | None = None
         self._owners = Owners()
         self._ends = 0.0  # time.monotonic() at which the holder's lock() timeout ends
+        # The last command of the holder not answered in time; still on its thread.
+        self._unfinished: threading.Event | None = None
         self._keeper: Keeper | None = None
         # What the holder last read: the version its compare-and-set names.
         self._basis: Entry | None = None
@@ -481,13 +483,23 @@ class RedisTokenStorage(TokenStorage):
 
     def _release(self, owner: str) -> None:
         """Release the lease, waiting at most what is left of the lock's timeout
-        (at least RELEASE_WAIT_S): past that the release goes on by itself."""
+        (at least RELEASE_WAIT_S): past that the release goes on by itself.
+
+        A save the caller stopped waiting for may still land (Redis slow, not
+        gone): the release is sent after it has, so the next holder reads it.
+        """
         wait = min(max(self._ends - time.monotonic(), RELEASE_WAIT_S), self._socket_s)
         script = self._scripts["release"]
         keys, args = [self._names.lease], [owner, self._names.channel]
-        answer = bounded(
-            partial(script, keys=keys, args=args, client=self._client), wait, self._names.key
-        )
+        unfinished, self._unfinished = self._unfinished, None
+        longest = self._socket_s if math.isfinite(self._socket_s) else self._lease_s
+
+        def attempt() -> Any:
+            if unfinished is not None:
+                unfinished.wait(longest)
+            return script(keys=keys, args=args, client=self._client)
+
+        answer = bounded(attempt, wait, self._names.key)
         self._owners.released(owner, answer.answered and answer.error is None)
         if not answer.answered or _timed_out(answer.error):
             # Not a failure to report: the caller's time is spent, and the lease
@@ -525,6 +537,7 @@ class RedisTokenStorage(TokenStorage):
         self._hold = threading.RLock()
         self._depth = 0
         self._owners = Owners()
+        self._unfinished = None
         self._keeper = self._owner = self._holder = self._basis = None
 
     def _call(
@@ -543,6 +556,8 @@ class RedisTokenStorage(TokenStorage):
         run = partial(self._scripts[script], keys=keys, args=args, client=self._client)
         if wait is not None:
             answer = bounded(run, wait, self._names.key)
+            if not answer.answered and self._holder == threading.get_ident():
+                self._unfinished = answer.finished
         else:
             try:
                 return run()

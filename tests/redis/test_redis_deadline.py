@@ -13,6 +13,7 @@ waited another 2 s.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ import pytest
 import redis
 from boxauth.adapters.redis_lease import MIN_WAIT_S, RELEASE_WAIT_S
 from boxauth.adapters.redis_records import names_of
+from boxauth.adapters.redis_scripts import WRITE
 from boxauth.adapters.redis_storage import RedisTokenStorage
 from boxauth.adapters.storage import StorageLockTimeout
 from fleet import Fleet, invalid_grants
@@ -236,3 +238,33 @@ def test_a_lease_whose_release_never_reached_redis_is_taken_over_by_its_owner(
     assert lease_value(own_redis, "stale-lease") is None
     with other.lock(1.0):
         pass
+
+
+class SlowSaves(redis.Redis):
+    """A client whose saves reach Redis only ``delay`` s late (a slow network)."""
+
+    delay = 0.0
+
+    def evalsha(self, sha: str, numkeys: int, *keys_and_args: Any) -> Any:
+        if sha == hashlib.sha1(WRITE.encode()).hexdigest():  # noqa: S324 - Redis's script id
+            time.sleep(self.delay)
+        return super().evalsha(sha, numkeys, *keys_and_args)
+
+
+def test_a_save_the_caller_stopped_waiting_for_lands_before_the_lease_is_released(
+    own_redis: Any, storages: list[Any]
+) -> None:
+    """The holder's time is spent; its save is slow, not lost: the release waits for
+    it on its own thread, so the next holder reads the new token, never the old."""
+    client = SlowSaves(host="127.0.0.1", port=own_redis.port, socket_timeout=2.0)
+    storage = RedisTokenStorage(client, "slow-save")
+    other = RedisTokenStorage.from_url(own_redis.url, "slow-save")
+    storages += [storage, other]
+    storage.store(token("access-1"))
+    client.delay = 0.6
+    with storage.lock(0.0):
+        _, raised = timed(lambda: storage.store(token("access-2")))
+        assert isinstance(raised, BoxStorageError) and "did not answer in time" in str(raised)
+    with other.lock(5.0):
+        assert other.get() == token("access-2")
+    client.close()
