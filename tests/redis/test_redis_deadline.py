@@ -79,7 +79,8 @@ def test_refresh_revoke_and_retrieve_fail_within_the_deadline_print_nothing_and_
             answers = [worker.ask({"call": name}) for name in ("refresh", "revoke")]
             fleet.advance(3700)  # the token is due: retrieve must renew, under the lease
             answers.append(worker.ask({"call": "retrieve"}))
-        print("frozen Redis, deadline 1 s:", [round(a["took"], 2) for a in answers])
+        seen = [(round(a["took"], 2), a["error"], a["kind"]) for a in answers]
+        print("frozen Redis, deadline 1 s:", seen)
         for answer in answers:
             assert not answer["ok"], answer
             assert answer["took"] <= 1.0 + MARGIN, answer
