@@ -159,6 +159,7 @@ def test_commands_under_a_lock_wait_only_what_is_left_of_its_timeout(
         whole = time.monotonic() - started
     finally:
         own_redis.thaw()
+    print(f"frozen under lock(1): the block {whole:.2f} s, its release {left:.2f} s")
     kinds = [f.error.kind for f in failures if isinstance(f, BoxStorageError)]
     assert kinds == [StorageFailureKind.WRITE, StorageFailureKind.CLEAR], failures
     assert all("did not answer in time" in str(f) for f in failures)
@@ -181,6 +182,7 @@ def test_a_held_copy_is_served_at_once_while_redis_does_not_answer(
         eventually(storage._view.silent)  # the pings go unanswered
         took, raised = timed(storage.get)
         assert raised is None and storage.get() is held
+    print(f"frozen, held copy served in {took:.2f} s")
     assert took <= MIN_WAIT_S + MARGIN
 
 
