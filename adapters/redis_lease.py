@@ -48,8 +48,8 @@ MAX_HOLDS = 8  # a Keeper extends a lease for at most this many lease lengths
 # answer must be waited for). Loopback and LAN round trips are well under it.
 MIN_WAIT_S = 0.25
 # The least time the release is waited for once the timeout is spent: enough
-# for a healthy Redis; past it the release goes on by itself, and a lease it
-# never reaches expires within lease_s.
+# for a healthy Redis; past it the release goes on by itself (see Owners for
+# a lease it never reaches).
 RELEASE_WAIT_S = 0.05
 
 
@@ -110,11 +110,11 @@ class Owners:
     frozen server's backlog is read in its first pass. So a late acquire finds
     the lease free, or gives it to a value still in use.
 
-    A value whose release got no answer is kept as ``stale``: the release may
-    never have reached Redis, and the acquire script takes over a lease that
-    still holds it, so this process is not locked out of its own lease until
-    it expires. A late release of that value changes nothing once it is
-    replaced (only the owner releases).
+    The last value whose release got no answer is kept as ``stale``: the
+    release may never have reached Redis, and the acquire script takes over a
+    lease that still holds it, so this process is not locked out of its own
+    lease until it expires. A late release of that value changes nothing once
+    the lease is replaced (only the owner releases).
     """
 
     def __init__(self) -> None:

@@ -14,7 +14,8 @@ its assumptions; SECURITY.md what each failure would break):
   left of ``timeout``, at least ``MIN_WAIT_S`` (a zero timeout is one try)
   and at most the socket timeout; the release, once the timeout is spent, at
   most ``RELEASE_WAIT_S``, and then goes on by itself (a lease it never
-  reaches expires within ``lease_s``).
+  reaches is taken over by this process's next ``lock()``, and otherwise
+  expires within ``lease_s``: ``redis_lease.Owners``).
 - ``store(token)`` under the lock is a compare-and-set on the version read
   under it (``redis_scripts.WRITE``). Refused (our lease lapsed and someone
   stored a newer token): ``BoxStorageError`` of kind SUPERSEDED, and the auth
