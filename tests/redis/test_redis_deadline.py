@@ -274,7 +274,8 @@ def test_a_save_the_caller_stopped_waiting_for_lands_before_the_lease_is_release
     storages += [storage, other]
     storage.store(token("access-1"))
     client.delay = 0.6
-    with storage.lock(0.0):
+    with storage.lock(0.5):
+        time.sleep(0.5)  # the timeout is spent: the save is waited for MIN_WAIT_S
         _, raised = timed(lambda: storage.store(token("access-2")))
         assert isinstance(raised, BoxStorageError) and "did not answer in time" in str(raised)
     with other.lock(5.0):
