@@ -24,16 +24,22 @@ if n > tonumber(ARGV[1]) then return {2, redis.call('GETRANGE', KEYS[1], 0, 31)}
 return {1, redis.call('GET', KEYS[1])}
 """
 
-# KEYS[1] lease, KEYS[2] record. ARGV[1] owner, ARGV[2] lease ms, ARGV[3] largest record.
+# KEYS[1] lease, KEYS[2] record. ARGV[1] owner, ARGV[2] lease ms, ARGV[3] largest
+# record, ARGV[4] an earlier owner value of the same process whose release got
+# no answer ('' if none; absent from older callers).
 # Take the lease if it is free (set-if-absent with an expiry), or keep it if it
 # is still ours, and read the record in the same step: what the holder decides
 # on is the record as of holding the lease. A holder reads again through this
 # script too, so one whose lease lapsed and went to another process learns it
-# before deciding anything on what it read.
+# before deciding anything on what it read. A lease still holding ARGV[4] is
+# this process's own, left by a release that never arrived: taken over.
 # -> {1, 0} held, absent | {1, 1, value} | {1, 2, version} | {0, pttl ms} held by another.
 ACQUIRE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
+elseif held and ARGV[4] and ARGV[4] ~= '' and held == ARGV[4] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 elseif not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {0, redis.call('PTTL', KEYS[1])}
 end

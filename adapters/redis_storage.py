@@ -8,7 +8,14 @@ its assumptions; SECURITY.md what each failure would break):
   (``redis_lease``): one renewal per expiry across machines. Taking the lease
   reads the record in the same server-side step, so what the holder decides
   on is the record as of taking the lease. ``StorageLockTimeout`` when the
-  lease is not had in time.
+  lease is not had in time, including when Redis does not answer within what
+  is left of ``timeout``. Every Redis command of the holder (taking the lease,
+  ``get()``, ``store()``, ``clear()``, releasing it) waits at most what is
+  left of ``timeout``, at least ``MIN_WAIT_S`` (a zero timeout is one try)
+  and at most the socket timeout; the release, once the timeout is spent, at
+  most ``RELEASE_WAIT_S``, and then goes on by itself (a lease it never
+  reaches is taken over by this process's next ``lock()``, and otherwise
+  expires within ``lease_s``: ``redis_lease.Owners``).
 - ``store(token)`` under the lock is a compare-and-set on the version read
   under it (``redis_scripts.WRITE``). Refused (our lease lapsed and someone
   stored a newer token): ``BoxStorageError`` of kind SUPERSEDED, and the auth
@@ -24,8 +31,10 @@ its assumptions; SECURITY.md what each failure would break):
 - Only ``BoxStorageError`` (kinds READ, WRITE, CLEAR, LOCK, SUPERSEDED),
   ``StorageLockTimeout`` and ``BoxConfigError`` are raised: never a ``redis``
   exception, and never a message that quotes a token, a key or a password.
-  Redis commands are bounded by the client's socket timeout (``from_url``:
-  ``socket_timeout``, 2 s by default), so a call fails within it.
+  Outside ``lock()``, Redis commands are bounded by the client's socket
+  timeout (``from_url``: ``socket_timeout``, 2 s by default); except that a
+  ``get()`` holding a copy while the subscription hears nothing from Redis
+  waits at most ``MIN_WAIT_S`` before answering with that copy.
 
 The ``redis`` package (redis-py, ``pip install 'boxauth[redis]'``) is imported
 only by ``from_url``; ``import boxauth`` never imports it.
@@ -54,7 +63,14 @@ from ..errors import InvalidInput, StorageFailure, StorageFailureKind
 from ..exceptions import BoxConfigError, BoxStorageError
 from ..urls import is_loopback_host
 from . import redis_scripts as lua
-from .redis_lease import Keeper, new_owner
+from .redis_lease import (
+    MIN_WAIT_S,
+    RELEASE_WAIT_S,
+    Answer,
+    Keeper,
+    Owners,
+    bounded,
+)
 from .redis_records import (
     MAX_RECORD,
     NO_VERSION,
@@ -96,7 +112,8 @@ class RedisTokenStorage(TokenStorage):
     """A token in Redis, shared by every process that names the same ``key``.
 
     ``redis``: a ``redis.Redis`` (or ``RedisCluster``) client you built; its
-    socket timeout bounds every Redis call. ``lease_s``: how long the fleet's
+    socket timeout bounds every Redis call (under ``lock()``, what is left of
+    the lock's timeout bounds it too). ``lease_s``: how long the fleet's
     lease lasts unless its holder extends it (a crashed holder blocks the
     fleet at most this long). ``encryption_keys``: AES keys (16, 24 or 32
     bytes); the first seals, every one opens. Without them tokens are stored
@@ -118,6 +135,7 @@ class RedisTokenStorage(TokenStorage):
             raise BoxConfigError(InvalidInput("redis", "must be a redis.Redis or RedisCluster"))
         self._client = redis
         self._where = _where(redis)
+        self._socket_s = _socket_timeout_of(redis)
         self._scripts = {
             name: redis.register_script(text)
             for name, text in (
@@ -137,6 +155,10 @@ class RedisTokenStorage(TokenStorage):
         self._depth = 0
         self._holder: int | None = None  # thread id of the holder
         self._owner: str | None = None
+        self._owners = Owners()
+        self._ends = 0.0  # time.monotonic() at which the holder's lock() timeout ends
+        # The last command of the holder not answered in time; still on its thread.
+        self._unfinished: threading.Event | None = None
         self._keeper: Keeper | None = None
         # What the holder last read: the version its compare-and-set names.
         self._basis: Entry | None = None
@@ -211,11 +233,15 @@ class RedisTokenStorage(TokenStorage):
         self._watching()
         view = self._view
         held = view.entry
-        if time.monotonic() < self._retry_at and held is not None and held.token is not None:
-            return held.token
+        copy = held.token if held is not None else None
+        if time.monotonic() < self._retry_at and copy is not None:
+            return copy
         seq = view.seq
+        # A copy to fall back on, and Redis not answering the subscription's
+        # pings: waiting the socket timeout would only delay the same answer.
+        wait = min(MIN_WAIT_S, self._socket_s) if copy is not None and view.silent() else None
         try:
-            record = self._read(StorageFailureKind.READ)
+            record = self._read(StorageFailureKind.READ, wait)
         except BoxStorageError:
             self._retry_at = time.monotonic() + _RETRY_READ_S
             held = view.entry
@@ -239,9 +265,8 @@ class RedisTokenStorage(TokenStorage):
         basis = self._basis
         if basis is not None and self._basis_seq == self._view.seq:
             return basis.token
-        owner = self._owner or new_owner()
         seq = self._view.seq
-        reply = self._acquire(owner, StorageFailureKind.READ)
+        owner, reply = self._acquire(StorageFailureKind.READ)
         if not reply or reply[0] != 1:
             # Our lease lapsed (a pause) and another process holds it now: deciding
             # on anything read here could renew behind that holder's back.
@@ -258,16 +283,34 @@ class RedisTokenStorage(TokenStorage):
         self._basis_seq = seq
         return self._basis.token
 
-    def _acquire(self, owner: str, kind: StorageFailureKind) -> list[Any]:
+    def _acquire(self, kind: StorageFailureKind) -> tuple[str, list[Any]]:
+        owner, answer = self._ask_lease(self._wait())
+        if not answer.answered or answer.error is not None:
+            _raise(self._failure(kind, "take the lease", answer))
+        return owner, answer.value if isinstance(answer.value, list) else []
+
+    def _ask_lease(self, wait: float) -> tuple[str, Answer]:
+        """One acquire with this process's owner value, waited for ``wait`` s."""
         names = self._names
-        reply = self._call(
-            "acquire",
-            kind,
-            "take the lease",
-            [names.lease, names.record],
-            [owner, int(self._lease_s * 1000), MAX_RECORD],
-        )
-        return reply if isinstance(reply, list) else []
+        script = self._scripts["acquire"]
+        owners = self._owners
+        owner, stale = owners.asking()
+        keys = [names.lease, names.record]
+        args = [owner, int(self._lease_s * 1000), MAX_RECORD, stale]
+
+        def attempt() -> Any:
+            answered = False
+            try:
+                reply = script(keys=keys, args=args, client=self._client)
+                answered = True
+                return reply
+            finally:
+                owners.ended(stale if answered else None)
+
+        answer = bounded(attempt, wait, names.key)
+        if not answer.started:
+            owners.ended(None)
+        return owner, answer
 
     def _entry(self, record: Record) -> Entry:
         if record.problem is not None and self._problem_warned != record.version:
@@ -279,8 +322,8 @@ class RedisTokenStorage(TokenStorage):
             )
         return Entry(record.version, record.token)
 
-    def _read(self, kind: StorageFailureKind) -> Record:
-        reply = self._call("read", kind, "read", [self._names.record], [MAX_RECORD])
+    def _read(self, kind: StorageFailureKind, wait: float | None) -> Record:
+        reply = self._call("read", kind, "read", [self._names.record], [MAX_RECORD], wait=wait)
         return self._record(reply if isinstance(reply, list) else [])
 
     def _record(self, reply: list[Any]) -> Record:
@@ -334,6 +377,7 @@ class RedisTokenStorage(TokenStorage):
                 "save" if token is not None else "clear",
                 [self._names.record],
                 [expected, value, self._names.channel, f"v {version}"],
+                wait=self._wait() if holding else None,
             )
             written = isinstance(reply, list) and bool(reply) and reply[0] == 1
             if written:
@@ -362,7 +406,7 @@ class RedisTokenStorage(TokenStorage):
 
     @contextmanager
     def _locked(self, timeout: float) -> Iterator[None]:
-        deadline = time.monotonic() + timeout
+        ends = time.monotonic() + timeout
         if not self._hold.acquire(timeout=timeout):
             raise StorageLockTimeout(
                 f"timed out after {timeout:g}s waiting for the lock of Redis key {self._names.key}"
@@ -371,7 +415,8 @@ class RedisTokenStorage(TokenStorage):
             self._depth += 1
             try:
                 if self._depth == 1:
-                    self._take(deadline, timeout)
+                    self._ends = ends
+                    self._take(ends, timeout)
                 yield
             finally:
                 self._depth -= 1
@@ -380,25 +425,37 @@ class RedisTokenStorage(TokenStorage):
         finally:
             self._hold.release()
 
-    def _take(self, deadline: float, timeout: float) -> None:
+    def _wait(self) -> float:
+        """How long the holder waits for one command: what is left of its lock's
+        timeout, at least MIN_WAIT_S, at most the socket timeout."""
+        return min(max(self._ends - time.monotonic(), MIN_WAIT_S), self._socket_s)
+
+    def _take(self, ends: float, timeout: float) -> None:
         self._watching()
         names = self._names
         while True:
-            owner = new_owner()
             seq = self._view.seq
             unlocks = self._view.unlocks_seen()
-            try:
-                reply = self._acquire(owner, StorageFailureKind.LOCK)
-            except BoxStorageError:
-                self._release_quietly(owner)  # in case it was taken and the answer lost
-                raise
+            wait = self._wait()
+            owner, answer = self._ask_lease(wait)
+            if not answer.answered and wait < self._socket_s:
+                # Cut short by the caller's time, not by Redis's: the lease was not
+                # had in time. The request may still land; the next try asks with
+                # the same owner value and takes it as ours.
+                raise StorageLockTimeout(
+                    f"Redis did not answer within {wait:g}s while taking the lease of key "
+                    f"{names.key}"
+                )
+            if not answer.answered or answer.error is not None:
+                _raise(self._failure(StorageFailureKind.LOCK, "take the lease", answer))
+            reply = answer.value if isinstance(answer.value, list) else []
             if reply and reply[0] == 1:
                 entry = self._view.install(self._entry(self._record(reply[1:])), seq)
                 self._owner, self._holder = owner, threading.get_ident()
                 self._basis, self._basis_seq = entry, seq
                 self._keeper = Keeper(partial(self._extend, owner), self._lease_s, names.key)
                 return
-            left = deadline - time.monotonic()
+            left = ends - time.monotonic()
             if left <= 0:
                 raise StorageLockTimeout(
                     f"timed out after {timeout:g}s waiting for the Redis lease of key {names.key}"
@@ -423,19 +480,40 @@ class RedisTokenStorage(TokenStorage):
         if keeper is not None:
             keeper.stop()
         if owner is not None:
-            self._release_quietly(owner)
+            self._release(owner)
 
-    def _release_quietly(self, owner: str) -> None:
-        try:
-            self._call(
-                "release",
-                StorageFailureKind.LOCK,
-                "release the lease",
-                [self._names.lease],
-                [owner, self._names.channel],
+    def _release(self, owner: str) -> None:
+        """Release the lease, waiting at most what is left of the lock's timeout
+        (at least RELEASE_WAIT_S): past that the release goes on by itself.
+
+        A save the caller stopped waiting for may still land (Redis slow, not
+        gone): the release is sent after it has, so the next holder reads it.
+        """
+        wait = min(max(self._ends - time.monotonic(), RELEASE_WAIT_S), self._socket_s)
+        script = self._scripts["release"]
+        keys, args = [self._names.lease], [owner, self._names.channel]
+        unfinished, self._unfinished = self._unfinished, None
+        longest = self._socket_s if math.isfinite(self._socket_s) else self._lease_s
+
+        def attempt() -> Any:
+            if unfinished is not None:
+                unfinished.wait(longest)
+            return script(keys=keys, args=args, client=self._client)
+
+        answer = bounded(attempt, wait, self._names.key)
+        self._owners.released(owner, answer.answered and answer.error is None)
+        if not answer.answered or _timed_out(answer.error):
+            # Not a failure to report: the caller's time is spent, and the lease
+            # needs none of it (redis_lease.Owners says what becomes of it).
+            log.debug(
+                "the release of the Redis lease of key %s was not answered in time; the "
+                "lease expires by itself within %g s unless the release arrives first",
+                self._names.key,
+                self._lease_s,
             )
-        except BoxStorageError as exc:
-            log.warning("%s; it expires by itself within %g s", exc, self._lease_s)
+        elif answer.error is not None:
+            failure = self._failure(StorageFailureKind.LOCK, "release the lease", answer)
+            log.warning("%s; it expires by itself within %g s", failure.message(), self._lease_s)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -452,28 +530,49 @@ class RedisTokenStorage(TokenStorage):
                 )
 
     def _after_fork(self) -> None:
-        """A child shares nothing with its parent's threads: start over, trusting nothing."""
+        """A child shares nothing with its parent's threads: start over, trusting nothing
+        (and with an owner value of its own: the parent's may hold the lease)."""
         self._pid = os.getpid()
         self._view = View()
         self._watchers.clear()
         self._hold = threading.RLock()
         self._depth = 0
+        self._owners = Owners()
+        self._unfinished = None
         self._keeper = self._owner = self._holder = self._basis = None
 
     def _call(
-        self, script: str, kind: StorageFailureKind, what: str, keys: list[str], args: list[Any]
+        self,
+        script: str,
+        kind: StorageFailureKind,
+        what: str,
+        keys: list[str],
+        args: list[Any],
+        *,
+        wait: float | None = None,
     ) -> Any:
-        """Run one script; a failure is a BoxStorageError naming the key, never Redis's text."""
-        failure: StorageFailure | None = None
-        try:
-            return self._scripts[script](keys=keys, args=args, client=self._client)
-        except Exception as exc:  # whatever redis-py raises: a typed failure, never its text
-            reason = _reasons(exc)
-            failure = StorageFailure(
-                kind,
-                f"could not {what} of Redis key {self._names.key} at {self._where} ({reason})",
-            )
-        _raise(failure)  # outside the except: no redis exception chained as __context__
+        """Run one script, waiting at most ``wait`` s (None: the client's socket
+        timeout alone); a failure is a BoxStorageError naming the key, never
+        Redis's text."""
+        run = partial(self._scripts[script], keys=keys, args=args, client=self._client)
+        if wait is not None:
+            answer = bounded(run, wait, self._names.key)
+            if not answer.answered and self._holder == threading.get_ident():
+                self._unfinished = answer.finished
+        else:
+            try:
+                return run()
+            except Exception as exc:  # whatever redis-py raises: a typed failure, never its text
+                answer = Answer(True, None, type(exc))
+        if answer.answered and answer.error is None:
+            return answer.value
+        _raise(self._failure(kind, what, answer))  # no redis exception chained as __context__
+
+    def _failure(self, kind: StorageFailureKind, what: str, answer: Answer) -> StorageFailure:
+        reason = _reason(answer.error) if answer.answered else "Redis did not answer in time"
+        return StorageFailure(
+            kind, f"could not {what} of Redis key {self._names.key} at {self._where} ({reason})"
+        )
 
 
 _LIVE: weakref.WeakSet[RedisTokenStorage] = weakref.WeakSet()
@@ -497,12 +596,30 @@ def _stop_all(watchers: list[Watcher]) -> None:
     watchers.clear()
 
 
-def _reasons(exc: BaseException) -> str:
-    for cls in type(exc).__mro__:
+def _reason(error: type[BaseException] | None) -> str:
+    for cls in (error or Exception).__mro__:
         reason = _REASONS.get(cls.__name__)
         if reason is not None and cls.__module__.startswith("redis"):
             return reason
-    return type(exc).__name__
+    return (error or Exception).__name__
+
+
+def _timed_out(error: type[BaseException] | None) -> bool:
+    return error is not None and any(
+        cls.__name__ == "TimeoutError" and cls.__module__.startswith("redis")
+        for cls in error.__mro__
+    )
+
+
+def _socket_timeout_of(client: Any) -> float:
+    """The client's socket timeout in seconds (infinite if it has none, or is a cluster)."""
+    try:
+        seconds = client.connection_pool.connection_kwargs.get("socket_timeout")
+    except AttributeError:
+        return math.inf
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
+        return float(seconds)
+    return math.inf
 
 
 def _ok(result: Result[Any, InvalidInput]) -> Any:

@@ -70,6 +70,11 @@ class View:
             return trusted
         return None
 
+    def silent(self) -> bool:
+        """Subscribed, yet no ping sent in the last ``VOUCH_S`` has been answered:
+        Redis has stopped answering (frozen, or cut off), whatever its sockets say."""
+        return self.live and time.monotonic() >= self.vouched_until
+
     # -- what reads and writes install ------------------------------------------------------
 
     def install(self, entry: Entry, seq: int) -> Entry:

@@ -22,8 +22,8 @@ WORKER = Path(__file__).with_name("fleet_worker.py")
 class Worker:
     """One process; ``ask`` sends a command and waits for its one-line answer."""
 
-    def __init__(self, setup_file: Path, hold: str = "") -> None:
-        args = [sys.executable, str(WORKER), str(setup_file)] + ([hold] if hold else [])
+    def __init__(self, setup_file: Path, hold: str = "", script: Path = WORKER) -> None:
+        args = [sys.executable, str(script), str(setup_file)] + ([hold] if hold else [])
         self.proc = subprocess.Popen(
             args,
             stdin=subprocess.PIPE,
@@ -105,8 +105,8 @@ class Fleet:
         self.setup_file.write_text(json.dumps(self.setup))
         self.workers: list[Worker] = []
 
-    def start(self, count: int, hold: str = "") -> list[Worker]:
-        made = [Worker(self.setup_file, hold) for _ in range(count)]
+    def start(self, count: int, hold: str = "", script: Path = WORKER) -> list[Worker]:
+        made = [Worker(self.setup_file, hold, script) for _ in range(count)]
         self.workers += made
         return made
 
