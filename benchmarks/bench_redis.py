@@ -36,6 +36,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+# Run as a worker script (``--worker``) under PYTHONSAFEPATH=1 (as `make test`
+# runs), Python does not put this folder on sys.path: put it there.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from bench_stats import NOT_INSTALLED, calibrate, percentile, summary, time_calls
 
 PROCESSES, THREADS, WATCHERS, TRIALS = 4, 8, 2, 20
