@@ -265,6 +265,31 @@ def test_deadline_is_exclusive(
             assert step == Retry(after)
 
 
+@given(st.floats(0, 30), st.integers(1, 3), st.sampled_from(list(Grant)))
+def test_a_retry_after_of_30_s_with_the_default_30_s_deadline_fails_at_once(
+    spent: float, attempt: int, grant: Grant
+) -> None:
+    """README's rule with the defaults: a Retry-After is waited out only when it fits
+    in what is left of the deadline, so the largest one honoured (30 s) never fits a
+    30 s call; the failure comes at once (its ``retry_after`` says 30)."""
+    policy = RetryPolicy()
+    assert policy.max_retry_after == 30.0
+    for status, kind in ((429, ErrorKind.RATE_LIMITED), (503, ErrorKind.SERVER_ERROR)):
+        error = BoxRefused(kind, status, "e", "", retry_after=30.0)
+        step = next_step(
+            policy, attempt=attempt, error=error, grant=grant, elapsed=spent, deadline=30.0,
+            jitter=0.5,
+        )  # fmt: skip
+        assert step == GiveUp()
+        # With room for it, the same answer is waited out (a reusable grant, a 429).
+        if grant in REUSABLE and status == 429:
+            roomy = next_step(
+                policy, attempt=attempt, error=error, grant=grant, elapsed=0.0, deadline=30.5,
+                jitter=0.5,
+            )  # fmt: skip
+            assert roomy == Retry(30.0)
+
+
 # -- Policies ----------------------------------------------------------------------------
 
 wrong_types: st.SearchStrategy[Any] = st.one_of(
