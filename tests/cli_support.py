@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -87,10 +88,13 @@ def app(box: Any, tmp_path: Path) -> dict[str, Any]:
 def start_login(
     app: dict[str, Any], token_file: Path, *extra: str, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], str, int]:
-    """Start `boxauth login` on a free port; return it, the authorize URL and the port."""
-    port = free_port()
+    """Start `boxauth login` on a free port; return it, the authorize URL and the port.
+
+    The port is the listener's own choice (its default, 0), read back from the
+    URL's redirect_uri: a port picked here and bound there could be taken by
+    another process in between."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "boxauth", "login", "--redirect-port", str(port),
+        [sys.executable, "-m", "boxauth", "login",
          "--token-file", str(token_file), *app["where"], *extra],
         cwd=app["dir"], env=clean_env({**app["creds"], **(env or {})}),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -99,7 +103,9 @@ def start_login(
     for _ in range(5):
         line = proc.stdout.readline()
         if line.startswith("http"):
-            return proc, line.strip(), port
+            url = line.strip()
+            redirect = dict(parse_qsl(urlsplit(url).query)).get("redirect_uri", "")
+            return proc, url, urlsplit(redirect).port or 0
     proc.kill()
     raise AssertionError("login printed no URL: " + proc.stderr.read() if proc.stderr else "")
 
