@@ -11,6 +11,10 @@ the same profile. HYPOTHESIS_PROFILE picks one; unset, it is ``dev``.
 - mutation: what ``bash .ci/mutation`` runs. Derandomized and small, so every
   mutant is judged on the same inputs.
 
+Randomized profiles say derandomize=False outright: with CI set in the
+environment, hypothesis's own default turns derandomization on, and a
+profile that left it unsaid would inherit that.
+
 No profile has a deadline or the too_slow health check: both judge timing,
 and on a loaded 2-core machine timing is noise, not a result.
 """
@@ -25,9 +29,13 @@ CI_EXAMPLES = 100
 DEFAULT = "dev"
 
 _base = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", _base, max_examples=CI_EXAMPLES, print_blob=True)
+settings.register_profile(
+    "dev", _base, max_examples=CI_EXAMPLES, derandomize=False, print_blob=True
+)
 settings.register_profile("ci", _base, max_examples=CI_EXAMPLES, derandomize=True, database=None)
-settings.register_profile("exhaustive", _base, max_examples=25 * CI_EXAMPLES)
+settings.register_profile(
+    "exhaustive", _base, max_examples=25 * CI_EXAMPLES, derandomize=False
+)
 settings.register_profile("mutation", _base, max_examples=30, derandomize=True, database=None)
 
 
