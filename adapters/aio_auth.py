@@ -1,33 +1,33 @@
-"""The asyncio shell: the sync shell's loop, with every blocking effect off the event loop.
+"""The asyncio shell: the sync shell's loop, run off the event loop.
 
 An aio auth object wraps a sync one of the same kind (its *twin*, built from
-the same arguments) and drives the same machine (``boxauth.lifecycle``) with
-the twin's hooks, plans and plug-in calls (``_effect``); only the waiting
-differs. It shares the twin's lock, so a renewal is single flight across
-coroutines, across threads that use the twin, across processes (the
-storage's lock: a file's flock) and across machines (a storage whose lock
-spans them).
+the same arguments) and drives the same machine (``boxauth.lifecycle``)
+through the twin: only the waiting differs. It shares the twin's lock, so a
+renewal is single flight across coroutines, across threads that use the
+twin, across processes (the storage's lock: a file's flock) and across
+machines (a storage whose lock spans them).
 
-A *flight* is one locked section of a public call: the twin's lock, then the
-storage's lock taken in a thread of its own (``StorageSession``), then read,
-step, carry out, feed back, until a terminal action. It runs as a task of
-its own, so the caller that started it can be cancelled, or time out,
-without cancelling it: the flight goes on for the coroutines waiting on it,
-leaves every lock and keeps the token Box sent. A caller that finds a
-flight in progress takes the core's early answer (``while_busy``) or waits,
-cancellably and at most until its deadline, for the flight to end, then
-looks again. Waiters are woken a few at a time (``WAKE_BATCH`` per turn of
-the loop), so a thousand of them never stall the loop at once.
-
-Whatever ends a flight early (an exception, an interrupt), the machine is told
-(``Abandoned``) and every lock is left, as in the sync shell.
+A *flight* is one locked section of a public call, and it is the twin's own
+(``BaseAuth._run``: the locks, read, step, carry out, feed back, until a
+terminal action), run in a thread of its own (``aio_threads.in_a_thread``).
+The caller that started it awaits it shielded, so it can be cancelled, time
+out, be interrupted or have its loop closed without stopping the flight: the
+flight goes on, saves the token Box sent and leaves every lock. Other callers
+on the same loop take the core's early answer (``while_busy``) or wait,
+cancellably and at most until their deadline, for the flight to end, then
+look again; they are woken a few at a time (``WAKE_BATCH`` per turn of the
+loop), so a thousand of them never stall the loop at once. Callers on another
+loop, or threads using the twin, meet the flight at the twin's lock, as the
+sync shell's callers do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Future
 from typing import Any, Self
 
 from returns.result import Failure, Result, Success
@@ -37,12 +37,8 @@ from ..downscope import validate_downscope
 from ..errors import AuthError
 from ..grants import Plan
 from ..lifecycle import (
-    Abandoned,
-    Action,
-    Done,
     Event,
     Fail,
-    Phase,
     RevokeWanted,
     Use,
     Wanted,
@@ -52,8 +48,8 @@ from ..lifecycle import (
 from ..urls import BaseUrls
 from ..wire import Transport
 from . import plugins
-from .aio_threads import StorageSession, elsewhere, finished, settled
-from .auth import BaseAuth, Stored_, Terminal, Where, _log, _token, downscoped, exchange_plan
+from .aio_threads import elsewhere, in_a_thread
+from .auth import BaseAuth, Stored_, Terminal, _token, downscoped, exchange_plan
 from .raising import unwrap
 from .sending import Call, internal
 from .storage import InMemoryTokenStorage, TokenStorage
@@ -62,8 +58,7 @@ from .system import Effects
 log = logging.getLogger("boxauth")
 
 WAKE_BATCH = 16  # waiters woken per turn of the loop when a flight ends
-POLL = 0.005  # seconds between looks when a thread or another loop holds the lock
-GRACE = 1.0  # an interrupted flight waits this long past its deadline for its job
+POLL = 0.005  # seconds before looking again when a flight ended a moment ago
 
 First = Callable[[Stored_], Event]
 Early = Callable[[Stored_], AccessToken | None]
@@ -74,16 +69,34 @@ def _never(stored: Stored_) -> AccessToken | None:
 
 
 class _Flight:
-    """One flight: its task, and the callers waiting for it to end."""
+    """One flight: the loop whose callers wait for it, and those callers."""
 
-    __slots__ = ("ended", "loop", "started", "task", "waiters")
+    __slots__ = ("ended", "keeper", "loop", "waiters")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.task: asyncio.Task[Terminal] | None = None
-        self.started = False
         self.ended = False
         self.waiters: list[asyncio.Future[None]] = []
+        self.keeper: asyncio.Task[None] | None = None
+
+
+async def _held_open(job: Future[Terminal]) -> None:
+    """A task that ends when the flight's thread does: ``asyncio.run`` cancels and
+    awaits every task before it returns, so it returns only once the flight has
+    saved what Box sent. Cancellations are absorbed; the flight's own outcome is
+    its caller's to raise, not this task's."""
+    waiting = asyncio.wrap_future(job)
+    while True:
+        try:
+            await asyncio.shield(waiting)
+            return
+        except asyncio.CancelledError:
+            if waiting.done():
+                return
+        except BaseException:
+            if waiting.done():
+                return
+            raise
 
 
 def _wake(loop: asyncio.AbstractEventLoop, waiters: list[asyncio.Future[None]], at: int) -> None:
@@ -192,54 +205,16 @@ class AsyncAuth:
         self, first: First, call: Call, *, early: Early = _never, code: Plan | None = None
     ) -> Terminal:
         """One public call to its terminal action: fly, or take the early answer, or wait."""
-        done = await self._try_flight(first, call, early, code)
-        while done is None:
+        loop = asyncio.get_running_loop()
+        while True:
+            flight = self._flight
+            if flight is None or flight.ended or flight.loop is not loop:
+                return await self._fly(loop, first, call, early, code)
             answered = early(await self._read())
             if answered is not None:
                 return Use(answered)
-            done = await self._try_flight(first, call, early, code)
-            if done is None and not await self._wait(call):
+            if not await self._wait(call):
                 return Fail(call.spent("this auth object").failure())
-        return done
-
-    async def _try_flight(
-        self, first: First, call: Call, early: Early, code: Plan | None
-    ) -> Terminal | None:
-        """Fly if the twin's lock is free, and await the flight; None if it is not
-        (or the flight was cancelled before it began: the caller looks again)."""
-        lock = self._twin._lock
-        # Every flight of this loop runs on the loop's thread: the RLock would let
-        # a second one in, so a lock this thread holds counts as taken.
-        if lock._is_owned() or not lock.acquire(blocking=False):  # type: ignore[attr-defined]
-            return None
-        loop = asyncio.get_running_loop()
-        flight = _Flight(loop)
-        try:
-            task = loop.create_task(self._fly(flight, first, call, early, code))
-        except BaseException:
-            self._twin._lock.release()
-            raise
-        flight.task = task
-        task.add_done_callback(lambda _: self._landed(flight))
-        self._flight = flight
-        try:
-            # shield: cancelling this caller cancels its wait, never the flight.
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            me = asyncio.current_task()
-            if task.cancelled() and not flight.started and me is not None and not me.cancelling():
-                return None
-            raise
-
-    def _landed(self, flight: _Flight) -> None:
-        """A flight's task ended: wake its waiters (the flight left the lock itself)."""
-        flight.ended = True
-        task = flight.task
-        if not flight.started:  # cancelled before its first step: it never ran
-            self._twin._lock.release()
-        if task is not None and not task.cancelled():
-            task.exception()  # retrieved: the caller that started it may be gone
-        _wake(flight.loop, flight.waiters, 0)
 
     async def _wait(self, call: Call) -> bool:
         """Wait for the flight in progress to end, at most until the deadline."""
@@ -263,74 +238,42 @@ class AsyncAuth:
         return True
 
     async def _fly(
-        self, flight: _Flight, first: First, call: Call, early: Early, code: Plan | None
+        self,
+        loop: asyncio.AbstractEventLoop,
+        first: First,
+        call: Call,
+        early: Early,
+        code: Plan | None,
     ) -> Terminal:
-        """The locked section, in its own task. Leaves the twin's lock however it ends."""
-        flight.started = True
-        twin = self._twin
-        try:
-            session = StorageSession()
-            try:
-                action = await self._flown(session, first, call, early, code)
-            except BaseException:
-                if twin._machine.phase is not Phase.IDLE:
-                    # As the sync shell does: tell the machine what the storage
-                    # holds now (its lock is still held by the session's thread),
-                    # so a save that landed is not kept as unsaved.
-                    stored = None
-                    try:
-                        job = session.call(lambda _: plugins.read(twin.token_storage))
-                        stored = finished(job, call.left() + GRACE)
-                    finally:
-                        twin._step(Abandoned(stored))
-                session.close()
-                raise
-            await settled(session.close())  # the answer goes out once every lock is left
-        finally:
-            twin._lock.release()
-        _log(action.notes)
-        return action
+        """The sync twin's locked section (``BaseAuth._run``), in a thread of its own.
 
-    async def _flown(
-        self, session: StorageSession, first: First, call: Call, early: Early, code: Plan | None
-    ) -> Terminal:
+        Nothing the loop does can stop it midway: a cancelled or timed-out
+        caller, an interrupt on the loop's thread, a loop stopped or closed
+        mid-renewal. The thread takes the locks, carries the renewal to its
+        end, saves what Box sent and leaves every lock; the caller awaits its
+        outcome (shielded), and the loop's other callers wait for it to end.
+        The thread is not a daemon: an interpreter exiting mid-renewal waits
+        for it (at most the call's deadline), so the token Box sent is saved.
+        """
         twin = self._twin
         storage = twin.token_storage
-        taken = await settled(session.call(lambda held: plugins.hold_lock(storage, held, 0.0)))
-        if taken == Success(False):
-            answered = early(await settled(session.call(lambda _: plugins.read(storage))))
-            if answered is not None:
-                return Use(answered)
-            taken = await settled(
-                session.call(lambda held: plugins.hold_lock(storage, held, max(call.left(), 0.0)))
-            )
-        if taken == Success(False):
-            return Fail(call.spent("the token storage").failure())
-        if not isinstance(taken, Success):
-            return Fail(taken.failure())
-        stored = await settled(session.call(lambda _: plugins.read(storage)))
-        action = twin._step(first(stored))
-        while not isinstance(action, Use | Fail | Done):
-            action = twin._step(await self._carried(session, action, call, code))
-        return action
+        flight = _Flight(loop)
+        self._flight = flight
 
-    async def _carried(
-        self, session: StorageSession, action: Action, call: Call, code: Plan | None
-    ) -> Event:
-        """Carry out one action in the thread it must run in, and return its outcome."""
-        _log(getattr(action, "notes", ()))
-        where, effect = self._twin._effect(action, call, code)
-        job = session.call(lambda _: effect()) if where is Where.LOCK_THREAD else elsewhere(effect)
-        try:
-            return await settled(job)
-        except BaseException:
-            # An interrupt struck the loop's thread while the job ran: what the job
-            # brings back is still fed to the machine (a token Box sent is kept,
-            # as unsaved, by Abandoned), then the interrupt goes on.
-            event = finished(job, call.left() + GRACE)
-            if event is not None:
-                self._twin._step(event)
-            raise
+        def body() -> Terminal:
+            return twin._run(first, call, early=lambda: early(plugins.read(storage)), code=code)
+
+        def landed(_: object) -> None:
+            flight.ended = True
+            # The loop may be closed by now: then no one is left waiting on it.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_wake, loop, flight.waiters, 0)
+
+        job = in_a_thread(body, "boxauth-flight")
+        job.add_done_callback(landed)
+        flight.keeper = loop.create_task(_held_open(job))
+        # shield: cancelling this caller cancels its wait, never the flight.
+        return await asyncio.shield(asyncio.wrap_future(job))
 
     async def _called(
         self,

@@ -22,7 +22,6 @@ is kept to save again.
 
 from __future__ import annotations
 
-import enum
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -83,14 +82,6 @@ ok_or_raise = unwrap  # constructors: bad configuration raises BoxConfigError at
 _LEVELS = {Level.DEBUG: logging.DEBUG, Level.WARNING: logging.WARNING, Level.ERROR: logging.ERROR}
 Stored_ = Result[AccessToken | None, AuthError]
 Terminal = Use | Fail | Done
-
-
-class Where(enum.Enum):
-    """Where an effect may run. Storage calls made under the storage's lock run in
-    the thread that took it (``FileTokenStorage.lock`` is an RLock plus a flock)."""
-
-    LOCK_THREAD = "the thread that holds the storage's lock"
-    ANY_THREAD = "any thread"
 
 
 def leave(lock: threading.RLock) -> None:
@@ -240,38 +231,26 @@ class BaseAuth:
         return RevokeFailed(internal("a revoke answered a token"))
 
     def _carry_out(self, action: Action, call: Call, code: Plan | None) -> Event:
+        """Do what ``action`` says, and return what happened."""
         _log(getattr(action, "notes", ()))
-        return self._effect(action, call, code)[1]()
-
-    def _effect(
-        self, action: Action, call: Call, code: Plan | None
-    ) -> tuple[Where, Callable[[], Event]]:
-        """What carrying out ``action`` takes, and where it must run (the async shell
-        runs storage calls in the thread that holds the storage's lock)."""
         storage = self.token_storage
         match action:
             case Fetch(ticket=ticket, skew=skew):
-                return Where.ANY_THREAD, lambda: self._renewed(
-                    ticket, self._grant(call.urls), skew, call
-                )
+                return self._renewed(ticket, self._grant(call.urls), skew, call)
             case Refresh(ticket=ticket, refresh_token=token):
-                return Where.ANY_THREAD, lambda: self._renewed(
-                    ticket, self._refresh(call.urls, token), 0.0, call
-                )
+                return self._renewed(ticket, self._refresh(call.urls, token), 0.0, call)
             case ExchangeCode(ticket=ticket):
                 plan = Failure(internal("no code")) if code is None else Success(code)
-                return Where.ANY_THREAD, lambda: self._renewed(ticket, plan, 0.0, call)
+                return self._renewed(ticket, plan, 0.0, call)
             case Store(token=token):
-                return Where.LOCK_THREAD, lambda: plugins.save(storage, token, self.effects.clock)
+                return plugins.save(storage, token, self.effects.clock)
             case RevokeAt(credential=credential):
-                return Where.ANY_THREAD, lambda: self._revoke_one(credential, call)
+                return self._revoke_one(credential, call)
             case Clear():
-                return Where.LOCK_THREAD, lambda: plugins.clear(storage)
+                return plugins.clear(storage)
             case ReadAgain():
-                return Where.LOCK_THREAD, lambda: Wanted(
-                    plugins.read(storage), self.effects.clock()
-                )
-        return Where.ANY_THREAD, Abandoned
+                return Wanted(plugins.read(storage), self.effects.clock())
+        return Abandoned()
 
     def _locked(
         self, held: ExitStack, call: Call, early: Callable[[], AccessToken | None]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -18,7 +19,6 @@ from typing import Any
 
 import pytest
 from aio_support import run, signed_in
-from boxauth.adapters.aio_threads import StorageSession
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
@@ -44,7 +44,6 @@ from boxauth import (
     OAuthConfig,
     aio,
 )
-from boxauth.lifecycle import Abandoned, Phase, Refresh, Wanted
 
 
 def _oauth(box: Any, urls: BaseUrls, path: Path, transport: Striking) -> aio.BoxOAuth:
@@ -168,39 +167,67 @@ def test_no_result_coroutine_raises_whatever_the_plugins_do(  # noqa: PLR0917
         _check(result)
 
 
-def test_an_interrupt_on_the_loop_thread_mid_request_still_feeds_the_answer() -> None:
-    """An interrupt raised in the loop's own thread while a refresh is on the wire
-    (no SIGINT handler: a signal lands in the awaiting coroutine): the answer is
-    awaited (bounded by the deadline) and fed to the machine before the
-    interrupt goes on, so the new pair is kept and saved by the next call."""
-    box = GatedBox()
-    storage = InMemoryTokenStorage()
+def _flights_ended() -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if not [t for t in threading.enumerate() if t.name == "boxauth-flight"]:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _expired_oauth(box: GatedBox, storage: Any) -> aio.BoxOAuth:
     storage.store(AccessToken(access_token="at-old", refresh_token=box.new_refresh(),
                               expires_in=3600, expires_at=time.time() - 10))  # fmt: skip
-    auth = aio.BoxOAuth(OAuthConfig("cid", "csecret", token_storage=storage), transport=box)
+    return aio.BoxOAuth(OAuthConfig("cid", "csecret", token_storage=storage), transport=box)
 
-    async def scenario() -> AccessToken:
-        twin = auth._twin
-        call = twin._begin().unwrap()
-        assert twin._lock.acquire(blocking=False)  # as a flight holds it
-        action = twin._step(Wanted(Success(storage.get()), time.time()))
-        assert isinstance(action, Refresh)
-        session = StorageSession()
-        step = auth._carried(session, action, call, None)
-        step.send(None)  # the refresh is sent from a worker thread; Box holds its answer
-        threading.Timer(0.2, box.gate.set).start()
-        with pytest.raises(KeyboardInterrupt):
-            step.throw(KeyboardInterrupt())
-        assert twin._machine.phase is Phase.STORING  # the answer was fed first
-        twin._step(Abandoned())  # what the flight does next: the new pair is kept unsaved
-        session.close()
-        twin._lock.release()
-        assert auth.unsaved
-        return await auth.retrieve_token()
 
-    token = run(scenario())
-    assert box.refreshes == 1
-    assert storage.get() == token and token.refresh_token in box.live
+def test_an_interrupt_on_the_loop_thread_mid_request_stops_only_the_caller() -> None:
+    """A KeyboardInterrupt raised in the loop's own thread while a refresh is on
+    the wire reaches the caller; the flight, in its own thread, still carries the
+    refresh to its end, saves the new pair and leaves every lock."""
+    box = GatedBox()
+    storage = InMemoryTokenStorage()
+    auth = _expired_oauth(box, storage)
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    async def scenario() -> None:
+        asyncio.get_running_loop().call_later(0.05, interrupt)
+        threading.Timer(0.3, box.gate.set).start()  # Box answers after the interrupt
+        await auth.retrieve_token()
+
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(scenario())
+    assert _flights_ended()
+    saved = storage.get()
+    assert box.refreshes == 1 and saved is not None and saved.refresh_token in box.live
+    assert not auth.unsaved
+    assert auth._twin._lock.acquire(blocking=False)
+    auth._twin._lock.release()
+    assert run(auth.retrieve_token()) == saved
+
+
+def test_a_loop_closed_mid_renewal_loses_no_token_and_leaves_no_lock(tmp_path: Path) -> None:
+    """Sync code often drives asyncio by hand: a loop, ``run_until_complete`` of a
+    call under a short ``wait_for``, then ``close``. The renewal Box is answering
+    still ends in its own thread: the new pair is saved, the twin's lock and the
+    file's flock are left, and the object works on the next loop."""
+    box = GatedBox()
+    storage = FileTokenStorage(str(tmp_path / "tok.json"))
+    auth = _expired_oauth(box, storage)
+    loop = asyncio.new_event_loop()
+    threading.Timer(0.3, box.gate.set).start()
+    with pytest.raises(TimeoutError):
+        loop.run_until_complete(asyncio.wait_for(auth.retrieve_token(), 0.1))
+    loop.close()
+    assert _flights_ended()
+    saved = storage.get()
+    assert box.refreshes == 1 and saved is not None and saved.refresh_token in box.live
+    with FileTokenStorage(storage.filename).lock(0.5):  # another process's view of the flock
+        pass
+    assert run(auth.retrieve_token()) == saved
 
 
 @pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)
