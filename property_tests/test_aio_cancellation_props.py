@@ -1,4 +1,4 @@
-"""Issue 16, "Cancellation": cancelling waiters and the initiator at random points.
+"""Cancellation: cancelling waiters and the initiator at random points.
 
 Hypothesis draws a schedule for one OAuth auth object of ``boxauth.aio`` whose
 access token has expired: callers start (some under ``asyncio.timeout``),
