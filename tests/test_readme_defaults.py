@@ -1,4 +1,4 @@
-"""Every default README states is the code's default (issue 13, "Keep the docs true").
+"""Every default README states is the code's default: the docs describe what the code does.
 
 Each test reads one claim from README.md with a targeted regex (on the text
 with its line breaks folded into spaces) and compares it with what the

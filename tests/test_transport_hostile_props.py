@@ -184,7 +184,7 @@ def test_send_returns_a_result_whatever_the_server_sends(
 
 
 @pytest.mark.parametrize("response", NAMED)
-def test_the_answers_issue_11_names_are_results(
+def test_the_named_hostile_answers_are_results(
     transport: Urllib3Transport, replayer: Replayer, response: bytes
 ) -> None:
     check(transport, replayer, response)
