@@ -7,8 +7,8 @@ decided here.
 
 Every answer is kept the moment it arrives (``heard``): if an interrupt strikes
 before the lifecycle machine hears of it, ``rescued`` reads it again, so a new
-refresh token in it is not lost (issue: whatever ends a renewal, no refresh
-token is lost).
+refresh token in it is not lost: a refresh token is single use, and the one in
+that answer may be the only live one (docs/protocol.md#token-lifetimes).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ recovery, box-python-sdk boxsdk/auth/server_auth.py; box_sdk_gen has none).
 
 A 200 to a refresh or code exchange that carries a usable refresh token but is
 otherwise unusable is ``Salvage``d: Box has spent the old refresh token, so
-the new one must be kept (issue: a refresh answer must never be thrown away).
+the new one must be kept: a refresh token is single use (docs/protocol.md#token-lifetimes).
 """
 
 from __future__ import annotations

@@ -513,7 +513,7 @@ def test_the_fleet_protocol_explored_whole() -> None:
     started = time.monotonic()
     states, transitions = explore()
     took = time.monotonic() - started
-    # The issue asks for well under 30 s; the figure is printed, not asserted
+    # It should take well under 30 s; the figure is printed, not asserted
     # (a timing on a shared machine is not a property of the protocol).
     print(f"fleet explorer: {states} states, {transitions} transitions, {took:.1f} s")
     seen = coverage(list(LAST_SEEN))

@@ -176,8 +176,9 @@ def hostile(first: bytes, then: Callable[[], Iterator[bytes]], every: float) -> 
 
 CHUNKED_200 = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 
-# The four shapes of issue 10, item 3, plus a dripped status line: each keeps
-# a connection busy forever while never waiting long enough for a read timeout.
+# Four hostile shapes (endless trailers, a dripped chunk size, a 100 Continue flood,
+# dripped headers), plus a dripped status line: each keeps a connection busy forever
+# while never waiting long enough for a read timeout.
 SHAPES: dict[str, tuple[Script, str]] = {
     # 200, chunked, the last chunk, then trailer lines without end.
     "endless trailers": (

@@ -1,4 +1,5 @@
-"""box_sdk_gen's own BoxClient on boxauth auth objects, through ``BoxSDKGenAuth`` (issue 12 §3).
+"""box_sdk_gen's own BoxClient on boxauth auth objects, through ``BoxSDKGenAuth``
+(README "box_sdk_gen's full client (the bridge)").
 
 Every test drives box_sdk_gen's real ``BoxClient`` (its managers, network
 client and retry strategy) against the emulator on 127.0.0.1.

@@ -1,4 +1,5 @@
-"""Signature parity with box_sdk_gen (issue 12 section 2): code that changes only the import
+"""Signature parity with box_sdk_gen (README "Migrating from box_sdk_gen"): code that
+changes only the import
 must keep working, and every deliberate difference is listed here with its reason.
 
 For every public authentication name of box_sdk_gen (auth classes, configs, storages,
@@ -69,8 +70,8 @@ _RESULT = "ours: the functional twin that returns a Result instead of raising (R
 ALLOWED: dict[str, str] = {
     # -- names box_sdk_gen exports that we do not --------------------------------------
     "Authentication: missing from boxauth": (
-        "box_sdk_gen's abstract base of auth objects; the bridge subclasses it (issue 12 "
-        "section 3). Our auth objects share boxauth.adapters.auth.BaseAuth"
+        "box_sdk_gen's abstract base of auth objects; the bridge subclasses it (README "
+        "'the bridge'). Our auth objects share boxauth.adapters.auth.BaseAuth"
     ),
     "NetworkSession: missing from boxauth": _BRIDGE,
     # -- the auth classes -----------------------------------------------------------------
@@ -180,7 +181,7 @@ ALLOWED: dict[str, str] = {
     # -- the client --------------------------------------------------------------------------
     "BoxClient: our BoxClient has two endpoints": (
         "ours covers users/me and folder items only; for the other managers use "
-        "box_sdk_gen's own BoxClient with the bridge (README 'Migrating', issue 12 section 3)"
+        "box_sdk_gen's own BoxClient with the bridge (README 'Migrating', 'the bridge')"
     ),
 }
 

@@ -206,7 +206,8 @@ def test_revoke_a_developer_token_then_it_is_refused(box: Any, app: dict[str, An
 def test_a_token_file_with_a_developer_token_is_refused_not_ignored(
     box: Any, app: dict[str, Any]
 ) -> None:
-    # Review observation: the file was silently ignored, and `revoke` then said
+    # A developer token is never stored (README "Command line and demo"): the file
+    # used to be silently ignored, and `revoke` then said
     # the file "no longer holds it" about a file it never touched.
     token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
     held = app["dir"] / "held.json"

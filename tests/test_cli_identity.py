@@ -1,4 +1,5 @@
-"""Issue 10 item 2 (command line): a ``--token-file`` cache never serves another identity.
+"""A ``--token-file`` cache never serves another identity (the command line side of
+``boxauth.identity``: a token is used only by the identity it was issued to).
 
 The token file is shared between runs with different subjects; each run must
 get a token for the subject it asked for, never the one cached by an earlier

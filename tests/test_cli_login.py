@@ -1,10 +1,10 @@
 """`boxauth login`: the loopback listener trusts no local client.
 
-Issue 10 item 10 (a dripping client cannot stall it; requests that are not the
-redirect are refused with 400 and login keeps waiting; a client that hangs up
-prints nothing), issue 13 (say at once what arrived, or that the authorize
-page is not there), issue 11 items 1 and 5 (a failed save is a failure;
-``--open`` with a console browser does not deadlock).
+A dripping client cannot stall it; requests that are not the redirect are
+refused with 400 and login keeps waiting; a client that hangs up prints
+nothing; it says at once what arrived, or that the authorize page is not
+there; a failed save is a failure; ``--open`` with a console browser does not
+deadlock (README "Command line and demo", `login`).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def test_a_dripping_client_neither_stalls_login_nor_outlives_the_timeout(
     elapsed = time.monotonic() - started
     assert proc.returncode == 3
     assert err == "boxauth login: no redirect arrived within 2 s\n"
-    assert elapsed < 2 + 1.5, elapsed  # the issue's bound: the timeout is a hard bound
+    assert elapsed < 2 + 1.5, elapsed  # --timeout is a hard bound
 
 
 def test_the_redirect_is_served_while_40_clients_stall(box: Any, app: dict[str, Any]) -> None:
@@ -291,7 +291,7 @@ def test_open_with_a_console_browser_that_waits_does_not_deadlock(
 def test_open_never_puts_the_state_on_a_command_line(
     box: Any, app: dict[str, Any], tmp_path: Path
 ) -> None:
-    # Review finding 3: the browser was started with the authorize URL as its
+    # The browser was once started with the authorize URL as its
     # argument, so any local user read the state from /proc/PID/cmdline and
     # could complete a login CSRF. Now it is given a private page that
     # redirects to the URL; the page is gone when login ends.
@@ -318,7 +318,7 @@ def test_open_never_puts_the_state_on_a_command_line(
 
 
 def test_login_names_the_account_it_signed_in_to(box: Any, app: dict[str, Any]) -> None:
-    # Review finding 3: a forged redirect with a leaked state signed the victim
+    # A forged redirect with a leaked state could sign the victim
     # in to the attacker's account without a word. Login now asks users/me.
     token_file = app["dir"] / "oauth.json"
     proc, url, _port = start_login(app, token_file)
@@ -355,7 +355,7 @@ def test_login_still_succeeds_when_the_account_cannot_be_checked(
 def test_the_authorize_page_check_goes_through_the_transport(
     app: dict[str, Any], tmp_path: Path
 ) -> None:
-    # Review finding 9: the check used a bare urllib3.PoolManager, which went
+    # The check once used a bare urllib3.PoolManager, which went
     # around HTTPS_PROXY and wrote TLS session keys to SSLKEYLOGFILE.
     seen: list[bytes] = []
     with socket.socket() as proxy, socket.socket() as origin:
@@ -419,7 +419,7 @@ def test_open_with_no_browser_says_so(box: Any, app: dict[str, Any], tmp_path: P
 def test_a_failed_save_is_reported_even_when_the_file_holds_a_token(
     box: Any, app: dict[str, Any], tmp_path: Path
 ) -> None:
-    # Issue 11 item 1: in a shared sticky directory another user planted the
+    # In a shared sticky directory another user planted the
     # token file. Our save fails, but the file holds *a* token, so a success
     # check that reads the storage back would say "Signed in".
     shared = tmp_path / "shared"

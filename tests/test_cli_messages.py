@@ -1,4 +1,4 @@
-"""Issue 13, "errors that say what to do": the text of each message the CLI changed."""
+"""Errors that say what to do: the text of each CLI message that names a fix."""
 
 from __future__ import annotations
 

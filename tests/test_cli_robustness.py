@@ -1,9 +1,9 @@
-"""Issue 11, "no traceback reaches a user": every path ends with one line on
+"""No traceback reaches a user: every path ends with one line on
 stderr and a documented exit code, whatever the input, the environment, the
 file system or the state of stdout. And "bad input never hangs": a FIFO
 given as the config file is refused at once.
 
-Also issue 11 item 6: server-supplied text is printed with its control
+Also: server-supplied text is printed with its control
 characters escaped.
 """
 
@@ -228,7 +228,7 @@ def test_a_slow_stdin_or_terminal_is_not_read(app: dict[str, Any]) -> None:
     assert "cannot read 'missing.json'" in err
 
 
-# -- review finding 13: the output helpers never raise on a stored token ----------------
+# -- the output helpers never raise on a stored token -------------------------------------
 
 # Every expires_at the storage accepts (check_time: a finite number up to 2**53
 # in size), the edges of what datetime can show, and values it would refuse.
@@ -265,7 +265,7 @@ def test_iso_never_raises_on_values_no_storage_accepts() -> None:
 
 
 def test_token_json_prints_a_far_expiry_instead_of_exit_70(tmp_path: Path) -> None:
-    # The reviewer's case: a file the storage wrote and accepts, expires_at=1e15.
+    # A file the storage wrote and accepts, expires_at=1e15 (once exit 70).
     FileTokenStorage(str(tmp_path / "t.json")).store(
         AccessToken(access_token="a" * 32, refresh_token="r" * 64, expires_in=3600,
                     expires_at=1e15))  # fmt: skip

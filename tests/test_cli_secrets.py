@@ -1,4 +1,4 @@
-"""Issue 10 item 1: no message quotes a value that could be a secret.
+"""No message quotes a value that could be a secret (SECURITY.md, "Secrets in texts").
 
 A secret pasted into a path field (the config JSON kept in BOX_JWT_CONFIG is
 the common case) is described, never printed; the config JSON itself is
@@ -94,8 +94,8 @@ def test_no_path_option_ever_prints_the_value(
         code, out, err = run_main(monkeypatch, capsys, [*argv, *app["where"]], env)
         assert MARKER not in out + err, (label, shape)
         assert MARKER[:8] not in out + err, (label, shape)
-        # Review finding 7: a bare secret as --token-file reads as a path but not
-        # as a file name; it was used as one, leaving "<secret>.lock" on disk.
+        # A bare secret as --token-file reads as a path but not as a file name; it
+        # was once used as one, leaving "<secret>.lock" on disk.
         assert code == 2, (label, shape, err)
         assert len(err.splitlines()) == 1, (label, shape, err)
         assert not [n for n in os.listdir(app["dir"]) if MARKER[:8] in n], (label, shape)

@@ -1,9 +1,9 @@
 """Which credentials the command line uses: options outrank the environment.
 
 Every row of ``cli_settings.METHOD_RULES``, of the CCG subject rule and of the
-client-pair rule is tested here on the pure functions; the cases from
-issue 11 item 2 and issue 14 are also run as real commands against the
-emulator, checking whose token comes back.
+client-pair rule is tested here on the pure functions; the cases where an
+environment variable could override an option are also run as real commands
+against the emulator, checking whose token comes back.
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ def test_auth_forces_the_method_and_refuses_an_option_for_another() -> None:
 
 
 def test_an_empty_option_or_variable_is_refused_naming_it_never_taken_as_absent() -> None:
-    # Review finding 1: read as "not given", --user-id "" fell back to
+    # An empty value is refused, never taken as absent: read as "not given",
+    # --user-id "" fell back to
     # BOX_ENTERPRISE_ID (the Service Account) and --developer-token "" to
     # BOX_JWT_CONFIG. Absent (None) stays absent.
     assert given({"user_id": None}, {}).setting("user_id") is None
@@ -227,7 +228,7 @@ def test_base_urls_go_together() -> None:
     "value", ["Qm9zZWNyZXRDbGllbnRTZWNyZXQxMjM0", "mytokens", "a/b+c==", "x" * 300 + ".json"]
 )
 def test_a_token_file_that_does_not_read_as_a_file_name_is_refused(value: str) -> None:
-    # Review finding 7: a pasted secret is shaped like a path (one printable
+    # A pasted secret is shaped like a path (one printable
     # line) but not like a file name; the CLI would not show it, so it must
     # not create a file named after it either.
     with pytest.raises(UsageError) as refused:
@@ -252,7 +253,7 @@ def test_a_path_setting_that_is_not_a_path_is_described_not_quoted() -> None:
     assert described in str(refused.value)
 
 
-# -- the issue's cases, as commands ---------------------------------------------------------
+# -- a variable never overrides an option: real commands ------------------------------------
 
 
 def test_box_user_id_does_not_beat_an_explicit_enterprise_id(
@@ -330,7 +331,7 @@ def _empty_value_cases(box: Any, app: dict[str, Any]) -> list[Case]:
 def test_an_empty_subject_option_is_refused_not_taken_as_the_service_account(
     box: Any, app: dict[str, Any]
 ) -> None:
-    # Review finding 1: `--as-user "$USER_ID"` with USER_ID unset printed the
+    # `--as-user "$USER_ID"` with USER_ID unset once printed the
     # Service Account's token (exit 0). Now exit 2, naming the setting, and
     # no token is requested.
     for args, env, words in _empty_value_cases(box, app):

@@ -1,4 +1,4 @@
-"""The command line never hides a renewed token it could not save (issue 11 item 1's class).
+"""The command line never hides a renewed token it could not save.
 
 A refresh spends the old refresh token. If the new pair cannot be written back
 to ``--token-file``, it lives only in this process: the command still prints
@@ -104,7 +104,7 @@ def _as_nobody(
 def test_a_save_that_fails_mid_write_exits_2_and_leaves_the_old_file_whole(
     box: Any, urls: BaseUrls, tmp_path: Path
 ) -> None:
-    # Review finding 4's scenario: every write over 100 bytes fails (EFBIG, as
+    # Every write over 100 bytes fails (EFBIG, as
     # on a full disk) while reading and locking still work. `whoami` renews
     # the token, cannot save the new pair, and must say so with exit 2, not 0.
     path = tmp_path / "t.json"

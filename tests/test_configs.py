@@ -1,7 +1,7 @@
 """adapters/configs.py: a user's ``PrivateKeyDecryptor`` that fails leaves nothing behind.
 
-Review finding 10: the decryptor's exception (its text, and its traceback's
-frames, may hold the passphrase and the key) stayed reachable as the
+The decryptor's exception (its text, and its traceback's frames, may hold the
+passphrase and the key) once stayed reachable as the
 ``BoxConfigError``'s ``__context__``, since ``raise ... from None`` inside an
 ``except`` block only hides the context from printed tracebacks.
 """

@@ -1,4 +1,4 @@
-"""Conformance corpus (issue 12 section 1): every token, error and header example Box
+"""Conformance corpus: every token, error and header example Box
 documents, as a literal with its public source, parsed by the core with the expected outcome.
 
 Sources are Box's OpenAPI spec (https://github.com/box/box-openapi, ``openapi.json``,
@@ -220,7 +220,8 @@ def test_a_skills_payload_token_lifetime_is_refused_as_absurd() -> None:
     # https://developer.box.com/guides/skills/handle/payload/ shows "expires_in": 1540924150
     # in a Skills webhook payload. DEVIATION: that is a Unix time (2018-10-30), not a
     # lifetime; as a lifetime it is 48 years. Those tokens come in a webhook body, never
-    # from /oauth2/token, and an absurd expires_in is refused by design (issue 10 item 13).
+    # from /oauth2/token, and an absurd expires_in is refused by design (README "Tokens":
+    # at most 366 days).
     # The refresh token (none here) would still be salvaged.
     body = {
         "access_token": DOCUMENTED_TOKENS[4],
@@ -742,7 +743,8 @@ def test_the_oas_authorize_example() -> None:
 
 
 def test_a_downscoped_token_works_as_a_developer_token_on_the_wire(tmp_path: Any) -> None:
-    """Issue 12: BoxDeveloperTokenAuth(token="1!..."), a token file, and the Authorization
+    """Box's downscoped tokens begin with "1!" (developer.box.com/guides/authentication/
+    tokens/downscope/): BoxDeveloperTokenAuth(token="1!..."), a token file, and the Authorization
     header a loopback server receives, byte for byte."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -777,8 +779,8 @@ def test_a_downscoped_token_works_as_a_developer_token_on_the_wire(tmp_path: Any
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/2.0/users/me"
         transport = Urllib3Transport()
-        # The transport is moving to wire.Transport's send(request, *, timeout=) shape
-        # (issue 10 item 3); accept either while both exist.
+        # boxauth.wire.Transport's send(request, *, timeout=) shape; the older keyword
+        # shape is accepted too.
         if "request" in inspect.signature(transport.send).parameters:
             request = HttpRequest("GET", url, (("Authorization", header),))
             sent = transport.send(request, timeout=10.0)  # type: ignore[call-arg, arg-type]

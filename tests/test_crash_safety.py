@@ -5,7 +5,7 @@ SIGKILL at a random moment, 200 times, and after each kill checks that the
 file parses as one complete token that was actually written, with mode 0600.
 
 A crash between the temp file's fsync and the rename leaves the temp file
-holding a live refresh token (issue 10 item 9): the next store or clear
+holding a live refresh token (README "Storage", crash leftovers): the next store or clear
 under the lock removes it, and clear() leaves no file holding a token.
 """
 

@@ -1,14 +1,15 @@
 """One deadline bounds a whole public call: lock waits, every attempt, every wait.
 
-Issue 10 item 4: with a token valid for 47 more seconds (inside the renewal
-margin) and Box answering in 1 s under a 2 s deadline, one caller took 3.2 s
+The case this guards: with a token valid for 47 more seconds (inside the renewal
+margin) and Box answering in 1 s under a 2 s deadline, one caller once took 3.2 s
 and two others failed "timed out waiting for this auth object". Required: a
 caller that finds a renewal in flight while the stored token is still valid
 gets it at once, and no caller waits longer than one deadline in total.
-Issue 13: ``downscope_token`` (a retrieve, then an exchange) and ``BoxClient``
+Likewise ``downscope_token`` (a retrieve, then an exchange) and ``BoxClient``
 (a token, a 401, a refresh and a retry) are one call each, under one deadline.
 
-Bounds are wall-clock ceilings the issues ask for (deadline + a small slack for
+Bounds are wall-clock ceilings (README "Transport": one deadline bounds a whole
+public call), the deadline + a small slack for
 a loaded 2-core machine), never performance figures.
 """
 

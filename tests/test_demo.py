@@ -35,7 +35,8 @@ def test_run_demo_succeeds_and_prints_no_secret() -> None:
     for secret in secrets:
         assert secret not in text
     assert "<redacted>" in text
-    # Issue 13: no path inside the temporary directory, which is gone when the demo ends.
+    # No path inside the temporary directory, which is gone when the demo ends (README
+    # "Command line and demo": the demo prints no path).
     assert tempfile.gettempdir() not in text
     assert "boxauth-demo-" not in text
     assert "a temporary file (mode 600), deleted when the demo ends" in text

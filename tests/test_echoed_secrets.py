@@ -1,4 +1,4 @@
-"""A server that echoes what we sent never gets a secret into a message (security review).
+"""A server that echoes what we sent never gets a secret into a message.
 
 A token endpoint (a gateway, a proxy's error page, a hostile server at Box's
 address) may quote the request in ``error_description``: the refresh token,

@@ -1,6 +1,6 @@
 """The Result API is total: no ``*_result()`` method raises, whatever a plug-in does.
 
-Issue 11 item 4 ("the Result API is total"). A user's own ``TokenStorage``,
+A user's own ``TokenStorage``,
 transport or signer can raise anything or return anything. Hypothesis picks,
 for each of the storage's methods and for the transport, one behaviour
 (work, raise an exception, return the wrong type), and then every public

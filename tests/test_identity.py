@@ -1,4 +1,4 @@
-"""A stored token is used only by the identity it was issued to (issue 10 item 2).
+"""A stored token is used only by the identity it was issued to (``boxauth.identity``).
 
 Two auth objects of different subjects sharing one storage (one token file,
 one in-memory storage) must never get each other's token: each reads the
@@ -120,7 +120,7 @@ def test_a_token_the_user_stored_by_hand_is_used(box: Any, urls: BaseUrls) -> No
 def test_revoke_over_another_identitys_token_fails_and_leaves_it_alone(
     box: Any, urls: BaseUrls, tmp_path: Path
 ) -> None:
-    """Never a false success: nothing of this identity's was revoked (security review)."""
+    """Never a false success: nothing of this identity's was revoked."""
     path = str(tmp_path / "oauth.json")
     oauth = BoxOAuth(
         OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=FileTokenStorage(path)),

@@ -1,6 +1,6 @@
 """Whatever ends a renewal, the auth object stays usable and keeps its refresh token.
 
-Issue 11 item 3: Ctrl-C (``KeyboardInterrupt``), ``SystemExit`` or any other
+Ctrl-C (``KeyboardInterrupt``), ``SystemExit`` or any other
 ``BaseException`` (gevent and eventlet timeouts are ones) raised during a
 renewal used to leave the lifecycle machine mid-renewal, so every later call
 raised. Here an interrupt strikes at each point of an OAuth refresh (before the

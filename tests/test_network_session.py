@@ -1,4 +1,5 @@
-"""box_sdk_gen's ``network_session`` is honoured or refused, never ignored (issue 12 section 2).
+"""box_sdk_gen's ``network_session`` is honoured or refused, never ignored
+(README "Deliberate differences").
 
 box_sdk_gen's auth methods take ``network_session=``; its BoxClient passes one on
 every call. These tests use box_sdk_gen's real ``NetworkSession``.

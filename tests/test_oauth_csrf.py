@@ -3,7 +3,7 @@
 A state is single use and lives 10 minutes. A web app that shares one
 ``BoxOAuth`` between its users (the guide's Flask pattern) keeps each user's
 state in that user's session and passes it as ``expected_state``: a state
-issued to one browser is then refused from another (issue 10 item 14).
+issued to one browser is then refused from another (README "OAuth 2.0 in a web app").
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def test_remembered_states_are_bounded(box: Any, urls: BaseUrls) -> None:
 
 def test_an_explicit_expected_state_of_none_is_refused(box: Any, urls: BaseUrls) -> None:
     """`session.get("box_state")` is None when this browser started no sign-in: never a
-    fallback to the shared object's remembered states (security review)."""
+    fallback to the shared object's remembered states."""
     shared = _auth(box, urls)
     attackers_redirect = authorize_redirect(shared.get_authorize_url())  # remembered by shared
     box.emu.reset_counters()

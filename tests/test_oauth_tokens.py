@@ -1,13 +1,13 @@
 """An OAuth user's refresh token is single use and is never lost, never left live untracked.
 
-- Issue 10 item 5: a save that fails during the code exchange is reported, and
+- A save that fails during the code exchange is reported, and
   the freshly issued pair wins over the older stored one: it is used and saved
   again on the next call (it used to lose to the older pair and stay live at Box,
   untracked, unrevocable).
-- Issue 10 item 13: a 200 to a refresh whose refresh token is usable but whose
+- A 200 to a refresh whose refresh token is usable but whose
   rest is not is never thrown away: the refresh token is stored and the next
   call refreshes with it.
-- Issue 10 item 15: revoking after the access token expired revokes the refresh
+- Revoking after the access token expired revokes the refresh
   token (it used to send only the expired access token).
 """
 

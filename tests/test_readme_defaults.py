@@ -1,4 +1,4 @@
-"""Every default README states is the code's default (issue 13, "Keep the docs true").
+"""Every default README states is the code's default: the docs describe what the code does.
 
 Each test reads one claim from README.md with a targeted regex (on the text
 with its line breaks folded into spaces) and compares it with what the
@@ -280,3 +280,222 @@ def test_benchmark_fetches_and_threads() -> None:
     bench = ROOT / "benchmarks"
     assert _literal(bench / "run.py", "FULL")["fetches"] == int(fetches)
     assert _literal(bench / "bench_herd.py", "THREADS") == int(threads)
+
+
+# -- More defaults and limits README and SECURITY.md state ------------------------------
+
+
+def test_pending_states() -> None:
+    from boxauth import authorize
+
+    minutes, count = stated(r"single use, for (\d+) minutes, at most (\d+) at a time")
+    assert int(minutes) * 60 == authorize.STATE_LIFETIME
+    assert int(count) == authorize.MAX_PENDING_STATES
+    seconds, kept = stated(
+        r"single use, live for (\d+) s, at most (\d+) \(oldest dropped\)", SECURITY
+    )
+    assert (float(seconds), int(kept)) == (authorize.STATE_LIFETIME, authorize.MAX_PENDING_STATES)
+
+
+def test_in_memory_storage_default() -> None:
+    (token,) = stated(r"`InMemoryTokenStorage\(token=(\w+)\)` \(default\)")
+    assert repr(default_of(boxauth.InMemoryTokenStorage, "token")) == token
+
+
+def test_redis_storage_defaults() -> None:
+    from boxauth.adapters import redis_lease, redis_records, redis_storage
+
+    lease, keys = stated(
+        r"`RedisTokenStorage\(redis, key, \*, lease_s=([\d.]+), encryption_keys=(\w+)\)`"
+    )
+    klass = redis_storage.RedisTokenStorage
+    assert list(inspect.signature(klass.__init__).parameters)[1:3] == ["redis", "key"]
+    assert default_of(klass, "lease_s") == float(lease)
+    assert repr(default_of(klass, "encryption_keys")) == keys
+    assert default_of(klass.from_url, "lease_s") == float(lease)
+    (socket_timeout,) = stated(r"never more than `socket_timeout` \(default ([\d.]+) s")
+    assert default_of(klass.from_url, "socket_timeout") == float(socket_timeout)
+    (least,) = stated(r"waits at most what is left of that timeout, at least ([\d.]+) s")
+    assert float(least) == redis_lease.MIN_WAIT_S
+    (release,) = stated(r"the release is waited for ([\d.]+) s at most")
+    assert float(release) == redis_lease.RELEASE_WAIT_S
+    sizes = stated(r"AES keys of (\d+), (\d+) or (\d+) bytes")
+    assert {int(s) for s in sizes} == redis_records.KEY_SIZES
+
+
+def test_token_limits() -> None:
+    from boxauth import access_token
+
+    (longest,) = stated(r"any visible ASCII token \(`%x21-7E`, 1 to (\d+) characters\)")
+    assert int(longest) == access_token.MAX_TOKEN
+    ok = boxauth.BoxDeveloperTokenAuth(token="1!" + "a" * (int(longest) - 2))
+    assert ok.retrieve_token().access_token.startswith("1!")
+    (days,) = stated(r"`expires_in` may be any finite number from 1 second to (\d+) days")
+    assert responses.MIN_EXPIRES_IN == 1
+    assert int(days) * 86_400 == responses.MAX_EXPIRES_IN
+    (kib,) = stated(r"wrong fields, over (\d+) KiB\)")
+    assert int(kib) * 1024 == access_token.MAX_SERIALIZED
+
+
+def test_security_size_caps() -> None:
+    from boxauth import authorize, settings
+
+    config, body, token_file, query, header = stated(
+        r"size caps before parsing \(config (\d+) KiB, body (\d+) MiB, token file (\d+) KiB, "
+        r"query (\d+) KiB, header (\d+) KiB\)",
+        SECURITY,
+    )
+    from boxauth import access_token
+
+    assert int(config) * 1024 == settings.MAX_CONFIG_TEXT
+    assert int(body) * 1024 * 1024 == responses.MAX_BODY
+    assert int(token_file) * 1024 == access_token.MAX_SERIALIZED
+    assert int(query) * 1024 == authorize.MAX_QUERY
+    assert int(header) * 1024 == responses.MAX_HEADER
+
+
+def test_error_texts_are_cut() -> None:
+    from boxauth import errors
+
+    (n,) = stated(r"server-supplied texts are cut to (\d+) printable characters", SECURITY)
+    assert int(n) == errors.MAX_TEXT
+    assert len(errors.clean_text("x" * 1000)) == int(n)
+
+
+def test_clock_skew_bound() -> None:
+    (days,) = stated(r"by construction up to \u00b1([\d,]+) s", SECURITY)
+    assert core_jwt.MAX_SKEW == responses.MAX_SKEW == float(days.replace(",", ""))
+
+
+def test_ca_bundle_cap() -> None:
+    from boxauth.adapters import transport_setup
+
+    (mib,) = stated(r"is over (\d+) MiB or holds no certificate")
+    assert int(mib) * 1024 * 1024 == transport_setup.MAX_CA_BUNDLE
+
+
+def test_login_defaults() -> None:
+    from boxauth.adapters import login
+
+    (timeout,) = stated(r"waits at most `--timeout` seconds \(default (\d+)\)")
+    assert cli.build_parser().parse_args(["login"]).timeout == float(timeout)
+    (read,) = stated(r"in a thread of its own with a (\d+) s read deadline")
+    assert float(read) == login.CONNECTION_SECONDS
+    read2, most = stated(
+        r"each connection served in its own thread with a (\d+) s read deadline, "
+        r"at most (\d+) at once",
+        SECURITY,
+    )
+    assert (float(read2), int(most)) == (login.CONNECTION_SECONDS, login.MAX_CONNECTIONS)
+
+
+def test_emulator_defaults() -> None:
+    from boxauth.adapters.emulator import BoxEmulator, shapes
+
+    (request,) = stated(r"A request must arrive within (\d+) s of its first byte")
+    (idle,) = stated(r"closed after (\d+) s \(`idle_seconds=`\)")
+    (most,) = stated(r"beyond (\d+) open connections \(`max_connections=`\)")
+    assert default_of(BoxEmulator, "request_seconds") == float(request)
+    assert default_of(BoxEmulator, "idle_seconds") == float(idle)
+    assert default_of(BoxEmulator, "max_connections") == int(most)
+    access, refresh, rest = stated(
+        r"access tokens are (\d+) letters and digits, refresh tokens (\d+), downscoped "
+        r"tokens `1!` followed by (\d+) base64url characters"
+    )
+    assert (int(access), int(refresh)) == (shapes.ACCESS_LENGTH, shapes.REFRESH_LENGTH)
+    assert len(shapes.DOWNSCOPED_PREFIX) + int(rest) == shapes.DOWNSCOPED_LENGTH
+    assert shapes.DOWNSCOPED_PREFIX == "1!"
+
+
+def test_waiters_woken_per_turn() -> None:
+    from boxauth.adapters import aio_auth
+
+    (n,) = stated(r"its waiters are woken (\d+) per turn of the loop")
+    assert int(n) == aio_auth.WAKE_BATCH
+
+
+def test_unknown_scope_quoted_up_to() -> None:
+    from boxauth import downscope
+
+    (n,) = stated(r"lower-case words joined by `_` or `\.`, at most (\d+) characters", SECURITY)
+    assert int(n) == downscope.MAX_SHOWN_SCOPE
+
+
+# -- Lists: the failure values, the exception hierarchy, the modules ------------------------
+
+
+def test_the_failure_values() -> None:
+    (count, names) = stated(
+        r"failure is one of (\w+) values \(`boxauth\.AuthError`\): (.+?)\. The raising methods"
+    )
+    listed = re.findall(r"`([A-Z]\w+)`", names)
+    members = [m.__name__ for m in boxauth.AuthError.__args__]
+    assert sorted(listed) == sorted(members)
+    assert {"six": 6}.get(count) == len(members)
+
+
+def test_the_errors_table_is_the_hierarchy() -> None:
+    raw = (ROOT / "README.md").read_text()
+    table = raw[raw.index("| Exception | Raised when | Also a |") :]
+    table = table[: table.index("\n\n")]
+    rows = re.findall(r"^\| `(\w+)`[^|]*\| [^|]+ \| ([^|]+) \|$", table, re.MULTILINE)
+    assert len(rows) >= 10
+    for name, parents in rows:
+        klass = getattr(boxauth, name)
+        for parent in re.findall(r"`(\w+)`", parents.split("(not")[0]):
+            base = getattr(boxauth, parent, None) or getattr(__builtins__, parent, None)
+            if base is None:
+                import builtins
+
+                base = getattr(builtins, parent)
+            assert issubclass(klass, base), (name, parent)
+        if "(not a `BoxAPIError`)" in parents:
+            assert not issubclass(klass, boxauth.BoxAPIError), name
+    documented = {name for name, _ in rows}
+    exported = {
+        n for n in boxauth.__all__
+        if isinstance(getattr(boxauth, n), type) and issubclass(getattr(boxauth, n), Exception)
+    }  # fmt: skip
+    assert documented | {"BoxAuthError"} == exported | {"BoxSDKError"}
+
+
+def test_request_info_shows_four_headers() -> None:
+    from boxauth import exceptions
+
+    names = stated(
+        r"no header value but `([\w-]+)`, `([\w-]+)`, `([\w-]+)` and `([\w-]+)` \(the rest read"
+    )
+    assert {n.lower() for n in names} == exceptions._PLAIN_REQUEST_HEADERS
+
+
+def _modules(package: str) -> set[str]:
+    import importlib
+    import pkgutil
+
+    path = importlib.import_module(package).__path__
+    return {info.name for info in pkgutil.iter_modules(path)}
+
+
+def test_the_architecture_lists_every_module() -> None:
+    raw = (ROOT / "README.md").read_text()
+    diagram = raw[raw.index("Two floors, and every arrow points down:") :]
+    diagram = diagram[: diagram.index("```", diagram.index("```") + 3)]
+    adapters_part, core_part = diagram.split("boxauth.*  (the pure core")
+    words = set(re.findall(r"\b[a-z][a-z0-9_]+\b", adapters_part))
+    adapters = _modules("boxauth.adapters")
+    assert adapters - words == set(), "README's diagram misses adapter modules"
+    core = _modules("boxauth") - {"__main__", "aio", "adapters"}
+    listed = set(re.findall(r"\b[a-z][a-z0-9_]+\b", core_part.split("\n", 1)[1]))
+    assert core - listed == set(), "README's diagram misses core modules"
+    (order,) = stated(r"To audit the core, read in this order: ((?:`\w+`, )+`\w+`)\.")
+    assert set(re.findall(r"`(\w+)`", order)) == core
+
+
+def test_the_test_extra() -> None:
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    (listed,) = stated(r"Test extra: ([^.]+)\.")
+    for requirement in extras["test"]:
+        name = re.split(r"[<>=\[]", requirement)[0]
+        assert name in listed or name.replace("boxsdk", "`boxsdk[jwt]`") in listed, name
+    for extra in ("redis", "httpx", "box-sdk-gen", "bench", "mutation"):
+        assert f"`{extra}`" in README, extra

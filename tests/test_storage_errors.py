@@ -1,9 +1,9 @@
 """The storage error contract: typed errors only, naming the file, never a secret.
 
-Issue 10 item 7 (a missing directory, a directory at the lock path: never a
-raw OSError), the class "bad input gets a typed error" (filenames, timeouts,
-tokens), issue 11's "paths mean what the user meant" (a relative path is
-resolved once), and issue 12's ``InMemoryTokenStorage(token=...)``.
+A missing directory or a directory at the lock path is never a raw OSError;
+bad input gets a typed error (filenames, timeouts, tokens); a path means what
+the user meant (a relative path is resolved once); and box_sdk_gen's
+``InMemoryTokenStorage(token=...)`` works. README "Storage" states each rule.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _enter_lock(storage: TokenStorage) -> None:
         pass
 
 
-# -- missing directories and directories in the way (issue 10 item 7) ----------------------
+# -- missing directories and directories in the way -----------------------------------------
 
 
 @pytest.mark.parametrize("cls", CLASSES)
@@ -390,7 +390,7 @@ def test_in_memory_storage_takes_an_initial_token() -> None:
     assert repr(InMemoryTokenStorage(token=TOKEN)) == "InMemoryTokenStorage()"
 
 
-# -- interrupts (issue 11 item 3: whatever ends an operation, every lock is released) --------
+# -- interrupts: whatever ends an operation, every lock is released -------------------------
 
 
 class Interrupt(BaseException):

@@ -1,8 +1,8 @@
 """File storages trust only regular files that are ours and writable by no one else.
 
-Issue 11 item 1 (another user's token planted in a shared directory), issue 10
-item 7 (symlinks at the lock file), and the class "bad input never hangs" (a
-FIFO at the token or lock path). The tests run as root, which bypasses EPERM,
+Another user's token planted in a shared directory, symlinks at the token and
+lock files, and "bad input never hangs" (a FIFO at the token or lock path);
+README "Storage" states each rule. The tests run as root, which bypasses EPERM,
 so the refusals must be (and are shown to be) based on ownership and mode; a
 subprocess with a non-root effective uid checks the same scenario as a user.
 """
@@ -156,7 +156,7 @@ def _as_user(path: Path, umask: int = 0o022) -> dict[str, Any]:
 def test_as_a_user_a_planted_token_in_a_shared_directory_is_refused(
     shared_dir: Path, mode: int
 ) -> None:
-    # issue 11 item 1: the planted file must not be read (0644 is readable), and
+    # The planted file must not be read (0644 is readable), and
     # a failed save must be refused by ownership, not an EPERM from rename.
     path = shared_dir / ".boxauth_token.json"
     _plant(path, mode)
@@ -257,7 +257,7 @@ def test_a_symlink_at_the_token_path_is_never_followed(
 def test_a_symlink_at_the_lock_path_is_never_followed_nor_created_through(
     tmp_path: Path, dangling: bool
 ) -> None:
-    # issue 10 item 7: a planted link made the library create its target.
+    # A planted link once made the library create its target.
     target = tmp_path / "victim"
     if not dangling:
         target.write_text("someone else's data")
@@ -355,7 +355,7 @@ def test_a_socket_at_the_token_path_is_named_as_such(tmp_path: Path) -> None:
     assert detail == f"{path} is a socket, not a regular file"
 
 
-# -- the lock file's mode, and terminals (review observations) ------------------------------
+# -- the lock file's mode, and terminals -----------------------------------------------------
 
 _HOLD_LOCK = r"""
 import fcntl, os, sys, time

@@ -1,4 +1,4 @@
-"""The deadline bounds every phase of an exchange (issue 10, item 3).
+"""The deadline bounds every phase of an exchange (README "Transport").
 
 Hostile loopback servers drip or flood each part of an answer (status line,
 headers, ``100 Continue`` answers, chunk framing, trailers) without ever
@@ -29,7 +29,7 @@ from boxauth import (
 from boxauth.wire import HttpRequest
 
 DEADLINE = 3.0
-SLACK = 1.0  # what issue 10 allows beyond the deadline
+SLACK = 1.0  # what a call may take beyond the deadline on a loaded machine
 TOKEN_FORM = b"grant_type=client_credentials&client_id=c&client_secret=s3cr3t"
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
 

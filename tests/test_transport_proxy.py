@@ -120,7 +120,8 @@ def test_the_password_never_appears_in_reprs_failures_or_logs(
 
 
 def test_nothing_holding_the_proxy_password_can_be_pickled() -> None:
-    # Review finding 11: TransportSettings pickled the password in the clear,
+    # Values holding a secret refuse to be pickled: TransportSettings pickled the
+    # password in the clear,
     # and the Proxy value its Basic header (Base64 is not encryption).
     url = f"http://{USER}:{ENCODED}@127.0.0.1:3128"
     settings = TransportSettings(proxy_url=url)

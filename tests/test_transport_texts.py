@@ -1,4 +1,5 @@
-"""Network failure texts say what happened and where, never exception text (issue 13)."""
+"""Network failure texts say what happened and where, never exception text
+(README "Transport")."""
 
 from __future__ import annotations
 

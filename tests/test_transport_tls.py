@@ -1,4 +1,4 @@
-"""TLS: ``ca_certs`` adds to the system's trust (issue 13); the handshake ends by the deadline."""
+"""TLS: ``ca_certs`` adds to the system's trust; the handshake ends by the deadline."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def test_a_corrupt_certificate_in_the_bundle_is_refused(tmp_path: Any) -> None:
     with pytest.raises(BoxConfigError) as caught:
         Urllib3Transport(TransportSettings(ca_certs=str(path)))
     assert caught.value.field == "ca_certs"
-    # Review finding 10's class: OpenSSL's error is neither the cause nor the
+    # OpenSSL's error is neither the cause nor the
     # context of ours (it was raised `from exc` inside the except block).
     assert caught.value.__cause__ is None and caught.value.__context__ is None
 

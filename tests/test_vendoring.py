@@ -1,4 +1,5 @@
-"""A copy of the installed package under another name works unchanged (issue 14, "Vendoring").
+"""A copy of the installed package under another name works unchanged (README "Architecture": every
+self-reference is relative).
 
 SDK authors vendor boxauth: they copy it under their own package (e.g.
 ``othersdk/_vendor/boxauth/``) and import it from there. Every self-reference in

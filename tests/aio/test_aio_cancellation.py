@@ -1,4 +1,4 @@
-"""Issue 16, "Cancellation safety", against the emulator.
+"""Cancellation safety (README "Async (asyncio) and httpx"), against the emulator.
 
 Cancelling the coroutine that started a renewal does not cancel the renewal
 the others wait on, leaves no lock held and loses no refresh token;

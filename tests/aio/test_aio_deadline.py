@@ -1,4 +1,4 @@
-"""Issue 16, "Deadline": the hostile-server shapes of the first hardening issue
+"""The hostile-server shapes of tests/test_transport_deadline.py
 (endless trailers, dripped chunk size, ``100 Continue`` flood, dripped headers,
 dripped status line) are bounded by the deadline in the async shell too: the
 caller that started the renewal and a caller waiting on it each get a failure

@@ -1,4 +1,4 @@
-"""Issue 16, "Parity": the guide's snippets (tests/test_guide_snippets.py), rewritten
+"""The guide's snippets (tests/test_guide_snippets.py), rewritten
 with ``await``, against the emulator.
 
 Each is the sync snippet with three changes: the auth classes and ``BoxClient``

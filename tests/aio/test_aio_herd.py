@@ -1,4 +1,4 @@
-"""Issue 16, "Herd": 1,000 coroutines calling ``retrieve_token()`` at once make
+"""A herd: 1,000 coroutines calling ``retrieve_token()`` at once make
 exactly one token request, for a fresh JWT auth, a fresh CCG auth and an OAuth
 auth whose access token expired (one refresh, no invalid_grant)."""
 

@@ -1,4 +1,4 @@
-"""Issue 16, "Part two's rules hold here too" (issue 11 items 3 and 4, in the async shell).
+"""The sync shell's rules hold in the async shell too: interrupts, and a total Result API.
 
 - An interrupt (KeyboardInterrupt, SystemExit, any other BaseException) at each
   point of a renewal, in the worker thread that carries it out: the exception

@@ -1,4 +1,4 @@
-"""Issue 16, "Loop lag": the event loop is never blocked.
+"""The event loop is never blocked (README "Async (asyncio) and httpx").
 
 A heartbeat task ticks every 1 ms while 1,000 coroutines wait on a JWT grant
 the emulator delays by 1 s, and while tokens are saved to a file storage

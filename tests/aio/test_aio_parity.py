@@ -1,4 +1,4 @@
-"""Issue 16, "Parity": ``boxauth.aio`` has the sync classes' names, constructors and
+"""``boxauth.aio`` has the sync classes' names, constructors and
 public attributes; what may do I/O is a coroutine, the rest is not; importing it
 (or ``boxauth``) imports neither httpx nor any heavy library."""
 

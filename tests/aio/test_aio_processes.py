@@ -1,4 +1,4 @@
-"""Issue 16, single flight across processes: four processes, each an asyncio loop
+"""Single flight across processes: four processes, each an asyncio loop
 of 50 coroutines on one token file, after the access token expired: one refresh
 in all, no invalid_grant, every coroutine gets the same new token (the file's
 flock is taken in a worker thread, so no loop is blocked while it waits)."""

@@ -1,4 +1,4 @@
-"""Issue 16, "httpx": ``BoxHttpxAuth`` with ``httpx.AsyncClient`` and ``httpx.Client``.
+"""``BoxHttpxAuth`` with ``httpx.AsyncClient`` and ``httpx.Client``.
 
 Against the emulator: users/me; a 401 herd of 64 concurrent requests on a token
 Box already expired (boxauth still thinks it fresh) makes exactly one renewal

@@ -204,7 +204,7 @@ def test_stdout_closed_is_one_line_exit_1() -> None:
     assert err == "boxauth emulator: error: cannot write to stdout\n"
 
 
-# -- the config file (issue 10 item 6) ------------------------------------------------------
+# -- the config file: written 0600, atomically, never through a link ------------------------
 def test_an_existing_world_readable_file_is_replaced_by_a_0600_file(tmp_path: Path) -> None:
     out = tmp_path / "app.json"
     out.write_text("old")
@@ -291,7 +291,7 @@ def test_a_path_that_looks_like_a_secret_is_not_echoed(tmp_path: Path) -> None:
     assert "does not look like a path" in str(refused.value)
 
 
-# -- signals (issue 10 item 11) -----------------------------------------------------------
+# -- signals: SIGINT, SIGTERM and SIGHUP end the emulator cleanly ---------------------------
 CYCLES = 300
 
 

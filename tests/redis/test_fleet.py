@@ -1,4 +1,4 @@
-"""A fleet of processes shares one Box identity through a real Redis (issue 15's evidence).
+"""A fleet of processes shares one Box identity through a real Redis (docs/fleet.md).
 
 Each test starts worker processes (``fleet_worker.py``) that build their own
 auth objects on RedisTokenStorage and talk to the in-process Box emulator; the

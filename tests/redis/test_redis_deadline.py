@@ -5,7 +5,8 @@ sent, nothing answers, and when it is thawed (SIGCONT) it runs what it had
 received. Each test freezes a server of its own (``own_redis``) and thaws it
 in a ``finally`` (the fixture SIGCONTs and stops it too).
 
-The bounds are the issue's (a call fails within its deadline + 0.5 s), not
+The bounds are the rule's (a call fails within its deadline + 0.5 s; README
+"Redis (fleets)", "The call's deadline holds"), not
 performance figures: before the fix each Redis command waited the whole socket
 timeout (2 s), and a failed lease request was followed by a release that
 waited another 2 s.
@@ -34,7 +35,7 @@ from boxauth import BaseUrls
 from boxauth.errors import StorageFailureKind
 from boxauth.exceptions import BoxStorageError
 
-MARGIN = 0.5  # the issue's bound: deadline + 0.5 s
+MARGIN = 0.5  # the bound: deadline + 0.5 s
 DEADLINE_WORKER = Path(__file__).with_name("deadline_worker.py")
 
 
@@ -65,7 +66,7 @@ def lease_value(server: Any, key: str) -> bytes | None:
 def test_refresh_revoke_and_retrieve_fail_within_the_deadline_print_nothing_and_lose_nothing(
     box: Any, urls: BaseUrls, own_redis: Any, tmp_path: Path
 ) -> None:
-    """The review's repro, on OAuth (the grant with a refresh token to lose), in a
+    """A frozen Redis under a 1 s deadline, on OAuth (the grant with a refresh token to lose), in a
     process whose logging is left unconfigured, with the default 2 s socket timeout."""
     fleet = Fleet(box, urls, own_redis.url, tmp_path, deadline=1.0)
     key = fleet.setup["oauth_key"]
