@@ -56,7 +56,7 @@ CORE = [
     "errors",
     "exceptions",
     "access_token",
-    "config",
+    "settings",
     "urls",
     "jwt",
     "token_requests",
