@@ -179,8 +179,9 @@ def test_an_unknown_scope_is_quoted_only_when_it_looks_like_a_scope_name(
 @given(st.text(string.ascii_letters + string.digits + "-_=!.", min_size=20, max_size=64))
 def test_a_token_pasted_as_a_scope_is_never_echoed(token: str) -> None:
     """A Box access token (mixed case, 32+ characters) is never shown."""
+    assume(token not in KNOWN_SCOPES)  # a known scope is no mistake: nothing is refused
     message = refused(validate_scopes(["item_preview", token]), "scopes").message()
-    if token not in KNOWN_SCOPES and not (
+    if not (
         token.islower() and len(token) <= 40 and ("_" in token or "." in token)
     ):
         assert token not in message
