@@ -45,6 +45,7 @@ from ..lifecycle import (
     fast_use,
     while_busy,
 )
+from ..unexpected import class_name
 from ..urls import BaseUrls
 from ..wire import Transport
 from . import plugins
@@ -378,5 +379,6 @@ async def total(call: Callable[[], Awaitable[Result[Any, AuthError]]]) -> Result
     try:
         return await call()
     except Exception as exc:  # a bug here or in a plug-in: still a value
-        log.error("unexpected %s in boxauth; please report it", type(exc).__name__)
-        return Failure(internal(type(exc).__name__))
+        name = class_name(exc)
+        log.error("unexpected %s in boxauth; please report it", name)
+        return Failure(internal(name))

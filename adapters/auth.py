@@ -67,6 +67,7 @@ from ..lifecycle import (
 from ..retry import RetryPolicy, check_deadline, check_policy
 from ..sessions import call_settings
 from ..settings import Subject, SubjectKind, id_field
+from ..unexpected import class_name
 from ..urls import BaseUrls, validate_base_urls
 from ..wire import Transport
 from . import plugins
@@ -451,8 +452,9 @@ def _total(call: Callable[[], Result[Any, AuthError]]) -> Result[Any, AuthError]
     try:
         return call()
     except Exception as exc:  # a bug here or in a plug-in: still a value
-        log.error("unexpected %s in boxauth; please report it", type(exc).__name__)
-        return Failure(internal(type(exc).__name__))
+        name = class_name(exc)
+        log.error("unexpected %s in boxauth; please report it", name)
+        return Failure(internal(name))
 
 
 class SubjectAuth(BaseAuth):

@@ -39,6 +39,7 @@ from ..exceptions import (
     exception_for,
 )
 from ..settings import shown_path
+from ..unexpected import class_name
 from ..urls import BaseUrls
 from .cli_auth import Built, given_of, make_auth
 from .cli_output import terminal_text, token_facts
@@ -692,5 +693,5 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{shown_path(exc.filename)}: " if exc.filename else ""
         return _fail(EXIT_USAGE, f"{command}: {where}{exc.strerror or type(exc).__name__}")
     except Exception as exc:  # a bug: its text might hold anything, so the class only
-        return _fail(EXIT_INTERNAL, f"{command}: internal error ({type(exc).__name__}); "
+        return _fail(EXIT_INTERNAL, f"{command}: internal error ({class_name(exc)}); "
                      "please report it with the command that caused it")  # fmt: skip

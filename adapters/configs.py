@@ -37,6 +37,7 @@ from ..settings import (
     shown_path,
     with_subject,
 )
+from ..unexpected import class_name
 from .raising import unwrap as ok_or_raise
 from .storage import InMemoryTokenStorage, TokenStorage
 
@@ -203,7 +204,7 @@ def _decrypted(decryptor: PrivateKeyDecryptor, settings: JWTSettings) -> Any:
     except BoxConfigError as exc:  # e.g. from load_private_key: its value, not its chain
         error = _invalid_input(exc)
     except Exception as exc:  # a user's decryptor: reported by class name only
-        problem = f"raised {type(exc).__name__} while decrypting the private key"
+        problem = f"raised {class_name(exc)} while decrypting the private key"
         error = InvalidInput("private_key_decryptor", problem)
     raise BoxConfigError(error)
 

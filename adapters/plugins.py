@@ -25,8 +25,16 @@ from .storage import StorageLockTimeout, TokenStorage
 
 
 def _value(exc: BoxStorageError, effect: Effect) -> AuthError:
-    """The failure a storage raised, or (a bare BoxStorageError) what the effect's failure is."""
-    return exc.value or unexpected(effect, type(exc).__name__)
+    """The failure a storage raised, or (a bare BoxStorageError) what the effect's failure is.
+
+    A user's subclass may override ``value`` or ``error``: whatever they raise
+    or return, the answer is still an error value.
+    """
+    try:
+        value: object = exc.value
+    except Exception:  # a subclass's own property raised
+        value = None
+    return value if isinstance(value, AuthError) else unexpected(effect, exc)
 
 
 def read(storage: TokenStorage) -> Result[AccessToken | None, AuthError]:
@@ -36,7 +44,7 @@ def read(storage: TokenStorage) -> Result[AccessToken | None, AuthError]:
     except BoxStorageError as exc:
         return Failure(_value(exc, Effect.READ))
     except Exception as exc:  # a user's storage: any failure becomes a value
-        return Failure(unexpected(Effect.READ, type(exc).__name__))
+        return Failure(unexpected(Effect.READ, exc))
 
 
 def save(storage: TokenStorage, token: AccessToken, clock: Callable[[], float]) -> Event:
@@ -46,7 +54,7 @@ def save(storage: TokenStorage, token: AccessToken, clock: Callable[[], float]) 
     except BoxStorageError as exc:
         return StoreFailed(_value(exc, Effect.STORE), clock())
     except Exception as exc:  # a user's storage: any failure becomes a value
-        return StoreFailed(unexpected(Effect.STORE, type(exc).__name__), clock())
+        return StoreFailed(unexpected(Effect.STORE, exc), clock())
     return Stored(clock())
 
 
@@ -56,7 +64,7 @@ def clear(storage: TokenStorage) -> Event:
     except BoxStorageError as exc:
         return ClearFailed(_value(exc, Effect.CLEAR))
     except Exception as exc:  # a user's storage: any failure becomes a value
-        return ClearFailed(unexpected(Effect.CLEAR, type(exc).__name__))
+        return ClearFailed(unexpected(Effect.CLEAR, exc))
     return Cleared()
 
 
@@ -96,7 +104,7 @@ def hold_lock(storage: TokenStorage, held: ExitStack, timeout: float) -> Result[
     except BoxStorageError as exc:
         return Failure(_value(exc, Effect.LOCK))
     except Exception as exc:  # a user's storage: any failure becomes a value
-        return Failure(unexpected(Effect.LOCK, type(exc).__name__))
+        return Failure(unexpected(Effect.LOCK, exc))
     return Success(True)
 
 
@@ -106,7 +114,7 @@ def send(
     try:
         sent = transport.send(request, timeout=timeout)
     except Exception as exc:  # a user's transport: any failure becomes a value
-        return Failure(unexpected(Effect.SEND, type(exc).__name__))
+        return Failure(unexpected(Effect.SEND, exc))
     if isinstance(sent, Success) and isinstance(sent.unwrap(), HttpResponse):
         return sent
     if isinstance(sent, Failure) and isinstance(sent.failure(), TransportFailure):
@@ -118,7 +126,7 @@ def sign(signer: Callable[[bytes], object], message: bytes) -> Result[bytes, Aut
     try:
         signed = signer(message)
     except Exception as exc:  # a user's signer: any failure becomes a value
-        return Failure(unexpected(Effect.SIGN, type(exc).__name__))
+        return Failure(unexpected(Effect.SIGN, exc))
     if isinstance(signed, Success | Failure):
         return signed
     return Failure(wrong_type(Effect.SIGN))

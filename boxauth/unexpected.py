@@ -46,11 +46,25 @@ STORAGE_KIND: dict[Effect, StorageFailureKind] = {
 }
 
 
-def unexpected(effect: Effect, exception_name: object) -> AuthError:
-    """The error value for ``effect`` raising an exception of class ``exception_name``."""
-    name = exception_name if isinstance(exception_name, str) else "an exception"
-    name = name if name.isidentifier() and len(name) <= 64 else "an exception"
-    text = f"{name} while trying to {effect.value}"
+def class_name(exception: object) -> str:
+    """The class name of ``exception`` for a message, or "an exception".
+
+    Never raises: a user's class can make ``__name__`` raise (a metaclass
+    property), return a non-string, or return a ``str`` subclass whose
+    methods raise. Only a plain identifier of at most 64 characters is kept,
+    so a name cannot carry a message's worth of text.
+    """
+    try:
+        name = type(exception).__name__
+        plain = str.__str__(name) if isinstance(name, str) else ""
+    except Exception:  # the class's own code raised: describe it, do not name it
+        return "an exception"
+    return plain if plain.isidentifier() and len(plain) <= 64 else "an exception"
+
+
+def unexpected(effect: Effect, exception: BaseException) -> AuthError:
+    """The error value for ``effect`` raising ``exception`` (only its class name is kept)."""
+    text = f"{class_name(exception)} while trying to {effect.value}"
     if effect is Effect.SEND:
         return TransportFailure(TransportFailureKind.PROTOCOL, text, _SENT_IF_RAISED)
     if effect is Effect.SIGN:

@@ -20,9 +20,48 @@ from boxauth.errors import (
     TransportFailure,
     TransportFailureKind,
 )
-from boxauth.unexpected import STORAGE_KIND, Effect, unexpected, wrong_type
+from boxauth.unexpected import STORAGE_KIND, Effect, class_name, unexpected, wrong_type
 
 names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,63}", fullmatch=True)
+
+
+def named(name: object) -> Exception:
+    """An exception whose class's ``__name__`` is ``name``, whatever ``name`` is
+    (a metaclass property: the only way a class name can be a non-string)."""
+
+    class Named(type):
+        @property
+        def __name__(cls) -> object:  # type: ignore[override]
+            return name
+
+    made: Exception = Named("E", (Exception,), {})()
+    return made
+
+
+class Raises(Exception):
+    pass
+
+
+class RaisingName(type):
+    @property
+    def __name__(cls) -> str:  # type: ignore[override]
+        raise Raises("the class's own code")
+
+
+class HostileStr(str):
+    """A str subclass whose every method a message would use raises."""
+
+    def __str__(self) -> str:
+        raise Raises("str")
+
+    def __format__(self, spec: str) -> str:
+        raise Raises("format")
+
+    def isidentifier(self) -> bool:
+        raise Raises("isidentifier")
+
+    def __len__(self) -> int:
+        raise Raises("len")
 
 
 def test_each_storage_effect_has_its_failure_kind() -> None:
@@ -39,7 +78,7 @@ def test_each_storage_effect_has_its_failure_kind() -> None:
 def test_each_effect_gives_its_error_type_naming_the_exception_class(
     effect: Effect, name: str
 ) -> None:
-    error = unexpected(effect, name)
+    error = unexpected(effect, named(name))
     text = f"{name} while trying to {effect.value}"
     if effect is Effect.SEND:
         assert error == TransportFailure(TransportFailureKind.PROTOCOL, text, True)
@@ -51,7 +90,7 @@ def test_each_effect_gives_its_error_type_naming_the_exception_class(
 
 @given(st.sampled_from(Effect), st.text(ANY_CHAR, max_size=80) | st.none() | st.integers())
 def test_a_name_is_kept_only_when_it_reads_as_a_class_name(effect: Effect, name: object) -> None:
-    error = unexpected(effect, name)
+    error = unexpected(effect, named(name))
     text = error.message()
     kept = isinstance(name, str) and name.isidentifier() and len(name) <= 64
     if kept:
@@ -65,17 +104,36 @@ def test_a_name_is_kept_only_when_it_reads_as_a_class_name(effect: Effect, name:
 
 def test_the_class_name_bound_is_inclusive() -> None:
     assert (
-        unexpected(Effect.READ, "E" * 64)
+        unexpected(Effect.READ, named("E" * 64))
         .message()
         .endswith(f"{'E' * 64} while trying to read the token storage")
     )
-    assert "an exception while" in unexpected(Effect.READ, "E" * 65).message()
+    assert "an exception while" in unexpected(Effect.READ, named("E" * 65)).message()
+
+
+def test_a_class_whose_name_raises_is_described_not_named() -> None:
+    """A user's exception class can make ``__name__`` raise: the error is still a value."""
+    hostile = RaisingName("E", (Exception,), {})()
+    assert class_name(hostile) == "an exception"
+    for effect in Effect:
+        assert "an exception while trying to" in unexpected(effect, hostile).message()
+
+
+def test_a_str_subclass_name_is_read_as_a_plain_string() -> None:
+    """Its overridden methods never run: the name is copied to a plain str first."""
+    assert class_name(named(HostileStr("Evil"))) == "Evil"
+    assert class_name(named(HostileStr("not a name"))) == "an exception"
+
+
+def test_a_name_that_is_not_a_string_is_described() -> None:
+    for name in (None, 7, b"Bytes", ["E"]):
+        assert class_name(named(name)) == "an exception"
 
 
 @pytest.mark.parametrize("effect", list(Effect))
 def test_a_wrong_type_is_reported_like_an_exception_of_the_same_effect(effect: Effect) -> None:
     error = wrong_type(effect)
-    raised = unexpected(effect, "E")
+    raised = unexpected(effect, named("E"))
     assert type(error) is type(raised)
     if isinstance(error, TransportFailure):
         assert (error.kind, error.maybe_sent) == (TransportFailureKind.PROTOCOL, True)
@@ -92,7 +150,7 @@ def test_effect_repr() -> None:
 
 def test_wording() -> None:
     """Every text of this module, once; the other tests check the types and kinds."""
-    assert [unexpected(effect, "OSError").message() for effect in Effect] == [
+    assert [unexpected(effect, OSError("a secret")).message() for effect in Effect] == [
         "token storage failure (read): OSError while trying to read the token storage",
         "token storage failure (write): OSError while trying to save to the token storage",
         "token storage failure (clear): OSError while trying to clear the token storage",

@@ -49,6 +49,33 @@ def _frames_hold_another_exception(exc: BaseException) -> bool:
     return False
 
 
+class _NameRaises(type):
+    @property
+    def __name__(cls) -> str:  # type: ignore[override]
+        raise _UnnameableError("its name cannot be read")
+
+
+class _UnnameableError(Exception, metaclass=_NameRaises):
+    pass
+
+
+class UnnameableDecryptor(DefaultPrivateKeyDecryptor):
+    def decrypt_private_key(self, encrypted_private_key: str, passphrase: str) -> Any:
+        raise _UnnameableError(passphrase)
+
+
+def test_a_decryptor_raising_an_unnameable_exception_gets_a_typed_error(box: Any) -> None:
+    """Naming a user's exception class must not raise again: the class is described."""
+    config = JWTConfig.from_config_json_string(
+        box.fx.config_json, private_key_decryptor=UnnameableDecryptor()
+    )
+    with pytest.raises(BoxConfigError) as caught:
+        config.signer()
+    assert caught.value.field == "private_key_decryptor"
+    assert "raised an exception while decrypting the private key" in str(caught.value)
+    assert box.fx.passphrase not in str(caught.value) + repr(caught.value)
+
+
 @pytest.mark.parametrize("build", ["signer", "auth"])
 def test_a_failing_decryptor_leaves_no_context_and_no_passphrase(box: Any, build: str) -> None:
     config = JWTConfig.from_config_json_string(

@@ -11,9 +11,11 @@ name what failed, never quote a value (a token).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
@@ -25,6 +27,7 @@ from boxauth import (
     BoxClient,
     BoxDeveloperTokenAuth,
     BoxOAuth,
+    BoxStorageError,
     CCGConfig,
     Effects,
     InMemoryTokenStorage,
@@ -39,6 +42,7 @@ from boxauth.errors import (
     ReauthRequired,
     StateMismatch,
     StorageFailure,
+    StorageFailureKind,
     TransportFailure,
 )
 from boxauth.wire import HttpRequest, HttpResponse
@@ -52,18 +56,58 @@ class OddError(Exception):
     pass
 
 
+class NameRaises(type):
+    @property
+    def __name__(cls) -> str:  # type: ignore[override]
+        raise UnnameableError(SECRET)  # itself unnameable: a handler naming it fails again
+
+
+class UnnameableError(Exception, metaclass=NameRaises):
+    """An exception class whose name cannot be read: naming it must not raise."""
+
+
+class ValueRaisesError(BoxStorageError):
+    """A storage error whose value raises: reading it must not raise."""
+
+    @property
+    def value(self) -> Any:
+        raise UnnameableError(SECRET)
+
+
+class JunkValueError(BoxStorageError):
+    """A storage error whose ``error`` is not an error value."""
+
+    @property
+    def error(self) -> Any:
+        return SECRET
+
+    @error.setter
+    def error(self, _value: Any) -> None:
+        pass
+
+
+# What a hostile plug-in raises: any of these, with the secret in its text.
+RAISED: list[Callable[[], Exception]] = [
+    lambda: OddError(SECRET),
+    lambda: UnnameableError(SECRET),
+    lambda: ValueRaisesError(SECRET),
+    lambda: JunkValueError(SECRET),
+]
+
+
 class HostileStorage(TokenStorage):
     """Each method does what ``plan`` says: work, raise, or return something of the wrong type."""
 
-    def __init__(self, plan: dict[str, str], wrong: object) -> None:
+    def __init__(self, plan: dict[str, str], wrong: object, raised: int = 0) -> None:
         self.plan = plan
         self.wrong = wrong
+        self.raised = RAISED[raised]
         self.token: AccessToken | None = AccessToken(access_token=SECRET, refresh_token=SECRET)
 
     def _misbehave(self, name: str) -> object:
         how = self.plan.get(name, "work")
         if how == "raise":
-            raise OddError(SECRET)  # its text must never reach a message
+            raise self.raised()  # its text must never reach a message
         return self.wrong if how == "wrong type" else None
 
     def store(self, token: AccessToken) -> None:
@@ -82,7 +126,7 @@ class HostileStorage(TokenStorage):
 
     def lock(self, timeout: float = 30.0) -> Any:
         if self.plan.get("lock") == "raise":
-            raise OddError(SECRET)
+            raise self.raised()
         if self.plan.get("lock") == "wrong type":
             return self.wrong  # not a context manager
 
@@ -94,14 +138,15 @@ class HostileStorage(TokenStorage):
 
 
 class HostileTransport(Urllib3Transport):
-    def __init__(self, how: str, wrong: object) -> None:
+    def __init__(self, how: str, wrong: object, raised: int = 0) -> None:
         super().__init__()
         self.how = how
         self.wrong = wrong
+        self.raised = RAISED[raised]
 
     def send(self, request: HttpRequest, *, timeout: float) -> Any:
         if self.how == "raise":
-            raise OddError(SECRET)
+            raise self.raised()
         if self.how == "wrong type":
             return self.wrong
         if self.how == "wrong inside":
@@ -135,14 +180,21 @@ plans = st.fixed_dictionaries(
     wrong=st.sampled_from(WRONG),
     transport=st.sampled_from(["work", "raise", "wrong type", "wrong inside"]),
     kind=st.sampled_from(["ccg", "oauth", "developer"]),
+    raised=st.sampled_from(range(len(RAISED))),
 )
 def test_no_result_method_raises_whatever_the_plugins_do(  # noqa: PLR0917
-    box: Any, urls: BaseUrls, plan: dict[str, str], wrong: object, transport: str, kind: str
+    box: Any,
+    urls: BaseUrls,
+    plan: dict[str, str],
+    wrong: object,
+    transport: str,
+    kind: str,
+    raised: int,
 ) -> None:
-    storage = HostileStorage(plan, wrong)
+    storage = HostileStorage(plan, wrong, raised)
     shell: dict[str, Any] = {
         "base_urls": urls,
-        "transport": HostileTransport(transport, wrong),
+        "transport": HostileTransport(transport, wrong, raised),
         "effects": Effects(sleep=lambda _s: None),
     }
     auth: Any
@@ -178,8 +230,21 @@ def test_no_result_method_raises_whatever_the_plugins_do(  # noqa: PLR0917
         _check(result)
 
 
-def test_a_storage_that_raises_is_named_in_the_failure(box: Any, urls: BaseUrls) -> None:
-    storage = HostileStorage({"get": "raise"}, None)
+@pytest.mark.parametrize(
+    ("raised", "named"),
+    [
+        (0, "OddError"),
+        (1, "an exception"),  # its name cannot be read
+        (2, "ValueRaisesError"),
+        (3, "JunkValueError"),
+    ],
+)
+def test_a_storage_that_raises_is_named_in_the_failure(
+    box: Any, urls: BaseUrls, raised: int, named: str
+) -> None:
+    """Whatever the storage raises, the answer is a read failure naming its class
+    (or describing it), never an internal error and never the exception's text."""
+    storage = HostileStorage({"get": "raise"}, None, raised)
     auth = BoxCCGAuth(
         CCGConfig(
             box.fx.client_id,
@@ -192,8 +257,7 @@ def test_a_storage_that_raises_is_named_in_the_failure(box: Any, urls: BaseUrls)
     result = auth.retrieve_token_result()
     assert isinstance(result, Failure)
     assert result.failure() == StorageFailure(
-        result.failure().kind,  # type: ignore[union-attr]
-        "OddError while trying to read the token storage",
+        StorageFailureKind.READ, f"{named} while trying to read the token storage"
     )
 
 

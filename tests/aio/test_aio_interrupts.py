@@ -23,7 +23,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 from test_aio_cancellation_props import GatedBox
-from test_hostile_plugins import SECRET, WRONG, HostileStorage, HostileTransport, _check, plans
+from test_hostile_plugins import (
+    RAISED,
+    SECRET,
+    WRONG,
+    HostileStorage,
+    HostileTransport,
+    _check,
+    plans,
+)
 from test_interrupts import (
     INTERRUPTS,
     POINTS,
@@ -123,14 +131,21 @@ def test_an_interrupted_jwt_grant_leaves_a_working_object(
     wrong=st.sampled_from(WRONG),
     transport=st.sampled_from(["work", "raise", "wrong type", "wrong inside"]),
     kind=st.sampled_from(["ccg", "oauth", "developer"]),
+    raised=st.sampled_from(range(len(RAISED))),
 )
 def test_no_result_coroutine_raises_whatever_the_plugins_do(  # noqa: PLR0917
-    box: Any, urls: BaseUrls, plan: dict[str, str], wrong: object, transport: str, kind: str
+    box: Any,
+    urls: BaseUrls,
+    plan: dict[str, str],
+    wrong: object,
+    transport: str,
+    kind: str,
+    raised: int,
 ) -> None:
-    storage = HostileStorage(plan, wrong)
+    storage = HostileStorage(plan, wrong, raised)
     shell: dict[str, Any] = {
         "base_urls": urls,
-        "transport": HostileTransport(transport, wrong),
+        "transport": HostileTransport(transport, wrong, raised),
         "effects": Effects(sleep=lambda _s: None),
     }
     auth: Any
