@@ -50,10 +50,9 @@ from returns.result import Failure, Result, Success
 from ..errors import InvalidInput, TransportFailure, TransportFailureKind
 from ..exceptions import BoxConfigError
 from ..responses import MAX_BODY
-from ..urls import check_secure_url
+from ..urls import BAD_URL_CHAR, check_secure_url
 from ..wire import HttpRequest, HttpResponse, Stage, failed_at
 from .transport_setup import (
-    BAD_URL_CHAR,
     Proxy,
     env_proxy,
     proxy_problem,

@@ -20,12 +20,12 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from ..errors import InvalidInput
 from ..redaction import REDACTED
+from ..urls import BAD_URL_CHAR
 
 if TYPE_CHECKING:
     import ssl
 
 MAX_CA_BUNDLE = 16 * 1024 * 1024
-BAD_URL_CHAR = re.compile(r"[^\x21-\x7e]")  # spaces, controls, non-ASCII
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----")
 

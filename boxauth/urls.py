@@ -12,6 +12,7 @@ refused here, once, for every request built from these values.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -23,6 +24,11 @@ DEFAULT_BASE_URL = "https://api.box.com"
 DEFAULT_UPLOAD_URL = "https://upload.box.com/api"
 DEFAULT_OAUTH_2_URL = "https://account.box.com/api/oauth2"
 MAX_URL = 2048
+# What a URL may not hold: spaces, controls and non-ASCII characters (RFC 3986
+# §2: a URI is ASCII; an international host name is written in its xn-- form,
+# RFC 5891). The transport refuses the same characters, so a URL that passes
+# here is one it will send.
+BAD_URL_CHAR = re.compile(r"[^\x21-\x7e]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +55,14 @@ def is_loopback_host(host: str) -> bool:
 def _split(url: str, name: str) -> Result[SplitResult, InvalidInput]:
     if not isinstance(url, str) or not url:
         return Failure(InvalidInput(name, "must be a non-empty URL string"))
-    if len(url) > MAX_URL or any(ch.isspace() or not ch.isprintable() for ch in url):
-        return Failure(InvalidInput(name, "must be a URL without spaces or control characters"))
+    if len(url) > MAX_URL or BAD_URL_CHAR.search(url):
+        return Failure(
+            InvalidInput(
+                name,
+                "must be a URL without spaces, control or non-ASCII characters "
+                "(an international host name goes in its xn-- form)",
+            )
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port

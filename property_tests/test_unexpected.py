@@ -38,30 +38,30 @@ def named(name: object) -> Exception:
     return made
 
 
-class Raises(Exception):
+class RaisedError(Exception):
     pass
 
 
 class RaisingName(type):
     @property
     def __name__(cls) -> str:  # type: ignore[override]
-        raise Raises("the class's own code")
+        raise RaisedError("the class's own code")
 
 
 class HostileStr(str):
     """A str subclass whose every method a message would use raises."""
 
     def __str__(self) -> str:
-        raise Raises("str")
+        raise RaisedError("str")
 
     def __format__(self, spec: str) -> str:
-        raise Raises("format")
+        raise RaisedError("format")
 
     def isidentifier(self) -> bool:
-        raise Raises("isidentifier")
+        raise RaisedError("isidentifier")
 
     def __len__(self) -> int:
-        raise Raises("len")
+        raise RaisedError("len")
 
 
 def test_each_storage_effect_has_its_failure_kind() -> None:

@@ -191,6 +191,25 @@ def test_base_urls_drop_trailing_slash(host: str, path: str) -> None:
     assert not checked.base_url.endswith("/")
 
 
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_a_passing_url_holds_only_visible_ascii(host: str, path: str) -> None:
+    """What passes here is what the transport will send: a URL of visible ASCII
+    (RFC 3986 §2). A non-ASCII host or path is refused as configuration."""
+    result = check_secure_url(f"https://{host}/{path}", "u")
+    if isinstance(result, Success):
+        assert all("\x21" <= ch <= "\x7e" for ch in result.unwrap())
+    elif any(not "\x21" <= ch <= "\x7e" for ch in host + path):
+        refused(result, "u")
+
+
+def test_an_international_host_is_refused_unless_in_its_xn_form() -> None:
+    refused(check_secure_url("https://\u0130.example", "u"), "u")
+    refused(validate_base_urls(BaseUrls(base_url="https://b\u00fccher.example")), "base_url")
+    assert check_secure_url("https://xn--bcher-kva.example", "u") == Success(
+        "https://xn--bcher-kva.example"
+    )
+
+
 # -- Wording: the one test that pins this module's refusal texts -----------------------
 
 
@@ -200,7 +219,8 @@ def test_refusal_wording() -> None:
         (check_secure_url("", "u"), "u: must be a non-empty URL string"),
         (
             check_secure_url("https://a b", "u"),
-            "u: must be a URL without spaces or control characters",
+            "u: must be a URL without spaces, control or non-ASCII characters "
+            "(an international host name goes in its xn-- form)",
         ),
         (check_secure_url("https://a:99999", "u"), "u: is not a valid URL"),
         (check_secure_url("/just/a/path", "u"), "u: must be an absolute URL with a host"),

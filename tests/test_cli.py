@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
+
 from cli_support import (
     TIMEOUT,
     app,
@@ -288,6 +290,16 @@ def test_unreachable_host_is_exit_3(box: Any, app: dict[str, Any]) -> None:
 def test_plain_http_to_a_remote_host_is_refused(box: Any, app: dict[str, Any]) -> None:
     args = ["token", "--jwt-config", app["config"], "--base-url", "http://example.com"]
     assert_error(run(args, app["dir"]), 2, "base_url")
+
+
+@pytest.mark.parametrize("base", ["https://\u0130.example", "https://b\u00fccher.example/api"])
+def test_a_non_ascii_base_url_is_a_configuration_error(
+    box: Any, app: dict[str, Any], base: str
+) -> None:
+    """A URL the transport would refuse is refused as configuration (exit 2), not
+    reported as a network failure (exit 3) after the command started."""
+    args = ["token", "--jwt-config", app["config"], "--base-url", base]
+    assert_error(run(args, app["dir"]), 2, "non-ASCII")
 
 
 def test_usage_errors_are_exit_2(box: Any, app: dict[str, Any]) -> None:
