@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-
 from cli_support import (
     TIMEOUT,
     app,
