@@ -38,6 +38,10 @@ Rules (Box's where Box has one; ours, defensive, where Box is silent):
   is used until the API answers 401.
 - A token is used only by the identity that owns it (``boxauth.identity``);
   another identity's token reads as no token, and replacing it logs a warning.
+  Another identity's sign-in (a stored refresh token of another app) is never
+  replaced: a renewal and a sign-in both fail before sending anything, since
+  that refresh token may be the only live one and replacing it would strand
+  it, unrevoked, with no one holding it.
 - If an early renewal fails while the old token is still valid, the old token
   is used and the failure becomes a warning; a renewal the caller forced
   (``refresh_token()``) reports the failure. A forced renewal for a token that
@@ -651,6 +655,7 @@ TRANSITIONS: dict[tuple[Phase, type], tuple[Row, ...]] = {
     ),
     (IDLE, SignInWanted): (
         (Guard.READ_FAILED, IDLE, Do.FAIL_READ),
+        (Guard.FOREIGN_SIGN_IN, IDLE, Do.FAIL_FOREIGN),
         (Guard.ALWAYS, RENEWING, Do.EXCHANGE),
     ),
     (IDLE, RevokeWanted): (
@@ -970,7 +975,10 @@ def _do_use(m: Machine, e: Wanted) -> tuple[Machine, Action]:
     return _idle(m, fresh=_remember(m, token)), Use(token, notes)
 
 
-def _do_fail_foreign(m: Machine, e: Wanted) -> tuple[Machine, Action]:
+def _do_fail_foreign(m: Machine, e: Wanted | SignInWanted) -> tuple[Machine, Action]:
+    # A sign-in is refused here, before its code is exchanged: the code is
+    # single use, but unspent it costs nothing, whereas tokens Box sent that
+    # could not be stored would be stranded.
     error = StorageFailure(
         StorageFailureKind.UNTRUSTED,
         "the storage holds another identity's sign-in (a refresh token); "
@@ -1004,7 +1012,8 @@ def _do_reauth(m: Machine, e: Wanted) -> tuple[Machine, Action]:
 
 def _do_exchange(m: Machine, e: SignInWanted) -> tuple[Machine, Action]:
     # A sign-in replaces whatever is stored (the user just chose this account),
-    # an unsaved token too, once the new tokens arrive. It is forced: a failed
+    # an unsaved token too, once the new tokens arrive; another identity's
+    # sign-in never gets here (FOREIGN_SIGN_IN). It is forced: a failed
     # exchange never falls back to an older token.
     started = replace(_began(m, e, RENEWING, Purpose.SIGN_IN), forced=True)
     over = _foreign(m, _raw(e))

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from returns.result import Result, Success
 from strategies import refused
 
-from boxauth.errors import InvalidInput
+from boxauth.access_token import AccessToken
+from boxauth.errors import InvalidInput, StorageFailure, StorageFailureKind
 from boxauth.identity import (
     MAX_OWNER_FIELD,
     SUBJECT_TYPES,
@@ -30,6 +31,7 @@ from boxauth.identity import (
     owner_to_dict,
     owns,
 )
+from boxauth.lifecycle import AuthKind, ExchangeCode, Fail, Machine, Phase, SignInWanted, step
 
 owners = st.builds(
     Owner,
@@ -143,3 +145,34 @@ def test_refusal_wording() -> None:
 def test_owner_from_dict_names_the_field_it_was_given() -> None:
     data = {"client_id": "app", "subject_type": "robot"}
     refused(owner_from_dict(data, "stored token: owner"), "stored token: owner.subject_type")
+
+
+# -- The lifecycle machine keeps the rule at sign-in ---------------------------------------
+
+
+@given(owners, owners, st.booleans())
+def test_a_sign_in_never_replaces_another_identitys_sign_in(
+    ours: Owner, theirs: Owner, with_refresh: bool
+) -> None:
+    """A sign-in over another identity's refresh token fails before the code is
+    exchanged (that refresh token may be the only live one; replaced, it would be
+    stranded, unrevoked, held by no one). Over anything else it goes ahead."""
+    stored = AccessToken(
+        access_token="at-theirs",
+        refresh_token="rt-theirs" if with_refresh else None,
+        expires_in=3600,
+        owner=theirs,
+    )
+    machine = Machine(AuthKind.OAUTH, owner=ours)
+    after, action = step(machine, SignInWanted(Success(stored), 1_700_000_000.0)).unwrap()
+    if with_refresh and not owns(ours, theirs):
+        assert isinstance(action, Fail)
+        assert action.error == StorageFailure(
+            StorageFailureKind.UNTRUSTED,
+            "the storage holds another identity's sign-in (a refresh token); "
+            "refusing to overwrite it: use another storage for this identity",
+        )
+        assert after.phase is Phase.IDLE
+    else:
+        assert isinstance(action, ExchangeCode)
+        assert after.phase is Phase.RENEWING

@@ -25,6 +25,7 @@ import pytest
 from cli_support import TIMEOUT, app, assert_error, deliver, free_port, run, start_login
 from support import authorize_redirect
 
+from boxauth import BoxOAuth, FileTokenStorage, OAuthConfig
 from boxauth.access_token import AccessToken, token_to_json
 
 __all__ = ["app"]
@@ -245,8 +246,8 @@ def console_browser(tmp_path: Path) -> tuple[Path, Path, Path]:
         "os.dup2(null, 2)\n"
         "path = urllib.request.url2pathname(sys.argv[1].removeprefix('file://'))\n"
         "text = open(path).read()\n"
-        "link = html.unescape(re.search(r'href=\"([^\"]+)\"', text).group(1))\n"
-        "refresh = html.unescape(re.search(r'content=\"0;url=([^\"]+)\"', text).group(1))\n"
+        'link = html.unescape(re.search(r\'href="([^"]+)"\', text).group(1))\n'
+        'refresh = html.unescape(re.search(r\'content="0;url=([^"]+)"\', text).group(1))\n'
         "modes = [stat.S_IMODE(os.stat(p).st_mode) for p in (path, os.path.dirname(path))]\n"
         "record = {'argv': sys.argv, 'path': path, 'modes': modes, 'link': link,\n"
         "          'refresh': refresh}\n"
@@ -442,6 +443,33 @@ def test_a_failed_save_is_reported_even_when_the_file_holds_a_token(
     assert json.loads(planted.read_text())["access_token"] == "P" * 32
 
 
+def test_login_over_another_apps_sign_in_is_refused_and_keeps_it(
+    box: Any, app: dict[str, Any], urls: Any
+) -> None:
+    """Signing in to a second app from the directory of the first (the default
+    token file) is refused, exit 2, and the first app's sign-in stays intact."""
+    token_file = app["dir"] / ".boxauth_token.json"
+    other = box.emu.add_app(box.fx.enterprise_id, redirect_uris=["http://127.0.0.1/callback"])
+    first = BoxOAuth(
+        OAuthConfig(
+            other.client_id, other.client_secret, token_storage=FileTokenStorage(str(token_file))
+        ),
+        base_urls=urls,
+    )
+    theirs = first.get_tokens_from_redirect(authorize_redirect(first.get_authorize_url()))
+    proc, url, _port = start_login(app, token_file)
+    try:
+        deliver(authorize_redirect(url))
+        out, err = finish(proc)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2, (out, err)
+    assert "Signed in" not in out
+    assert "another identity's sign-in" in err, err
+    assert json.loads(token_file.read_text())["refresh_token"] == theirs.refresh_token
+    assert box.emu.refresh_token_is_live(theirs.refresh_token)
+
+
 def test_ctrl_c_while_waiting_is_one_line_and_exit_130(box: Any, app: dict[str, Any]) -> None:
     proc, _url, _port = start_login(app, app["dir"] / "oauth.json")
     try:
@@ -481,9 +509,7 @@ def test_login_takes_the_client_pair_from_box_jwt_config_or_app_config(
         ("option", ["--app-config", app["config"]], {}),
     ):
         token_file = app["dir"] / f"oauth-{how}.json"
-        proc, url, _port = start_login(
-            {**app, "creds": {}}, token_file, *extra, env=env
-        )
+        proc, url, _port = start_login({**app, "creds": {}}, token_file, *extra, env=env)
         try:
             assert f"client_id={box.fx.client_id}" in url
             assert deliver(authorize_redirect(url)) == 200

@@ -107,6 +107,39 @@ def test_another_identitys_sign_in_is_never_overwritten(
     assert box.emu.refresh_token_is_live(signed_in.refresh_token)
 
 
+def test_a_sign_in_never_replaces_another_apps_sign_in(
+    box: Any, urls: BaseUrls, tmp_path: Path
+) -> None:
+    """App B signing in over app A's token file (``boxauth login`` from the same
+    directory) is refused before B's code is exchanged: A's refresh token stays
+    stored and live, and Box receives no code exchange."""
+    path = str(tmp_path / ".boxauth_token.json")
+    app_a = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=FileTokenStorage(path)),
+        base_urls=urls,
+    )
+    signed_in = app_a.get_tokens_from_redirect(authorize_redirect(app_a.get_authorize_url()))
+    other = box.emu.add_app(box.fx.enterprise_id, redirect_uris=["http://127.0.0.1/callback"])
+    app_b = BoxOAuth(
+        OAuthConfig(other.client_id, other.client_secret, token_storage=FileTokenStorage(path)),
+        base_urls=urls,
+    )
+    redirect = authorize_redirect(app_b.get_authorize_url())
+    exchanges = box.emu.grant_counts["authorization_code"]
+    result = app_b.get_tokens_from_redirect_result(redirect)
+    assert isinstance(result, Failure) and isinstance(result.failure(), StorageFailure)
+    assert "another identity's sign-in" in result.failure().message()
+    assert box.emu.grant_counts["authorization_code"] == exchanges
+    kept = FileTokenStorage(path).get()
+    assert kept is not None and kept.refresh_token == signed_in.refresh_token
+    assert box.emu.refresh_token_is_live(signed_in.refresh_token)
+    # Once A's sign-in is gone (revoked by A), B signs in with a fresh code.
+    app_a.revoke_token()
+    tokens = app_b.get_tokens_from_redirect(authorize_redirect(app_b.get_authorize_url()))
+    stored = FileTokenStorage(path).get()
+    assert stored is not None and stored.refresh_token == tokens.refresh_token
+
+
 def test_a_token_the_user_stored_by_hand_is_used(box: Any, urls: BaseUrls) -> None:
     """The guide's injection (``auth.token_storage.store(AccessToken(...))``) has no owner."""
     from boxauth import AccessToken
