@@ -58,11 +58,13 @@ from ..access_token import (
     MAX_SERIALIZED,
     AccessToken,
     check_token,
+    is_foreign_record,
     token_from_json,
     token_to_json,
 )
 from ..errors import InvalidInput, StorageFailure, StorageFailureKind
 from ..exceptions import BoxConfigError, BoxStorageError
+from ..unexpected import class_name
 from .files import (
     FileRead,
     Identity,
@@ -254,6 +256,14 @@ class FileTokenStorage(TokenStorage):
             except UnicodeDecodeError:
                 problem = "is not UTF-8 text"
             else:
+                if is_foreign_record(text):
+                    _raise(
+                        StorageFailure(
+                            StorageFailureKind.UNTRUSTED,
+                            f"token file {where} holds JSON that is not a token record (an app "
+                            "config?); refusing to use or replace it: name another token file",
+                        )
+                    )
                 parsed = token_from_json(text)
                 if isinstance(parsed, Success):
                     if found.shared:
@@ -436,7 +446,7 @@ def _serialized(token: object) -> Result[bytes, StorageFailure]:
     kind = StorageFailureKind.WRITE
     if not isinstance(token, AccessToken):
         return Failure(
-            StorageFailure(kind, f"store() needs an AccessToken, not a {type(token).__name__}")
+            StorageFailure(kind, f"store() needs an AccessToken, not a {class_name(token)}")
         )
     checked = check_token(token, "stored token")
     if not isinstance(checked, Success):

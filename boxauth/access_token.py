@@ -349,6 +349,38 @@ def token_from_json(text: str) -> Result[AccessToken, InvalidInput]:
     return token_from_dict(data, "stored token")
 
 
+# Every key a token record may have: the storage form's and box_sdk_gen's
+# (``_CAMEL``). A non-empty JSON object with none of them was never written by
+# a token storage: most likely the app's config (client secret, private key)
+# named as the token file by mistake. A storage refuses such a file outright
+# rather than read it as empty and replace it with tokens.
+RECORD_KEYS = frozenset(
+    {
+        "access_token",
+        "expires_in",
+        "token_type",
+        "restricted_to",
+        "refresh_token",
+        "issued_token_type",
+        "expires_at",
+        "owner",
+    }
+    | set(_CAMEL)
+)
+
+
+def is_foreign_record(text: object) -> bool:
+    """Is ``text`` JSON of a non-empty object sharing no key with a token record,
+    so not a token record at all (as opposed to a damaged one)? Never raises."""
+    if not isinstance(text, str) or len(text) > MAX_SERIALIZED:
+        return False
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and bool(data) and RECORD_KEYS.isdisjoint(data)
+
+
 def token_from_dict(data: object, where: str = "token") -> Result[AccessToken, InvalidInput]:
     """A token from a dict: our storage form, or ``to_dict()`` of ours or box_sdk_gen's."""
     where = _label(where, "token")

@@ -29,6 +29,7 @@ from boxauth.access_token import (
     check_time,
     check_token,
     check_token_text,
+    is_foreign_record,
     token_from_dict,
     token_from_json,
     token_to_json,
@@ -578,3 +579,32 @@ def test_check_token_labels_a_missing_where_token_and_checks_the_owner() -> None
     refused(check_token(AccessToken(owner=Owner("", "user")), "t"), "t: owner.client_id")
     owned = AccessToken(access_token="a", owner=Owner("cid", "user", "7"))
     assert check_token(owned, "t") == Success(owned)
+
+
+# -- A record that is not a token record at all ---------------------------------------
+
+
+def test_an_app_config_is_a_foreign_record_and_no_token_record_is() -> None:
+    """A storage refuses a file holding JSON that shares no key with a token record
+    (an app config named as the token file) instead of replacing it."""
+    config = '{"boxAppSettings": {"clientID": "c", "clientSecret": "s"}, "enterpriseID": "1"}'
+    assert is_foreign_record(config)
+    assert is_foreign_record('{"tokens": {}}')
+    for record in ("{}", '{"accessToken": "a"}', '{"expires_at": null}', "not json", "[1]"):
+        assert not is_foreign_record(record)
+    assert not is_foreign_record(None)
+
+
+@given(
+    st.builds(
+        AccessToken,
+        access_token=st.none() | st.just("a" * 20),
+        refresh_token=st.none() | st.just("r" * 20),
+        expires_in=st.none() | st.integers(0, 10**6),
+        token_type=st.none() | st.just("bearer"),
+    )
+)
+def test_nothing_a_storage_writes_is_a_foreign_record(token: AccessToken) -> None:
+    """Our storage form and box_sdk_gen's ``to_dict()`` are never taken for a foreign file."""
+    assert not is_foreign_record(token_to_json(token))
+    assert not is_foreign_record(json.dumps(token.to_dict()))

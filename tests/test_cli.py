@@ -301,6 +301,19 @@ def test_a_non_ascii_base_url_is_a_configuration_error(
     assert_error(run(args, app["dir"]), 2, "non-ASCII")
 
 
+def test_the_app_config_given_as_the_token_file_is_refused_and_kept(
+    box: Any, app: dict[str, Any]
+) -> None:
+    """The JWT config named as --token-file by mistake: exit 2 naming the file,
+    and the config (private key, passphrase) is not replaced with tokens."""
+    config = Path(app["config"])
+    before = config.read_bytes()
+    proc = run(["token", "--jwt-config", str(config), "--token-file", str(config)], app["dir"])
+    assert_error(proc, 2, "not a token record")
+    assert_clean(proc, secrets_of(box.fx))
+    assert config.read_bytes() == before
+
+
 def test_usage_errors_are_exit_2(box: Any, app: dict[str, Any]) -> None:
     assert_error(run(["whoami", "--bogus"], app["dir"]), 2, "--bogus")
     assert_error(run(["frobnicate"], app["dir"]), 2, "invalid choice")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -265,6 +266,35 @@ def test_unusable_file_is_empty_with_one_clean_warning(
     assert "readable by other users" not in message
     storage.store(TOKEN)  # a corrupt file holds no usable token: the next store replaces it
     assert FileTokenStorage(filename=str(path)).get() == TOKEN
+
+
+APP_CONFIG = {
+    "boxAppSettings": {
+        "clientID": "abc",
+        "clientSecret": SECRET,
+        "appAuth": {"publicKeyID": "k", "privateKey": SECRET, "passphrase": SECRET},
+    },
+    "enterpriseID": "1",
+}
+
+
+@pytest.mark.parametrize("content", [json.dumps(APP_CONFIG), '{"enterpriseID": "1"}'])
+@pytest.mark.parametrize("cls", [FileTokenStorage, FileWithInMemoryCacheTokenStorage])
+def test_json_that_is_not_a_token_record_is_refused_and_never_replaced(
+    path: Path, cls: type, content: str
+) -> None:
+    """An app config named as the token file (a JSON object sharing no key with
+    a token record) is refused outright, naming the file, never its contents:
+    reading it as empty would let the next save replace the private key."""
+    path.write_text(content)
+    path.chmod(0o600)
+    with pytest.raises(BoxStorageError) as caught:
+        cls(filename=str(path)).get()
+    assert caught.value.value is not None
+    assert caught.value.value.kind is StorageFailureKind.UNTRUSTED  # type: ignore[union-attr]
+    assert str(path) in str(caught.value) and "not a token record" in str(caught.value)
+    assert SECRET not in str(caught.value) + repr(caught.value)
+    assert path.read_text() == content
 
 
 def test_a_corrupt_file_readable_by_others_gets_one_warning_saying_both(
