@@ -207,15 +207,22 @@ class AsyncAuth:
     ) -> Terminal:
         """One public call to its terminal action: fly, or take the early answer, or wait."""
         loop = asyncio.get_running_loop()
+        waited = False
         while True:
             flight = self._flight
-            if flight is None or flight.ended or flight.loop is not loop:
+            busy = flight is not None and not flight.ended and flight.loop is loop
+            # A flight in progress, or one just waited for: what it stored may
+            # answer this call, without a thread of its own (a herd woken
+            # after a renewal must not start a thread per caller).
+            if busy or waited:
+                answered = early(await self._read())
+                if answered is not None:
+                    return Use(answered)
+            if not busy:
                 return await self._fly(loop, first, call, early, code)
-            answered = early(await self._read())
-            if answered is not None:
-                return Use(answered)
             if not await self._wait(call):
                 return Fail(call.spent("this auth object").failure())
+            waited = True
 
     async def _wait(self, call: Call) -> bool:
         """Wait for the flight in progress to end, at most until the deadline."""
@@ -259,7 +266,6 @@ class AsyncAuth:
         twin = self._twin
         storage = twin.token_storage
         flight = _Flight(loop)
-        self._flight = flight
 
         def body() -> Terminal:
             return twin._run(first, call, early=lambda: early(plugins.read(storage)), code=code)
@@ -270,8 +276,13 @@ class AsyncAuth:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_wake, loop, flight.waiters, 0)
 
+        # The flight is recorded only once its thread runs and will say when it
+        # ends (a callback added to a job already done runs at once): a thread
+        # that cannot start (a thread limit) or an interrupt before this point
+        # leaves nothing for later callers to wait on.
         job = in_a_thread(body, "boxauth-flight")
         job.add_done_callback(landed)
+        self._flight = flight
         flight.keeper = loop.create_task(_held_open(job))
         # shield: cancelling this caller cancels its wait, never the flight.
         return await asyncio.shield(asyncio.wrap_future(job))

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from aio_support import ccg, jwt, oauth, run, signed_in
+from boxauth.adapters import aio_auth
 
 import boxauth
 from boxauth import Effects
@@ -70,3 +72,28 @@ def test_1000_coroutines_after_an_oauth_expiry_make_one_refresh(
     stored = auth.token_storage.get()
     assert stored == tokens[0] and stored.refresh_token != first.refresh_token
     assert box.emu.refresh_token_is_live(stored.refresh_token)
+
+
+def test_a_herd_woken_after_a_renewal_starts_no_thread_per_caller(
+    box: Any, urls: boxauth.BaseUrls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One renewal thread serves the herd: callers woken when it ends take the
+    token it stored, on the loop, instead of each starting a thread of its own
+    (1,000 thread starts on the loop's thread would stall it)."""
+    started: list[str] = []
+    real = aio_auth.in_a_thread
+
+    def counted(fn: Any, name: str) -> Any:
+        started.append(name)
+        return real(fn, name)
+
+    monkeypatch.setattr(aio_auth, "in_a_thread", counted)
+    auth = ccg(box, urls)
+    box.emu.inject_fault(path="/oauth2/token", kind="delay", seconds=0.3)
+
+    async def herd() -> list[boxauth.AccessToken]:
+        return await asyncio.gather(*(auth.retrieve_token() for _ in range(HERD)))
+
+    tokens = run(herd())
+    assert len({t.access_token for t in tokens}) == 1
+    assert started == ["boxauth-flight"]

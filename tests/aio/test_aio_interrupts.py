@@ -125,6 +125,36 @@ def test_an_interrupted_jwt_grant_leaves_a_working_object(
     assert isinstance(run(auth.retrieve_token_result()), Success)
 
 
+def test_a_renewal_thread_that_cannot_start_leaves_a_working_object(
+    box: Any, urls: BaseUrls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread limit (``RuntimeError: can't start new thread``) fails that one
+    call with a value; the next call on the same loop gets a token at once,
+    instead of waiting its whole deadline on a renewal that never began."""
+    start = threading.Thread.start
+    failures = [RuntimeError("can't start new thread")]
+
+    def limited(thread: threading.Thread) -> None:
+        if thread.name == "boxauth-flight" and failures:
+            raise failures.pop()
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", limited)
+    auth = aio.BoxCCGAuth(
+        CCGConfig(box.fx.client_id, box.fx.client_secret, enterprise_id=box.fx.enterprise_id),
+        base_urls=urls,
+        deadline=5,
+    )
+
+    async def twice() -> tuple[Any, Any]:
+        return await auth.retrieve_token_result(), await auth.retrieve_token_result()
+
+    first, second = run(twice())
+    assert isinstance(first, Failure)
+    # Before: a deadline failure, after waiting on a renewal that never began.
+    assert isinstance(second, Success), second
+
+
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
 @given(
     plan=plans,
