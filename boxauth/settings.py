@@ -350,6 +350,24 @@ def is_plausible_path(value: object) -> bool:
     return all(ch.isprintable() and ch not in _NOT_IN_PATHS for ch in value)
 
 
+# Box's client ids and secrets and its tokens are runs of 32 or more letters
+# and digits. A run of this many, mixing both, is taken for a secret pasted
+# into a path ("./<client secret>"), never for a name someone typed.
+SECRET_RUN = 20
+
+
+def _secret_shaped_run(value: str) -> bool:
+    run = letters = digits = 0
+    for ch in value:
+        if ch.isascii() and ch.isalnum():
+            run, letters, digits = run + 1, letters + ch.isalpha(), digits + ch.isdigit()
+            if run >= SECRET_RUN and letters and digits:
+                return True
+        else:
+            run = letters = digits = 0
+    return False
+
+
 def _has_path_shape(value: str) -> bool:
     # A directory part, or a file name with a short extension ("app.json"):
     # random secrets and tokens have neither.
@@ -357,6 +375,8 @@ def _has_path_shape(value: str) -> bool:
     stem, dot, extension = name.rpartition(".")
     has_extension = bool(dot) and 0 < len(extension) <= 8 and extension.isalnum()
     if "+" in value or "=" in value:  # base64 (a key line, a secret), not a path
+        return False
+    if _secret_shaped_run(value):
         return False
     return "/" in value or value.startswith("~") or (bool(stem) and has_extension)
 

@@ -12,6 +12,7 @@ describes it without any of its characters.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -516,6 +517,12 @@ def test_a_value_is_quoted_whole_or_not_at_all(before: str, marker: str, after: 
         assert is_plausible_path(value)
         assert "/" in value or "." in value or value.startswith("~")
         assert not set(value) & set("{}\"'`+=\n\r")
+        # ... and no run of 20+ letters and digits mixing both (a secret's shape).
+        runs = re.findall("[A-Za-z0-9]+", value)
+        assert not any(
+            len(run) >= 20 and re.search("[A-Za-z]", run) and re.search("[0-9]", run)
+            for run in runs
+        )
     else:
         assert marker not in shown
         assert shown == describe_value(value)
@@ -612,6 +619,10 @@ def test_refusal_wording() -> None:
         (" a.json", False),
         ("a\ud800.json", False),
         ("a{b}.json", False),
+        ("./" + "c6hvmc0r1u4qv7zq9xx1tq2wq8rk3p5m", False),  # a client secret after ./
+        ("dir/" + "k" * 31 + "7.json", False),
+        ("backups/2024-01-31/app_config.json", True),  # short runs, separators between
+        ("/var/" + "a" * 40 + "/t.json", True),  # a long run of letters alone
     ],
 )
 def test_which_values_are_shown_as_paths(value: str, shown: bool) -> None:
