@@ -33,6 +33,7 @@ from .errors import (
     kind_of,
 )
 from .redaction import Redacted, secret_field
+from .unexpected import class_name
 from .urls import BaseUrls, authorize_endpoint, check_secure_url
 
 MAX_QUERY = 8 * 1024
@@ -72,7 +73,8 @@ class Redirect(Redacted):
 def _text(value: object, name: str) -> Result[str, InvalidInput]:
     """A str with a UTF-8 form; anything else (bytes, int, None...) is a Failure."""
     if not isinstance(value, str):
-        return Failure(InvalidInput(name, f"must be a string, not {type(value).__name__}"))
+        kind = class_name(value, "an unnamed type")
+        return Failure(InvalidInput(name, f"must be a string, not {kind}"))
     if not is_unicode_text(value):
         return Failure(InvalidInput(name, "has text with a lone surrogate"))
     return Success(value)

@@ -16,6 +16,7 @@ from returns.result import Failure, Result, Success
 
 from .errors import InvalidInput, is_unicode_text
 from .redaction import Redacted, secret_field
+from .unexpected import class_name
 
 # Box's console config is a couple of KiB; refuse anything far larger unread.
 MAX_CONFIG_TEXT = 64 * 1024
@@ -109,7 +110,8 @@ def text_field(value: object, name: str, *, optional: bool = False) -> Result[An
             return Success(None)
         return Failure(InvalidInput(name, "is missing"))
     if not isinstance(value, str):
-        return Failure(InvalidInput(name, f"must be a string, not {type(value).__name__}"))
+        kind = class_name(value, "an unnamed type")
+        return Failure(InvalidInput(name, f"must be a string, not {kind}"))
     if not value.strip():
         return Failure(InvalidInput(name, "is empty"))
     if not is_unicode_text(value):
@@ -395,7 +397,7 @@ def describe_value(value: object) -> str:
     ``a 2,291-character value that looks like JSON, not a path``.
     """
     if not isinstance(value, str):
-        return f"a {type(value).__name__} value, not a path"
+        return f"a {class_name(value, 'non-text')} value, not a path"
     size = f"a {len(value):,}-character value"
     stripped = value.strip()
     if stripped.startswith(("{", "[")):

@@ -46,8 +46,8 @@ STORAGE_KIND: dict[Effect, StorageFailureKind] = {
 }
 
 
-def class_name(exception: object) -> str:
-    """The class name of ``exception`` for a message, or "an exception".
+def class_name(exception: object, unknown: str = "an exception") -> str:
+    """The class name of ``exception`` (or of any value) for a message, or ``unknown``.
 
     Never raises: a user's class can make ``__name__`` raise (a metaclass
     property), return a non-string, or return a ``str`` subclass whose
@@ -58,8 +58,8 @@ def class_name(exception: object) -> str:
         name = type(exception).__name__
         plain = str.__str__(name) if isinstance(name, str) else ""
     except Exception:  # the class's own code raised: describe it, do not name it
-        return "an exception"
-    return plain if plain.isidentifier() and len(plain) <= 64 else "an exception"
+        return unknown
+    return plain if plain.isidentifier() and len(plain) <= 64 else unknown
 
 
 def unexpected(effect: Effect, exception: BaseException) -> AuthError:
