@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import ANY_CHAR
 
+from boxauth.authorize import _text
 from boxauth.errors import (
     InvalidInput,
     StorageFailure,
@@ -20,6 +21,7 @@ from boxauth.errors import (
     TransportFailure,
     TransportFailureKind,
 )
+from boxauth.settings import describe_value, shown_path, text_field
 from boxauth.unexpected import STORAGE_KIND, Effect, class_name, unexpected, wrong_type
 
 names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,63}", fullmatch=True)
@@ -168,4 +170,16 @@ def test_wording() -> None:
     assert wrong_type(Effect.SEND).message() == (
         "network failure (protocol): the plug-in asked to send the request "
         "returned a value of the wrong type"
+    )
+
+
+def test_core_checks_that_name_a_values_type_never_raise_for_an_unnameable_one() -> None:
+    """The same rule where the core names the type of a value it refuses."""
+    hostile = RaisingName("E", (), {})()
+    refused = text_field(hostile, "f").failure()
+    assert refused.message() == "f: must be a string, not an unnamed type"
+    assert describe_value(hostile) == "a non-text value, not a path"
+    assert shown_path(hostile) == "a non-text value, not a path"
+    assert _text(hostile, "state").failure().message() == (
+        "state: must be a string, not an unnamed type"
     )
