@@ -163,12 +163,13 @@ class AsyncAuth:
     # -- reading the storage outside a flight ------------------------------------------
 
     async def _read(self) -> Stored_:
-        """What the storage holds. Only the in-memory storage is read on the loop: any
-        other ``get`` may block (a file, a network store), so it runs in a thread."""
+        """What the storage holds at hand (``peek``: never a wait on a network). Only
+        the in-memory storage is read on the loop: any other may block (a file, a
+        user's storage), so it is read in a thread."""
         storage = self._twin.token_storage
         if type(storage) is InMemoryTokenStorage:
-            return plugins.read(storage)
-        return await asyncio.wrap_future(elsewhere(lambda: plugins.read(storage)))
+            return plugins.peek(storage)
+        return await asyncio.wrap_future(elsewhere(lambda: plugins.peek(storage)))
 
     async def _fast(self) -> AccessToken | None:
         """The core's lock-free fast path (``fast_use``)."""
@@ -268,7 +269,7 @@ class AsyncAuth:
         flight = _Flight(loop)
 
         def body() -> Terminal:
-            return twin._run(first, call, early=lambda: early(plugins.read(storage)), code=code)
+            return twin._run(first, call, early=lambda: early(plugins.peek(storage)), code=code)
 
         def landed(_: object) -> None:
             flight.ended = True

@@ -329,13 +329,16 @@ class BaseAuth:
             return Wanted(stored, self.effects.clock(), forced, replacing)  # type: ignore[arg-type]
 
         def early() -> AccessToken | None:
-            return while_busy(self._machine, wanted(plugins.read(self.token_storage)))
+            return while_busy(self._machine, wanted(plugins.peek(self.token_storage)))
 
         return _token(self._run(wanted, call, early=early))
 
     def _fast(self) -> AccessToken | None:
+        """The lock-free path: a fresh token the storage has at hand (``peek``)."""
+        storage = self.token_storage
         try:
-            current = self.token_storage.get()
+            # A storage not derived from TokenStorage may have no peek: its get.
+            current = storage.peek() if hasattr(storage, "peek") else storage.get()
         except Exception:  # the locked path will report it
             return None
         return fast_use(self._machine, current, self.effects.clock())

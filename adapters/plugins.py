@@ -47,6 +47,21 @@ def read(storage: TokenStorage) -> Result[AccessToken | None, AuthError]:
         return Failure(unexpected(Effect.READ, exc))
 
 
+def peek(storage: TokenStorage) -> Result[AccessToken | None, AuthError]:
+    """What the storage holds without waiting on a network (``TokenStorage.peek``).
+
+    A user's storage written before ``peek`` existed, or one whose ``peek`` is
+    broken, is read with ``get()``'s rules.
+    """
+    try:
+        # A storage not derived from TokenStorage may have no peek: its get.
+        return Success(storage.peek() if hasattr(storage, "peek") else storage.get())
+    except BoxStorageError as exc:
+        return Failure(_value(exc, Effect.READ))
+    except Exception as exc:  # a user's storage: any failure becomes a value
+        return Failure(unexpected(Effect.READ, exc))
+
+
 def save(storage: TokenStorage, token: AccessToken, clock: Callable[[], float]) -> Event:
     """Store ``token``; the outcome carries the time it finished (a token can expire meanwhile)."""
     try:

@@ -54,7 +54,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from returns.result import Failure, Result, Success
 
@@ -228,6 +228,13 @@ class RedisTokenStorage(TokenStorage):
         if fast is not None:
             return fast.token
         return self._slow_get()
+
+    def peek(self) -> AccessToken | None:
+        """The token held in memory while the subscription vouches for it, else
+        None: never a Redis command, so a read outside the lease (an auth
+        object's fast path) cannot wait on Redis past the call's deadline."""
+        fast = self._view.fast()
+        return fast.token if fast is not None else None
 
     def _slow_get(self) -> AccessToken | None:
         self._watching()
@@ -659,6 +666,21 @@ def check_redis_url(url: object, allow_insecure: bool = False) -> Result[str, In
         host, _port = parts.hostname, parts.port  # .port raises on a bad port
     except ValueError:
         return Failure(InvalidInput("url", "is not a valid URL"))
+    # redis-py turns query options into connection settings that beat the
+    # keywords (ssl_cert_reqs=none turns TLS verification off; socket_timeout
+    # overrides ours). Only the database may be chosen there.
+    try:
+        options = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        return Failure(InvalidInput("url", "has a malformed query"))
+    if any(name != "db" for name, _value in options) or parts.fragment:
+        return Failure(
+            InvalidInput(
+                "url",
+                "may have no query option but db (one there would override this storage's TLS "
+                "checks or timeouts); for other options build a redis.Redis client yourself",
+            )
+        )
     scheme = parts.scheme.lower()
     if scheme == "unix":
         return Success(url) if parts.path else Failure(InvalidInput("url", "names no socket"))

@@ -140,6 +140,17 @@ class TokenStorage(ABC):
     @abstractmethod
     def clear(self) -> None: ...
 
+    def peek(self) -> AccessToken | None:
+        """What the storage holds, if it can say without waiting on a network.
+
+        An auth object asks this, outside its locks, for its lock-free fast
+        path and for an early answer while another caller renews; a ``None``
+        sends it to the locked path, whose reads are bounded by the call's
+        deadline. The default is ``get()``. A storage whose ``get()`` may wait
+        on a server (``RedisTokenStorage``) answers from memory, or ``None``.
+        """
+        return self.get()
+
     def lock(self, timeout: float = 30.0) -> AbstractContextManager[None]:
         """Hold this while reading, renewing and storing the token."""
         bound = _wait_bound(timeout)
@@ -164,6 +175,9 @@ class InMemoryTokenStorage(TokenStorage):
         self._token = token
 
     def get(self) -> AccessToken | None:
+        return self._token
+
+    def peek(self) -> AccessToken | None:
         return self._token
 
     def clear(self) -> None:

@@ -111,6 +111,40 @@ def test_refresh_revoke_and_retrieve_fail_within_the_deadline_print_nothing_and_
         fleet.close()
 
 
+def test_a_process_holding_no_token_also_fails_within_the_deadline(
+    box: Any, urls: BaseUrls, own_redis: Any, tmp_path: Path
+) -> None:
+    """A process that has read nothing yet (no copy in memory) when Redis freezes:
+    its lock-free look (``peek``) sends no Redis command, so the only waits are
+    the locked path's, bounded by the deadline. Before: a read outside the lease
+    waited the whole 2 s socket timeout, twice for retrieve (4.5 s in all)."""
+    fleet = Fleet(box, urls, own_redis.url, tmp_path, deadline=1.0)
+    key = fleet.setup["oauth_key"]
+    signer_storage = fleet.storage(key)
+    try:
+        pair = fleet.sign_in(fleet.oauth(signer_storage))
+        worker = fleet.start(1, script=DEADLINE_WORKER)[0]
+        box.emu.reset_counters()
+        with frozen(own_redis):
+            answers = [worker.ask({"call": name}) for name in ("retrieve", "refresh", "retrieve")]
+        print("frozen Redis, cold process, deadline 1 s:", [round(a["took"], 2) for a in answers])
+        for answer in answers:
+            assert not answer["ok"], answer
+            assert answer["took"] <= 1.0 + MARGIN, answer
+        assert box.emu.request_count() == 0
+        stored = signer_storage.get()
+        assert stored is not None and stored.refresh_token == pair.refresh_token
+        again = worker.ask({"call": "retrieve"})  # thawed: it works again
+        assert again["ok"], again
+        assert invalid_grants(box) == 0
+        assert worker.proc.stdin is not None
+        worker.proc.stdin.close()
+        assert worker.proc.wait(30) == 0
+    finally:
+        signer_storage.close()
+        fleet.close()
+
+
 @pytest.mark.parametrize("timeout", [0.0, 0.5, 1.0])
 def test_a_lock_on_a_frozen_redis_gives_up_within_its_timeout(
     own_redis: Any, storages: list[Any], timeout: float

@@ -416,11 +416,31 @@ def test_a_record_too_large_to_be_ours_is_not_read_whole(
         ("redis://127.0.0.1:notaport", False),
         ("redis://", False),
         ("redis://127.0.0.1/0 x", False),
+        ("redis://127.0.0.1:6379?db=2", True),  # the database, as redis-py reads it
+        ("unix:///run/redis.sock?db=1", True),
+        # redis-py takes query options over the storage's own: TLS checks, timeouts.
+        ("rediss://u:pw@cache.example.com:6380/0?ssl_cert_reqs=none", False),
+        ("rediss://cache.example.com:6380/0?ssl_check_hostname=false", False),
+        ("redis://127.0.0.1:6379/0?socket_timeout=20", False),
+        ("redis://127.0.0.1:6379/0?db=1&socket_connect_timeout=20", False),
+        ("redis://127.0.0.1:6379/0?=x", False),
+        ("redis://127.0.0.1:6379/0#frag", False),
     ],
 )
 def test_urls(url: str, ok: bool) -> None:
     checked = check_redis_url(url)
     assert checked.value_or(None) == (url if ok else None)
+
+
+def test_a_query_option_is_refused_without_quoting_the_url() -> None:
+    """A URL option would beat the storage's TLS verification or socket timeout in
+    redis-py: refused as configuration, the password never shown."""
+    with pytest.raises(BoxConfigError) as refused:
+        RedisTokenStorage.from_url(
+            "rediss://u:hunter2-pass@cache.example.com:6380/0?ssl_cert_reqs=none", "k"
+        )
+    assert refused.value.field == "url" and "query option" in str(refused.value)
+    assert "hunter2" not in str(refused.value) and "ssl_cert_reqs" not in str(refused.value)
 
 
 def test_plain_redis_to_a_remote_host_needs_allow_insecure() -> None:
