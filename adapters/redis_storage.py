@@ -578,7 +578,7 @@ class RedisTokenStorage(TokenStorage):
     def _failure(self, kind: StorageFailureKind, what: str, answer: Answer) -> StorageFailure:
         reason = _reason(answer.error) if answer.answered else "Redis did not answer in time"
         return StorageFailure(
-            kind, f"could not {what} of Redis key {self._names.key} at {self._where} ({reason})"
+            kind, f"could not {what}: Redis key {self._names.key} at {self._where} ({reason})"
         )
 
 
