@@ -71,8 +71,12 @@ class BoxHttpxAuth(httpx.Auth):
                 steps.got(_token(self._sync, steps.ask))
                 continue
             response = yield steps.prepared(steps.ask)
-            if response.status_code == 401:
-                response.read()  # the core's rule reads a 401's body
+            if response.status_code == 401:  # the core's rule reads a 401's body
+                response.stream = _Bounded(response.stream, _ends(self._sync))
+                try:
+                    response.read()
+                except _LeftUnreadError:
+                    response.close()
             steps.answered(response)
 
     async def async_auth_flow(
@@ -84,8 +88,12 @@ class BoxHttpxAuth(httpx.Auth):
                 steps.got(await _atoken(self._async, steps.ask))
                 continue
             response = yield steps.prepared(steps.ask)
-            if response.status_code == 401:
-                await response.aread()
+            if response.status_code == 401:  # the core's rule reads a 401's body
+                response.stream = _ABounded(response.stream, _ends(self._sync))
+                try:
+                    await response.aread()
+                except _LeftUnreadError:
+                    await response.aclose()
             steps.answered(response)
 
 
@@ -149,7 +157,73 @@ def _resendable(request: httpx.Request) -> bool:
     return isinstance(request.stream, httpx.ByteStream)
 
 
+# A 401's body is read for the core's rule (is it blank?), at most this much
+# and only until the auth object's deadline: past either, it is left unread
+# and the response is returned closed, status and headers intact. Box's 401s
+# are empty or a short JSON error.
+MAX_401_BODY = 64 * 1024
+# What the rule is shown for a body left unread: not blank, since it was not
+# seen to be (only a 401 whose WWW-Authenticate says invalid_token is renewed).
+UNREAD = b"(not read: over 64 KiB, or still arriving at the deadline)"
+
+
+class _LeftUnreadError(Exception):
+    """A 401's body went past MAX_401_BODY or the deadline while being read."""
+
+
+def _ends(auth: BaseAuth) -> tuple[float, Any]:
+    """When reading a 401's body must stop (the auth object's deadline from now)."""
+    monotonic = auth.effects.monotonic
+    return monotonic() + auth._deadline, monotonic
+
+
+class _Bounded(httpx.SyncByteStream):
+    """A response stream that stops (``_LeftUnreadError``) past MAX_401_BODY or the deadline."""
+
+    def __init__(self, inner: Any, ends: tuple[float, Any]) -> None:
+        self.inner, (self.ends, self.monotonic) = inner, ends
+
+    def __iter__(self) -> Any:
+        seen = 0
+        for chunk in self.inner:
+            seen += len(chunk)
+            if seen > MAX_401_BODY or self.monotonic() > self.ends:
+                raise _LeftUnreadError
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _ABounded(httpx.AsyncByteStream):
+    """``_Bounded`` for ``httpx.AsyncClient``."""
+
+    def __init__(self, inner: Any, ends: tuple[float, Any]) -> None:
+        self.inner, (self.ends, self.monotonic) = inner, ends
+
+    async def __aiter__(self) -> Any:
+        seen = 0
+        async for chunk in self.inner:
+            seen += len(chunk)
+            if seen > MAX_401_BODY or self.monotonic() > self.ends:
+                raise _LeftUnreadError
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def _answer(response: httpx.Response) -> HttpResponse:
     """What the core's 401 rule reads: the status, the headers, and a 401's body."""
-    body = response.content if response.status_code == 401 else b""
+    body = b""
+    if response.status_code == 401:
+        body = response.content if _was_read(response) else UNREAD
     return HttpResponse(response.status_code, tuple(response.headers.multi_items()), body)
+
+
+def _was_read(response: httpx.Response) -> bool:
+    try:
+        response.content  # noqa: B018 - raises ResponseNotRead if it was left unread
+    except httpx.ResponseNotRead:
+        return False
+    return True

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from aio_support import oauth, run, signed_in
 from boxauth.adapters.httpx_auth import BoxHttpxAuth
-from hostile_servers import OK_ANSWER, RawServer, answer
+from hostile_servers import OK_ANSWER, RawServer, answer, forever, hostile
 from support import authorize_redirect
 
 import boxauth
@@ -180,3 +180,67 @@ def test_a_token_that_cannot_be_had_raises_the_typed_error(
 def test_only_auth_objects_are_accepted() -> None:
     with pytest.raises(BoxConfigError):
         BoxHttpxAuth("a token")  # type: ignore[arg-type]
+
+
+# -- A 401's body is read within bounds --------------------------------------------------
+
+CHUNKED_401 = b"HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def _dev_auth(base: str) -> Any:
+    urls = boxauth.BaseUrls(base_url=base, oauth_2_url=base + "/oauth2", upload_url=base)
+    return boxauth.BoxDeveloperTokenAuth(token="D" * 32, deadline=1, base_urls=urls)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "every"),
+    [
+        # 3 MiB at once: reading stops past 64 KiB.
+        (CHUNKED_401, lambda: forever(b"10000\r\n" + b"x" * 0x10000 + b"\r\n"), 0.0),
+        # A byte every 0.05 s, without end: reading stops at the auth object's deadline.
+        (CHUNKED_401, lambda: forever(b"1\r\nx\r\n"), 0.05),
+    ],
+    ids=["huge", "dripped"],
+)
+@pytest.mark.parametrize("client", ["sync", "async"])
+def test_a_401_body_is_read_only_within_64_kib_and_the_deadline(
+    first: bytes, then: Any, every: float, client: str
+) -> None:
+    """The core's 401 rule reads the body (is it blank?); a body past 64 KiB, or
+    still arriving at the deadline, is left unread and the 401 returned closed,
+    status and headers intact, and nothing is renewed."""
+    with RawServer(hostile(first, then, every)) as server:
+        auth = _dev_auth(server.url)
+        url = server.url + "/2.0/users/me"
+        if client == "sync":
+            with (
+                httpx.Client(auth=BoxHttpxAuth(auth), timeout=5) as http,
+                http.stream("GET", url) as response,
+            ):
+                got = response.num_bytes_downloaded
+        else:
+
+            async def main() -> tuple[httpx.Response, int]:
+                async with (
+                    httpx.AsyncClient(auth=BoxHttpxAuth(auth), timeout=5) as http,
+                    http.stream("GET", url) as response,
+                ):
+                    return response, response.num_bytes_downloaded
+
+            response, got = run(main())
+    assert response.status_code == 401
+    assert response.is_closed
+    assert got <= 64 * 1024 + 0x10000 + 16  # at most one chunk past the cap
+    assert len(server.requests) == 1  # a 401 we did not read through is not resent
+
+
+def test_a_short_401_body_is_read_whole_and_kept_for_the_caller() -> None:
+    body = b'{"type": "error", "status": 401, "code": "unauthorized"}'
+    head = b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+    raw = head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    with RawServer(answer(raw)) as server:
+        auth = _dev_auth(server.url)
+        with httpx.Client(auth=BoxHttpxAuth(auth), timeout=5) as http:
+            response = http.get(server.url + "/2.0/users/me")
+    assert response.status_code == 401
+    assert response.content == body
