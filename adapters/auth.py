@@ -337,8 +337,11 @@ class BaseAuth:
         """The lock-free path: a fresh token the storage has at hand (``peek``)."""
         storage = self.token_storage
         try:
-            # A storage not derived from TokenStorage may have no peek: its get.
-            current = storage.peek() if hasattr(storage, "peek") else storage.get()
+            try:
+                look = storage.peek
+            except AttributeError:  # not derived from TokenStorage: its get
+                look = storage.get
+            current = look()
         except Exception:  # the locked path will report it
             return None
         return fast_use(self._machine, current, self.effects.clock())
