@@ -15,7 +15,9 @@ new token could fix (``boxauth.api_calls.after_answer``), the token is renewed
 once, only if the rejected token is still the stored one, and the request is
 sent once more. A request whose body cannot be sent twice (a stream, a
 multipart upload) is not resent: the token is renewed and the 401 is
-returned. The token goes only to the auth object's ``base_url`` and
+returned. A 401's body is never read (``UNREAD``), and a 401 from a request
+that did not carry the token (httpx dropped it on a redirect to another
+origin) is returned as it is. The token goes only to the auth object's ``base_url`` and
 ``upload_url`` origins (``token_may_go_to``); a request elsewhere raises
 ``BoxConfigError`` and is not sent. A token that cannot be had raises the
 typed error (``BoxAuthError``) from the request call.
@@ -71,13 +73,9 @@ class BoxHttpxAuth(httpx.Auth):
                 steps.got(_token(self._sync, steps.ask))
                 continue
             response = yield steps.prepared(steps.ask)
-            if response.status_code == 401:  # the core's rule reads a 401's body
-                response.stream = _Bounded(response.stream, _ends(self._sync))
-                try:
-                    response.read()
-                except _LeftUnreadError:
-                    response.close()
             steps.answered(response)
+            if steps.ask is not None:  # a retry follows: this 401's body is never read
+                _drop_body(response).close()
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -88,13 +86,9 @@ class BoxHttpxAuth(httpx.Auth):
                 steps.got(await _atoken(self._async, steps.ask))
                 continue
             response = yield steps.prepared(steps.ask)
-            if response.status_code == 401:  # the core's rule reads a 401's body
-                response.stream = _ABounded(response.stream, _ends(self._sync))
-                try:
-                    await response.aread()
-                except _LeftUnreadError:
-                    await response.aclose()
             steps.answered(response)
+            if steps.ask is not None:  # a retry follows: this 401's body is never read
+                await _drop_body(response).aclose()
 
 
 class _Steps:
@@ -111,6 +105,7 @@ class _Steps:
                 )
             )
         self.request = request
+        self.header = ""  # the Authorization value sent last
         self.flow = api_flow(auth.kind, auth.effects.clock)
         self.ask: Ask | None = next(self.flow)
 
@@ -123,10 +118,16 @@ class _Steps:
         self._send(token)
 
     def prepared(self, ask: SendWith) -> httpx.Request:
-        self.request.headers["Authorization"] = f"Bearer {ask.token.access_token}"
+        self.header = f"Bearer {ask.token.access_token}"
+        self.request.headers["Authorization"] = self.header
         return self.request
 
     def answered(self, response: httpx.Response) -> None:
+        if response.request.headers.get("authorization") != self.header:
+            # httpx followed a redirect to another origin and dropped the header:
+            # that origin's 401 says nothing about our token. Returned as it is.
+            self.ask = None
+            return
         self._send(Success(_answer(response)))
 
     def _send(self, outcome: Result[Any, AuthError]) -> None:
@@ -157,73 +158,28 @@ def _resendable(request: httpx.Request) -> bool:
     return isinstance(request.stream, httpx.ByteStream)
 
 
-# A 401's body is read for the core's rule (is it blank?), at most this much
-# and only until the auth object's deadline: past either, it is left unread
-# and the response is returned closed, status and headers intact. Box's 401s
-# are empty or a short JSON error.
-MAX_401_BODY = 64 * 1024
-# What the rule is shown for a body left unread: not blank, since it was not
-# seen to be (only a 401 whose WWW-Authenticate says invalid_token is renewed).
-UNREAD = b"(not read: over 64 KiB, or still arriving at the deadline)"
+# A 401's body is never read here: a hostile or broken server could send one
+# without end, slowly, or compressed many times over (httpx decompresses). The
+# core's rule is shown an empty body only when the 401 declares one
+# (``Content-Length: 0``), else a stand-in that is not blank; so a 401 is
+# renewed for when its WWW-Authenticate says ``invalid_token`` (as Box's do)
+# or its body is declared empty. A 401 not acted on is returned unread, for
+# the caller to read under its own client's limits.
+UNREAD = b"(not read)"
 
 
-class _LeftUnreadError(Exception):
-    """A 401's body went past MAX_401_BODY or the deadline while being read."""
-
-
-def _ends(auth: BaseAuth) -> tuple[float, Any]:
-    """When reading a 401's body must stop (the auth object's deadline from now)."""
-    monotonic = auth.effects.monotonic
-    return monotonic() + auth._deadline, monotonic
-
-
-class _Bounded(httpx.SyncByteStream):
-    """A response stream that stops (``_LeftUnreadError``) past MAX_401_BODY or the deadline."""
-
-    def __init__(self, inner: Any, ends: tuple[float, Any]) -> None:
-        self.inner, (self.ends, self.monotonic) = inner, ends
-
-    def __iter__(self) -> Any:
-        seen = 0
-        for chunk in self.inner:
-            seen += len(chunk)
-            if seen > MAX_401_BODY or self.monotonic() > self.ends:
-                raise _LeftUnreadError
-            yield chunk
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class _ABounded(httpx.AsyncByteStream):
-    """``_Bounded`` for ``httpx.AsyncClient``."""
-
-    def __init__(self, inner: Any, ends: tuple[float, Any]) -> None:
-        self.inner, (self.ends, self.monotonic) = inner, ends
-
-    async def __aiter__(self) -> Any:
-        seen = 0
-        async for chunk in self.inner:
-            seen += len(chunk)
-            if seen > MAX_401_BODY or self.monotonic() > self.ends:
-                raise _LeftUnreadError
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+def _drop_body(response: httpx.Response) -> Any:
+    """Swap a 401's body for an empty one before the retry (httpx reads each
+    response it keeps in ``history``); return the original stream, to close."""
+    stream = response.stream
+    response.stream = httpx.ByteStream(b"")
+    return stream
 
 
 def _answer(response: httpx.Response) -> HttpResponse:
-    """What the core's 401 rule reads: the status, the headers, and a 401's body."""
+    """What the core's 401 rule reads: the status, the headers, and whether a 401's
+    body is declared empty (it is never read)."""
     body = b""
-    if response.status_code == 401:
-        body = response.content if _was_read(response) else UNREAD
+    if response.status_code == 401 and response.headers.get("content-length") != "0":
+        body = UNREAD
     return HttpResponse(response.status_code, tuple(response.headers.multi_items()), body)
-
-
-def _was_read(response: httpx.Response) -> bool:
-    try:
-        response.content  # noqa: B018 - raises ResponseNotRead if it was left unread
-    except httpx.ResponseNotRead:
-        return False
-    return True

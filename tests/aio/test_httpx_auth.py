@@ -10,6 +10,7 @@ token never goes to another origin; a token that cannot be had raises.
 from __future__ import annotations
 
 import asyncio
+import gzip
 from typing import Any
 
 import httpx
@@ -182,65 +183,115 @@ def test_only_auth_objects_are_accepted() -> None:
         BoxHttpxAuth("a token")  # type: ignore[arg-type]
 
 
-# -- A 401's body is read within bounds --------------------------------------------------
+# -- A 401's body is never read; a 401 for a request without the token is not ours --------
 
-CHUNKED_401 = b"HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n"
+CHUNKED_401 = b"HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n"
+INVALID_TOKEN = b'WWW-Authenticate: Bearer realm="Service", error="invalid_token"\r\n'
+ENDLESS = (lambda: forever(b"10000\r\n" + b"x" * 0x10000 + b"\r\n"), 0.0)
+DRIPPED = (lambda: forever(b"1\r\nx\r\n"), 0.05)
+# A gzip bomb: gzip of gzip of 256 MiB of zeros is a few hundred bytes on the wire.
+BOMB = gzip.compress(gzip.compress(b"\0" * (256 << 20)))
 
 
-def _dev_auth(base: str) -> Any:
-    urls = boxauth.BaseUrls(base_url=base, oauth_2_url=base + "/oauth2", upload_url=base)
-    return boxauth.BoxDeveloperTokenAuth(token="D" * 32, deadline=1, base_urls=urls)
+def _api_urls(base: str, box: Any) -> boxauth.BaseUrls:
+    """Tokens from the emulator (base_url); the hostile server is the upload origin,
+    one of the two a token may go to."""
+    return boxauth.BaseUrls(
+        base_url=box.emu.base_url, oauth_2_url=box.emu.oauth_2_url, upload_url=base
+    )
+
+
+def _ccg(box: Any, base: str) -> Any:
+    return boxauth.BoxCCGAuth(
+        boxauth.CCGConfig(
+            box.fx.client_id, box.fx.client_secret, enterprise_id=box.fx.enterprise_id
+        ),
+        base_urls=_api_urls(base, box),
+        deadline=5,
+    )
+
+
+def _stream(auth: Any, url: str, client: str) -> tuple[httpx.Response, int]:
+    """GET ``url`` with ``client.stream``: the response as the auth hands it back,
+    and how many body bytes had been read by then."""
+    if client == "sync":
+        with (
+            httpx.Client(auth=BoxHttpxAuth(auth), timeout=5) as http,
+            http.stream("GET", url) as response,
+        ):
+            return response, response.num_bytes_downloaded
+
+    async def main() -> tuple[httpx.Response, int]:
+        async with (
+            httpx.AsyncClient(auth=BoxHttpxAuth(auth), timeout=5) as http,
+            http.stream("GET", url) as response,
+        ):
+            return response, response.num_bytes_downloaded
+
+    return run(main())
 
 
 @pytest.mark.parametrize(
-    ("first", "then", "every"),
+    "script",
     [
-        # 3 MiB at once: reading stops past 64 KiB.
-        (CHUNKED_401, lambda: forever(b"10000\r\n" + b"x" * 0x10000 + b"\r\n"), 0.0),
-        # A byte every 0.05 s, without end: reading stops at the auth object's deadline.
-        (CHUNKED_401, lambda: forever(b"1\r\nx\r\n"), 0.05),
+        hostile(CHUNKED_401 + b"\r\n", *ENDLESS),
+        hostile(CHUNKED_401 + b"\r\n", *DRIPPED),
+        answer(
+            b"HTTP/1.1 401 Unauthorized\r\nContent-Encoding: gzip, gzip\r\n"
+            + b"Content-Length: %d\r\n\r\n" % len(BOMB)
+            + BOMB
+        ),
     ],
-    ids=["huge", "dripped"],
+    ids=["endless", "dripped", "gzip bomb"],
 )
 @pytest.mark.parametrize("client", ["sync", "async"])
-def test_a_401_body_is_read_only_within_64_kib_and_the_deadline(
-    first: bytes, then: Any, every: float, client: str
+def test_a_401_the_rule_cannot_fix_is_returned_at_once_unread(
+    box: Any, script: Any, client: str
 ) -> None:
-    """The core's 401 rule reads the body (is it blank?); a body past 64 KiB, or
-    still arriving at the deadline, is left unread and the 401 returned closed,
-    status and headers intact, and nothing is renewed."""
-    with RawServer(hostile(first, then, every)) as server:
-        auth = _dev_auth(server.url)
-        url = server.url + "/2.0/users/me"
-        if client == "sync":
-            with (
-                httpx.Client(auth=BoxHttpxAuth(auth), timeout=5) as http,
-                http.stream("GET", url) as response,
-            ):
-                got = response.num_bytes_downloaded
+    """Without ``invalid_token`` and without a declared empty body, a 401 is not
+    renewed for, and its body is not read: the caller gets it at once."""
+    with RawServer(script) as server:
+        auth = _ccg(box, server.url)
+        box.emu.reset_counters()
+        response, read = _stream(auth, server.url + "/2.0/users/me", client)
+    assert response.status_code == 401
+    assert read == 0
+    assert len(server.requests) == 1
+    assert box.emu.grant_counts["client_credentials"] == 1  # the first token only
+
+
+@pytest.mark.parametrize("client", ["sync", "async"])
+def test_a_renewed_for_401_has_its_body_dropped_unread(box: Any, client: str) -> None:
+    """Box's 401 (``invalid_token``) with a body without end: one renewal, one
+    retry, and the 401's body is never read (httpx reads each response it keeps
+    in ``history``; the auth empties it first)."""
+
+    def script(conn: Any, server: RawServer) -> None:
+        if server.connections == 1:
+            hostile(CHUNKED_401 + INVALID_TOKEN + b"\r\n", *ENDLESS)(conn, server)
         else:
+            answer(OK_ANSWER)(conn, server)
 
-            async def main() -> tuple[httpx.Response, int]:
-                async with (
-                    httpx.AsyncClient(auth=BoxHttpxAuth(auth), timeout=5) as http,
-                    http.stream("GET", url) as response,
-                ):
-                    return response, response.num_bytes_downloaded
-
-            response, got = run(main())
-    assert response.status_code == 401
-    assert response.is_closed
-    assert got <= 64 * 1024 + 0x10000 + 16  # at most one chunk past the cap
-    assert len(server.requests) == 1  # a 401 we did not read through is not resent
+    with RawServer(script) as server:
+        auth = _ccg(box, server.url)
+        box.emu.reset_counters()
+        response, _read = _stream(auth, server.url + "/2.0/users/me", client)
+    assert response.status_code == 200
+    assert [r.status_code for r in response.history] == [401]
+    assert response.history[0].num_bytes_downloaded == 0
+    assert box.emu.grant_counts["client_credentials"] == 2  # the first token, one renewal
 
 
-def test_a_short_401_body_is_read_whole_and_kept_for_the_caller() -> None:
-    body = b'{"type": "error", "status": 401, "code": "unauthorized"}'
-    head = b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
-    raw = head + b"Content-Length: %d\r\n\r\n" % len(body) + body
-    with RawServer(answer(raw)) as server:
-        auth = _dev_auth(server.url)
-        with httpx.Client(auth=BoxHttpxAuth(auth), timeout=5) as http:
-            response = http.get(server.url + "/2.0/users/me")
-    assert response.status_code == 401
-    assert response.content == body
+def test_a_401_after_a_redirect_to_another_origin_renews_nothing(box: Any) -> None:
+    """httpx drops the Authorization header on a redirect to another origin; that
+    origin's 401 says nothing about our token: no renewal, returned as it is."""
+    with RawServer(answer(CHUNKED_401 + INVALID_TOKEN + b"\r\n0\r\n\r\n")) as other:
+        moved = b"HTTP/1.1 302 Found\r\nLocation: %s/x\r\nContent-Length: 0\r\n\r\n"
+        with RawServer(answer(moved % other.url.encode())) as server:
+            auth = _ccg(box, server.url)
+            box.emu.reset_counters()
+            with httpx.Client(auth=BoxHttpxAuth(auth), follow_redirects=True, timeout=5) as http:
+                responses = [http.get(server.url + "/2.0/users/me") for _ in range(3)]
+    assert [r.status_code for r in responses] == [401, 401, 401]
+    assert box.emu.grant_counts["client_credentials"] == 1  # the first token only
+    assert all(b"authorization" not in r.lower() for r in other.requests)
