@@ -58,7 +58,7 @@ from ..access_token import (
     MAX_SERIALIZED,
     AccessToken,
     check_token,
-    is_foreign_record,
+    is_foreign_file,
     token_from_json,
     token_to_json,
 )
@@ -262,6 +262,14 @@ class FileTokenStorage(TokenStorage):
         where = shown(self._filename)
         shared = " (it is also readable by other users)" if found.shared else ""
         problem = ""
+        if is_foreign_file(found.data):
+            _raise(
+                StorageFailure(
+                    StorageFailureKind.UNTRUSTED,
+                    f"token file {where} holds something other than a token record (a key "
+                    "or an app config?); refusing to use or replace it: name another token file",
+                )
+            )
         if len(found.data) > MAX_SERIALIZED:
             problem = "is too large to be a token"
         else:
@@ -270,14 +278,6 @@ class FileTokenStorage(TokenStorage):
             except UnicodeDecodeError:
                 problem = "is not UTF-8 text"
             else:
-                if is_foreign_record(text):
-                    _raise(
-                        StorageFailure(
-                            StorageFailureKind.UNTRUSTED,
-                            f"token file {where} holds JSON that is not a token record (an app "
-                            "config?); refusing to use or replace it: name another token file",
-                        )
-                    )
                 parsed = token_from_json(text)
                 if isinstance(parsed, Success):
                     if found.shared:

@@ -350,10 +350,7 @@ def token_from_json(text: str) -> Result[AccessToken, InvalidInput]:
 
 
 # Every key a token record may have: the storage form's and box_sdk_gen's
-# (``_CAMEL``). A non-empty JSON object with none of them was never written by
-# a token storage: most likely the app's config (client secret, private key)
-# named as the token file by mistake. A storage refuses such a file outright
-# rather than read it as empty and replace it with tokens.
+# (``_CAMEL``).
 RECORD_KEYS = frozenset(
     {
         "access_token",
@@ -369,16 +366,29 @@ RECORD_KEYS = frozenset(
 )
 
 
-def is_foreign_record(text: object) -> bool:
-    """Is ``text`` JSON of a non-empty object sharing no key with a token record,
-    so not a token record at all (as opposed to a damaged one)? Never raises."""
-    if not isinstance(text, str) or len(text) > MAX_SERIALIZED:
+def is_foreign_file(data: object) -> bool:
+    """Were these bytes never written by a token storage? Never raises.
+
+    A token storage writes one JSON object of at most 256 KiB, atomically, so
+    a file of anything else is someone else's: most likely a credential named
+    as the token file by mistake (the app's JSON config, a PEM private key, a
+    PKCS#12 keystore). A storage refuses such a file instead of replacing it.
+    What may be ours, damaged, is not foreign: an empty file, or one that
+    begins with ``{`` but does not parse. A JSON object sharing no key with a
+    token record is foreign.
+    """
+    if not isinstance(data, bytes):
         return False
+    stripped = data.lstrip()
+    if not stripped:
+        return False
+    if len(data) > MAX_SERIALIZED or not stripped.startswith(b"{"):
+        return True
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
+        parsed = json.loads(stripped)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return False
-    return isinstance(data, dict) and bool(data) and RECORD_KEYS.isdisjoint(data)
+    return isinstance(parsed, dict) and bool(parsed) and RECORD_KEYS.isdisjoint(parsed)
 
 
 def token_from_dict(data: object, where: str = "token") -> Result[AccessToken, InvalidInput]:

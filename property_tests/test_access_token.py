@@ -29,7 +29,7 @@ from boxauth.access_token import (
     check_time,
     check_token,
     check_token_text,
-    is_foreign_record,
+    is_foreign_file,
     token_from_dict,
     token_from_json,
     token_to_json,
@@ -581,18 +581,38 @@ def test_check_token_labels_a_missing_where_token_and_checks_the_owner() -> None
     assert check_token(owned, "t") == Success(owned)
 
 
-# -- A record that is not a token record at all ---------------------------------------
+# -- A file a token storage never wrote ------------------------------------------------
+
+PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkq\n"
+CONFIG = b'{"boxAppSettings": {"clientID": "c", "clientSecret": "s"}, "enterpriseID": "1"}'
 
 
-def test_an_app_config_is_a_foreign_record_and_no_token_record_is() -> None:
-    """A storage refuses a file holding JSON that shares no key with a token record
-    (an app config named as the token file) instead of replacing it."""
-    config = '{"boxAppSettings": {"clientID": "c", "clientSecret": "s"}, "enterpriseID": "1"}'
-    assert is_foreign_record(config)
-    assert is_foreign_record('{"tokens": {}}')
-    for record in ("{}", '{"accessToken": "a"}', '{"expires_at": null}', "not json", "[1]"):
-        assert not is_foreign_record(record)
-    assert not is_foreign_record(None)
+@pytest.mark.parametrize(
+    ("data", "foreign"),
+    [
+        (CONFIG, True),  # the app's config named as the token file
+        (b'{"tokens": {}}', True),
+        (PEM, True),  # a private key
+        (b"\x30\x82\x0a\x01\x02\x01\x03", True),  # a PKCS#12 keystore's DER
+        (b"not json", True),
+        (b'["a"]', True),
+        (b"{" + b" " * MAX_SERIALIZED + b"}", True),  # larger than any record written
+        (b"", False),  # empty: nothing to lose
+        (b"  \n", False),
+        (b"{}", False),  # AccessToken()'s record
+        (b'{"accessToken": "a"}', False),  # box_sdk_gen's form
+        (b'{"access_token": "a', False),  # ours, damaged
+        (b'{"access_token": "\xff"}', False),
+    ],
+)
+def test_what_a_storage_never_wrote_is_foreign(data: bytes, foreign: bool) -> None:
+    """A storage refuses such a file instead of replacing a credential with tokens."""
+    assert is_foreign_file(data) is foreign
+
+
+def test_foreign_is_total() -> None:
+    for value in (None, "text", 1, bytearray(b"{}")):
+        assert is_foreign_file(value) is False
 
 
 @given(
@@ -604,7 +624,7 @@ def test_an_app_config_is_a_foreign_record_and_no_token_record_is() -> None:
         token_type=st.none() | st.just("bearer"),
     )
 )
-def test_nothing_a_storage_writes_is_a_foreign_record(token: AccessToken) -> None:
+def test_nothing_a_storage_writes_is_foreign(token: AccessToken) -> None:
     """Our storage form and box_sdk_gen's ``to_dict()`` are never taken for a foreign file."""
-    assert not is_foreign_record(token_to_json(token))
-    assert not is_foreign_record(json.dumps(token.to_dict()))
+    assert not is_foreign_file(token_to_json(token).encode())
+    assert not is_foreign_file(json.dumps(token.to_dict()).encode())

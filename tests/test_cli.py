@@ -301,17 +301,23 @@ def test_a_non_ascii_base_url_is_a_configuration_error(
     assert_error(run(args, app["dir"]), 2, "non-ASCII")
 
 
-def test_the_app_config_given_as_the_token_file_is_refused_and_kept(
-    box: Any, app: dict[str, Any]
+@pytest.mark.parametrize("given", ["app config", "private key"])
+def test_a_credential_given_as_the_token_file_is_refused_and_kept(
+    box: Any, app: dict[str, Any], given: str
 ) -> None:
-    """The JWT config named as --token-file by mistake: exit 2 naming the file,
-    and the config (private key, passphrase) is not replaced with tokens."""
-    config = Path(app["config"])
-    before = config.read_bytes()
-    proc = run(["token", "--jwt-config", str(config), "--token-file", str(config)], app["dir"])
-    assert_error(proc, 2, "not a token record")
+    """The JWT config, or the PEM private key, named as --token-file by mistake:
+    exit 2 naming the file, and the file is not replaced with tokens."""
+    path = Path(app["config"])
+    if given == "private key":
+        settings = json.loads(path.read_text())["boxAppSettings"]["appAuth"]
+        path = Path(app["dir"]) / "private_key.pem"
+        path.write_text(settings["privateKey"])
+        path.chmod(0o600)
+    before = path.read_bytes()
+    proc = run(["token", "--jwt-config", app["config"], "--token-file", str(path)], app["dir"])
+    assert_error(proc, 2, "other than a token record")
     assert_clean(proc, secrets_of(box.fx))
-    assert config.read_bytes() == before
+    assert path.read_bytes() == before
 
 
 def test_usage_errors_are_exit_2(box: Any, app: dict[str, Any]) -> None:

@@ -238,14 +238,11 @@ def _huge() -> str:
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        (b"not json " + SECRET.encode(), "corrupt"),
         (b'{"access_token": "' + SECRET.encode(), "corrupt"),  # torn JSON
         (b"", "corrupt"),
-        (b'["' + SECRET.encode() + b'"]', "corrupt"),
         (b'{"access_token": 42, "refresh_token": "' + SECRET.encode() + b'"}', "corrupt"),
         (b'{"access_token": "' + SECRET.encode() + b'", "expires_at": "soon"}', "corrupt"),
         (b'{"access_token": "\xff' + SECRET.encode() + b'"}', "UTF-8"),
-        (_huge().encode(), "too large"),
     ],
 )
 @pytest.mark.parametrize("cls", [FileTokenStorage, FileWithInMemoryCacheTokenStorage])
@@ -278,29 +275,41 @@ APP_CONFIG = {
 }
 
 
-@pytest.mark.parametrize("content", [json.dumps(APP_CONFIG), '{"enterpriseID": "1"}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps(APP_CONFIG),
+        '{"enterpriseID": "1"}',
+        f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{SECRET}\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        "not json " + SECRET,
+        '["' + SECRET + '"]',
+        _huge(),
+    ],
+    ids=["app config", "no record key", "PEM key", "text", "JSON list", "too large"],
+)
 @pytest.mark.parametrize("cls", [FileTokenStorage, FileWithInMemoryCacheTokenStorage])
 def test_json_that_is_not_a_token_record_is_refused_and_never_replaced(
     path: Path, cls: type, content: str
 ) -> None:
-    """An app config named as the token file (a JSON object sharing no key with
-    a token record) is refused outright, naming the file, never its contents:
-    reading it as empty would let the next save replace the private key."""
+    """A file a token storage never wrote (an app config, a PEM key, anything not
+    one JSON object of at most 256 KiB) is refused outright, naming the file,
+    never its contents: reading it as empty would let the next save replace it."""
     path.write_text(content)
     path.chmod(0o600)
     with pytest.raises(BoxStorageError) as caught:
         cls(filename=str(path)).get()
     assert caught.value.value is not None
     assert caught.value.value.kind is StorageFailureKind.UNTRUSTED  # type: ignore[union-attr]
-    assert str(path) in str(caught.value) and "not a token record" in str(caught.value)
+    assert str(path) in str(caught.value) and "other than a token record" in str(caught.value)
     assert SECRET not in str(caught.value) + repr(caught.value)
+    assert "xxxx" not in str(caught.value)
     assert path.read_text() == content
 
 
 def test_a_corrupt_file_readable_by_others_gets_one_warning_saying_both(
     path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path.write_bytes(b"not json " + SECRET.encode())
+    path.write_bytes(b'{"access_token": "' + SECRET.encode())  # ours, torn
     path.chmod(0o644)
     with caplog.at_level(logging.WARNING, logger="boxauth"):
         assert FileTokenStorage(filename=str(path)).get() is None
