@@ -196,7 +196,8 @@ class AsyncAuth:
                 return Success(fast)
 
         def wanted(stored: Stored_) -> Wanted:
-            return Wanted(stored, twin.effects.clock(), forced, replacing)
+            savable = plugins.writable(twin.token_storage)
+            return Wanted(stored, twin.effects.clock(), forced, replacing, savable)
 
         def early(stored: Stored_) -> AccessToken | None:
             return while_busy(twin._machine, wanted(stored))

@@ -250,7 +250,8 @@ class BaseAuth:
             case Clear():
                 return plugins.clear(storage)
             case ReadAgain():
-                return Wanted(plugins.read(storage), self.effects.clock())
+                stored = plugins.read(storage)
+                return Wanted(stored, self.effects.clock(), savable=plugins.writable(storage))
         return Abandoned()
 
     def _locked(
@@ -326,7 +327,8 @@ class BaseAuth:
                 return Success(fast)
 
         def wanted(stored: Stored_) -> Wanted:
-            return Wanted(stored, self.effects.clock(), forced, replacing)  # type: ignore[arg-type]
+            savable = plugins.writable(self.token_storage)
+            return Wanted(stored, self.effects.clock(), forced, replacing, savable)  # type: ignore[arg-type]
 
         def early() -> AccessToken | None:
             return while_busy(self._machine, wanted(plugins.peek(self.token_storage)))

@@ -62,6 +62,19 @@ def peek(storage: TokenStorage) -> Result[AccessToken | None, AuthError]:
         return Failure(unexpected(Effect.READ, exc))
 
 
+def writable(storage: TokenStorage) -> bool:
+    """Can the storage save (``TokenStorage.writable``)? A storage without the
+    method, or whose check raises, is taken at its word later: its save reports."""
+    try:
+        check = storage.writable
+    except AttributeError:  # not derived from TokenStorage
+        return True
+    try:
+        return check() is not False
+    except Exception:  # a user's storage: its save will say what is wrong
+        return True
+
+
 def save(storage: TokenStorage, token: AccessToken, clock: Callable[[], float]) -> Event:
     """Store ``token``; the outcome carries the time it finished (a token can expire meanwhile)."""
     try:

@@ -151,6 +151,12 @@ class TokenStorage(ABC):
         """
         return self.get()
 
+    def writable(self) -> bool:
+        """Could ``store`` succeed, as far as can be told without writing? An auth
+        object asks before spending a single-use refresh token, whose successor
+        must be saved. The default is True; a file storage checks its folder."""
+        return True
+
     def lock(self, timeout: float = 30.0) -> AbstractContextManager[None]:
         """Hold this while reading, renewing and storing the token."""
         bound = _wait_bound(timeout)
@@ -295,6 +301,12 @@ class FileTokenStorage(TokenStorage):
         return None
 
     # -- store and clear --------------------------------------------------------------
+
+    def writable(self) -> bool:
+        """Can a file be created in the token file's folder? False on a read-only
+        file system (``access(2)`` reports EROFS even to root) or without write
+        permission; a store replaces the file by renaming a new one into place."""
+        return os.access(os.path.dirname(self._filename) or ".", os.W_OK)
 
     def store(self, token: AccessToken) -> None:
         data = _serialized(token)

@@ -62,6 +62,9 @@ Rules (Box's where Box has one; ours, defensive, where Box is silent):
 - Box may answer a refresh with a usable refresh token and an unusable rest
   (``Salvaged``): the old refresh token is spent, so the new one is stored
   (without an access token) and the answer is reported as malformed.
+- A refresh token is never spent when the storage says it cannot save the
+  answer (a token file on a read-only file system): the caller keeps using a
+  still-valid token, with a warning, or gets the storage failure.
 - Revoking revokes every refresh token held, and each access token while it
   is unexpired (Box revokes a pair from either half, https://developer.box.com/
   guides/authentication/tokens/revoke/; that the other half dies too is
@@ -364,6 +367,10 @@ class Wanted:
     # thread already replaced (the legacy SDK's rule, box-python-sdk
     # boxsdk/auth/oauth2.py refresh()).
     replacing: AccessToken | None = None
+    # Can the storage save what a renewal brings? (``TokenStorage.writable``:
+    # a token file on a read-only filesystem cannot.) A single-use refresh
+    # token is never spent when the answer could not be kept.
+    savable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,6 +592,7 @@ class Guard(enum.Enum):
     FOREIGN_SIGN_IN = "the storage holds another identity's refresh token (a live sign-in)"
     ACT_FETCH = "ACTIONS (or FORCED) says fetch"
     ACT_REFRESH = "ACTIONS (or FORCED) says refresh"
+    REFRESH_UNSAVABLE = "ACTIONS (or FORCED) says refresh, but the storage cannot save"
     STORAGE_NOT_OURS = "the storage holds another identity's token"
     NOTHING_TO_REVOKE = "no credential of this identity is held"
     ARRIVED_USABLE = "the new token is usable now"
@@ -611,6 +619,7 @@ class Do(enum.Enum):
     FAIL_FOREIGN = "fail: never overwrite another identity's sign-in"
     FETCH = "start a grant"
     REFRESH = "start a refresh"
+    KEEP_REFRESH_TOKEN = "do not spend the refresh token: use the old token if valid, else fail"  # noqa: S105  # nosec B105
     REAUTH = "fail: re-authentication required"
     EXCHANGE = "start the code exchange"
     LEAVE_FOREIGN = "fail: the storage holds another identity's token (left alone, nothing revoked)"
@@ -650,6 +659,7 @@ TRANSITIONS: dict[tuple[Phase, type], tuple[Row, ...]] = {
         (Guard.ACT_USE, IDLE, Do.USE),
         (Guard.FOREIGN_SIGN_IN, IDLE, Do.FAIL_FOREIGN),
         (Guard.ACT_FETCH, RENEWING, Do.FETCH),
+        (Guard.REFRESH_UNSAVABLE, IDLE, Do.KEEP_REFRESH_TOKEN),
         (Guard.ACT_REFRESH, RENEWING, Do.REFRESH),
         (Guard.ALWAYS, IDLE, Do.REAUTH),
     ),
@@ -821,6 +831,9 @@ GUARDS: dict[Guard, Callable[[Machine, Any], bool]] = {
         _foreign(m, _raw(e)) and bool(getattr(_raw(e), "refresh_token", None))
     ),
     Guard.ACT_FETCH: lambda m, e: wanted_act(m, e) is Act.FETCH,
+    Guard.REFRESH_UNSAVABLE: lambda m, e: (
+        e.savable is not True and wanted_act(m, e) is Act.REFRESH
+    ),
     Guard.ACT_REFRESH: lambda m, e: wanted_act(m, e) is Act.REFRESH,
     Guard.STORAGE_NOT_OURS: lambda m, e: _foreign(m, _raw(e)),
     Guard.NOTHING_TO_REVOKE: lambda m, e: not _revocable(m, e),
@@ -1000,6 +1013,22 @@ def _do_refresh(m: Machine, e: Wanted) -> tuple[Machine, Action]:
     if not spend:  # ACT_REFRESH needs a stored refresh token
         return m, Fail(ReauthRequired("internal error: no refresh token"))
     return started, Refresh(started.ticket, spend, notes)
+
+
+def _do_keep_refresh_token(m: Machine, e: Wanted) -> tuple[Machine, Action]:
+    # Box spends a refresh token when it answers (developer.box.com/guides/
+    # authentication/tokens/refresh/): if the answer could not be saved, the
+    # next process would hold only the spent one. An unforced call keeps
+    # using a still-valid token (and warns); otherwise it fails.
+    error = StorageFailure(
+        StorageFailureKind.WRITE,
+        "the token storage cannot be written (a read-only file system?): the refresh "
+        "token was not spent, since the new one could not be saved",
+    )
+    token = _current(m, e)
+    if token is not None and usable(token, e.now) and not _forced(m, e):
+        return _idle(m), Use(token, (_warn(f"{error.message()}; using the current token"),))
+    return _idle(m), Fail(error)
 
 
 def _do_reauth(m: Machine, e: Wanted) -> tuple[Machine, Action]:
@@ -1209,6 +1238,7 @@ BUILD: dict[Do, Callable[[Machine, Any], tuple[Machine, Action]]] = {
     Do.FAIL_FOREIGN: _do_fail_foreign,
     Do.FETCH: _do_fetch,
     Do.REFRESH: _do_refresh,
+    Do.KEEP_REFRESH_TOKEN: _do_keep_refresh_token,
     Do.REAUTH: _do_reauth,
     Do.EXCHANGE: _do_exchange,
     Do.LEAVE_FOREIGN: _do_leave_foreign,

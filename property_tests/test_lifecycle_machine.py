@@ -834,3 +834,33 @@ def test_a_saved_token_is_remembered_for_the_fast_path_and_a_revoke_forgets_it()
     assert isinstance(act, Clear)
     assert (m.fresh, m.unsaved, m.to_revoke) == (None, None, ())
     assert m.revoked == frozenset({"t"})
+
+
+# -- A refresh token is never spent when its successor could not be saved -------------
+
+
+@given(
+    left=st.sampled_from([-10.0, 30.0, float(LIFE)]),  # expired, inside the margin, fresh
+    forced=st.booleans(),
+    savable=st.booleans(),
+)
+def test_a_refresh_token_is_spent_only_when_the_storage_can_save_the_answer(
+    left: float, forced: bool, savable: bool
+) -> None:
+    token = AccessToken(
+        access_token="at", refresh_token="rt", expires_in=LIFE, expires_at=T0 + left, owner=OWNER
+    )
+    m = Machine(AuthKind.OAUTH, owner=OWNER)
+    after, action = step(m, Wanted(Success(token), T0, forced, None, savable)).unwrap()
+    due = forced or left < 60  # the default margin
+    if savable or not due:
+        assert isinstance(action, Refresh) == due
+        return
+    # Not savable and due: nothing is sent; a still-valid token serves an unforced call.
+    assert not isinstance(action, Refresh) and after.phase is Phase.IDLE
+    if left > 0 and not forced:
+        assert isinstance(action, Use) and action.token == token
+        assert "cannot be written" in action.notes[0].text
+    else:
+        assert isinstance(action, Fail)
+        assert action.error.kind is StorageFailureKind.WRITE  # type: ignore[union-attr]

@@ -9,11 +9,15 @@ the user meant (a relative path is resolved once); and box_sdk_gen's
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import os
+import shutil
+import subprocess
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +32,10 @@ from boxauth.adapters.storage import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
+from returns.result import Failure, Success
+from support import authorize_redirect
 
+from boxauth import BaseUrls, BoxOAuth, OAuthConfig
 from boxauth.access_token import AccessToken, RestrictedTo
 from boxauth.errors import InvalidInput, StorageFailure, StorageFailureKind
 from boxauth.exceptions import BoxConfigError, BoxStorageError
@@ -487,3 +494,58 @@ def test_any_filename_builds_a_storage_or_a_config_error_that_never_quotes_it(va
     else:
         assert os.path.isabs(storage.filename)
         assert storage.filename.endswith(value.rsplit("/", 1)[-1])
+
+
+# -- A token file on a read-only file system ------------------------------------------
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """A folder and a read-only bind mount of it (tests run as root, as CI does):
+    the same files, writable through the first path only."""
+    src, ro = tmp_path / "src", tmp_path / "ro"
+    src.mkdir()
+    ro.mkdir()
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    assert mount and umount, "mount(8) is needed (util-linux)"
+    subprocess.run([mount, "--bind", str(src), str(ro)], check=True)
+    try:
+        subprocess.run([mount, "-o", "remount,ro,bind", str(ro)], check=True)
+        yield src, ro
+    finally:
+        subprocess.run([umount, str(ro)], check=False)
+
+
+def _oauth_on(box: Any, urls: BaseUrls, path: Path) -> BoxOAuth:
+    storage = FileTokenStorage(str(path))
+    config = OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage)
+    return BoxOAuth(config, base_urls=urls)
+
+
+@pytest.mark.parametrize("left", [-10.0, 30.0], ids=["expired", "valid, inside the margin"])
+def test_a_refresh_token_is_never_spent_when_the_answer_could_not_be_saved(
+    box: Any, urls: BaseUrls, read_only: tuple[Path, Path], left: float
+) -> None:
+    """On a read-only file system the storage says it cannot save (``writable``):
+    the refresh token is not sent. An expired token fails with the storage's
+    failure; a still-valid one is used (with a warning) until it expires."""
+    src, ro = read_only
+    signer = _oauth_on(box, urls, src / "tok.json")
+    pair = signer.get_tokens_from_redirect(authorize_redirect(signer.get_authorize_url()))
+    due = dataclasses.replace(pair, expires_at=time.time() + left)
+    FileTokenStorage(str(src / "tok.json")).store(due)
+    auth = _oauth_on(box, urls, ro / "tok.json")
+    box.emu.reset_counters()
+    result = auth.retrieve_token_result()
+    assert box.emu.grant_counts["refresh_token"] == 0
+    assert box.emu.refresh_token_is_live(pair.refresh_token or "")
+    if left < 0:
+        assert isinstance(result, Failure)
+        assert isinstance(result.failure(), StorageFailure)
+        assert result.failure().kind is StorageFailureKind.WRITE  # type: ignore[union-attr]
+    else:
+        assert result == Success(due)
+    forced = auth.refresh_token_result()  # forced: never spends it either
+    assert isinstance(forced, Failure) and box.emu.grant_counts["refresh_token"] == 0
+    assert auth.token_storage.writable() is False
+    assert FileTokenStorage(str(src / "tok.json")).writable() is True
