@@ -14,9 +14,16 @@ must keep), because the shell turns what it raises into a Result:
   the shell reports the failed save and keeps the token in memory to save it
   again (its refresh token may be the only live one).
 - ``get()`` returns the stored token, or None when nothing usable is stored.
-  For the file storages: a missing file is None, silently; a file that is not
-  a token (not JSON, wrong fields, too large) is None with one warning naming
-  the file, never its contents, and the next ``store`` replaces it.
+  For the file storages: a missing file is None, silently; a damaged token
+  record (empty, or beginning with ``{`` but not parsing) is None with one
+  warning naming the file, never its contents, and the next ``store``
+  replaces it; a file no token storage wrote (``is_foreign_file``: a key, an
+  app config) is refused (UNTRUSTED) and never replaced.
+- ``peek()`` (optional; default ``get()``) is what the storage holds without
+  waiting on a network, read outside the locks for the lock-free fast path;
+  None sends the caller to the locked path.
+- ``writable()`` (optional; default True) says whether ``store`` could
+  succeed; a refresh token is not spent when it says no.
 - ``clear()`` removes the stored token; clearing nothing is not an error. For
   the file storages it leaves no file holding a token (leftover temp files
   included).
