@@ -74,7 +74,10 @@ setup_tools() {
 
 build_wheel() {
   rm -rf "$dist"
-  "$venv/bin/python" -m build --wheel --outdir "$dist" . && note "$(cd "$dist" && ls boxauth-*.whl)"
+  # -P: the working directory stays off sys.path, so the repository's own
+  # build/ folder (stress logs, the mutation venv, setuptools' build/lib)
+  # cannot shadow the `build` package.
+  "$venv/bin/python" -P -m build --wheel --outdir "$dist" . && note "$(cd "$dist" && ls boxauth-*.whl)"
 }
 
 # install_wheel [EXTRA]: the built wheel, forced (same version, new code), then
