@@ -333,7 +333,7 @@ def test_token_limits() -> None:
     (days,) = stated(r"`expires_in` may be any finite number from 1 second to (\d+) days")
     assert responses.MIN_EXPIRES_IN == 1
     assert int(days) * 86_400 == responses.MAX_EXPIRES_IN
-    (kib,) = stated(r"wrong fields, over (\d+) KiB\)")
+    (kib,) = stated(r"anything but one JSON object of at most (\d+) KiB")
     assert int(kib) * 1024 == access_token.MAX_SERIALIZED
 
 
