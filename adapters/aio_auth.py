@@ -196,13 +196,13 @@ class AsyncAuth:
                 return Success(fast)
 
         def wanted(stored: Stored_) -> Wanted:
-            savable = plugins.writable(twin.token_storage)
-            return Wanted(stored, twin.effects.clock(), forced, replacing, savable)
+            return Wanted(stored, twin.effects.clock(), forced, replacing)
 
         def early(stored: Stored_) -> AccessToken | None:
             return while_busy(twin._machine, wanted(stored))
 
-        return _token(await self._run(wanted, call, early=early))
+        # ``first`` runs in the flight's thread: the storage's writable() never on the loop.
+        return _token(await self._run(lambda s: twin._savable(wanted(s)), call, early=early))
 
     async def _run(
         self, first: First, call: Call, *, early: Early = _never, code: Plan | None = None

@@ -26,6 +26,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from dataclasses import replace
 from typing import Any, ClassVar, Self, TypedDict, Unpack
 
 from returns.result import Failure, Result, Success
@@ -59,6 +60,7 @@ from ..lifecycle import (
     Store,
     Use,
     Wanted,
+    asks_savable,
     check_margin,
     fast_use,
     step,
@@ -250,8 +252,7 @@ class BaseAuth:
             case Clear():
                 return plugins.clear(storage)
             case ReadAgain():
-                stored = plugins.read(storage)
-                return Wanted(stored, self.effects.clock(), savable=plugins.writable(storage))
+                return self._savable(Wanted(plugins.read(storage), self.effects.clock()))
         return Abandoned()
 
     def _locked(
@@ -327,13 +328,19 @@ class BaseAuth:
                 return Success(fast)
 
         def wanted(stored: Stored_) -> Wanted:
-            savable = plugins.writable(self.token_storage)
-            return Wanted(stored, self.effects.clock(), forced, replacing, savable)  # type: ignore[arg-type]
+            return Wanted(stored, self.effects.clock(), forced, replacing)  # type: ignore[arg-type]
 
         def early() -> AccessToken | None:
             return while_busy(self._machine, wanted(plugins.peek(self.token_storage)))
 
-        return _token(self._run(wanted, call, early=early))
+        return _token(self._run(lambda s: self._savable(wanted(s)), call, early=early))
+
+    def _savable(self, wanted: Wanted) -> Wanted:
+        """``wanted``, with whether the storage can save, when the core asks
+        (``asks_savable``: only before spending a refresh token; a probe writes)."""
+        if not asks_savable(self._machine, wanted):
+            return wanted
+        return replace(wanted, savable=plugins.writable(self.token_storage))
 
     def _fast(self) -> AccessToken | None:
         """The lock-free path: a fresh token the storage has at hand (``peek``)."""

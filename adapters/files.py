@@ -410,6 +410,39 @@ def write_atomically(folder_fd: int, path: str, data: bytes) -> Result[None, Sto
     return sync_folder(folder_fd, path, kind)
 
 
+# What a save may need: a token record is a few hundred bytes to a few KiB.
+PROBE_BYTES = 8 * 1024
+
+
+def can_write(folder_fd: int, path: str) -> bool:
+    """Could a save next to ``path`` succeed now? A temp file of PROBE_BYTES is
+    created, written, fsync'd and removed: a read-only file system, a missing
+    permission (for the effective user), a full disk or a quota, or a file size
+    limit each fails it, where ``access(2)`` sees only the first two. Never
+    raises an OSError; a crash midway leaves a temp file of zeros, which the
+    next store or clear removes (``remove_stale_temps``)."""
+    temp = _temp_name(os.path.basename(path))
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | SAFE_OPEN
+        fd = os.open(temp, flags, 0o600, dir_fd=folder_fd)
+    except OSError:
+        return False
+    try:
+        try:
+            view = memoryview(bytes(PROBE_BYTES))
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            close_quietly(fd)
+    except OSError:
+        return False
+    finally:
+        with suppress(OSError):
+            os.unlink(temp, dir_fd=folder_fd)
+    return True
+
+
 def _rename(folder_fd: int, temp: str, name: str, path: str) -> Result[None, StorageFailure]:
     try:
         # A new inode replaces the old name: a wider mode or another owner goes with it.

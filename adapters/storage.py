@@ -75,6 +75,7 @@ from ..unexpected import class_name
 from .files import (
     FileRead,
     Identity,
+    can_write,
     close_quietly,
     distrust,
     entry,
@@ -310,10 +311,18 @@ class FileTokenStorage(TokenStorage):
     # -- store and clear --------------------------------------------------------------
 
     def writable(self) -> bool:
-        """Can a file be created in the token file's folder? False on a read-only
-        file system (``access(2)`` reports EROFS even to root) or without write
-        permission; a store replaces the file by renaming a new one into place."""
-        return os.access(os.path.dirname(self._filename) or ".", os.W_OK)
+        """Can a save succeed now? A probe (``files.can_write``) writes and fsyncs
+        a small temp file beside the token file and removes it: a read-only file
+        system, a missing permission, a full disk, a quota or a file size limit
+        each says no. Asked only on the locked path, before a renewal."""
+        folder = open_folder(self._filename, StorageFailureKind.WRITE, "write")
+        if not isinstance(folder, Success):
+            return False
+        fd: int = folder.unwrap()
+        try:
+            return can_write(fd, self._filename)
+        finally:
+            close_quietly(fd)
 
     def store(self, token: AccessToken) -> None:
         data = _serialized(token)

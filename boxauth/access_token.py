@@ -374,8 +374,9 @@ def is_foreign_file(data: object) -> bool:
     as the token file by mistake (the app's JSON config, a PEM private key, a
     PKCS#12 keystore). A storage refuses such a file instead of replacing it.
     What may be ours, damaged, is not foreign: an empty file, or one that
-    begins with ``{`` but does not parse. A JSON object sharing no key with a
-    token record is foreign.
+    begins with ``{``, does not parse, and still names a token field (a
+    hand-edited app config with a stray comma names none). A JSON object
+    sharing no key with a token record is foreign.
     """
     if not isinstance(data, bytes):
         return False
@@ -387,8 +388,13 @@ def is_foreign_file(data: object) -> bool:
     try:
         parsed = json.loads(stripped)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return False
+        return not any(b'"%s"' % key.encode() in stripped for key in _TOKEN_FIELDS)
     return isinstance(parsed, dict) and bool(parsed) and RECORD_KEYS.isdisjoint(parsed)
+
+
+# The keys that name a credential in a record (ours, and box_sdk_gen's): a damaged
+# file that names none of them was not a token record.
+_TOKEN_FIELDS = ("access_token", "refresh_token", "accessToken", "refreshToken")
 
 
 def token_from_dict(data: object, where: str = "token") -> Result[AccessToken, InvalidInput]:

@@ -1285,6 +1285,15 @@ def fast_use(m: Machine, current: object, now: float) -> AccessToken | None:
     return fresh.token if ok else None
 
 
+def asks_savable(m: Machine, e: Wanted) -> bool:
+    """Would this call spend a refresh token? Only then need the shell ask the
+    storage whether it can save (``Wanted.savable``): the question costs a
+    write, and every other call is decided without it. Never raises."""
+    if not isinstance(m, Machine) or not isinstance(e, Wanted) or not isinstance(e.stored, Success):
+        return False
+    return wanted_act(m, e) is Act.REFRESH
+
+
 def while_busy(m: Machine, e: Wanted) -> AccessToken | None:
     """Another caller holds the locks (likely renewing): use the stored token now?
 

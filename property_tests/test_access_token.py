@@ -603,6 +603,9 @@ CONFIG = b'{"boxAppSettings": {"clientID": "c", "clientSecret": "s"}, "enterpris
         (b'{"accessToken": "a"}', False),  # box_sdk_gen's form
         (b'{"access_token": "a', False),  # ours, damaged
         (b'{"access_token": "\xff"}', False),
+        (b'{"refreshToken": "r",,}', False),
+        (CONFIG[:-1] + b",}", True),  # a hand-edited config with a stray comma
+        (b"{ not json", True),
     ],
 )
 def test_what_a_storage_never_wrote_is_foreign(data: bytes, foreign: bool) -> None:

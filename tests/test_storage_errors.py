@@ -15,6 +15,8 @@ import fcntl
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -549,3 +551,80 @@ def test_a_refresh_token_is_never_spent_when_the_answer_could_not_be_saved(
     assert isinstance(forced, Failure) and box.emu.grant_counts["refresh_token"] == 0
     assert auth.token_storage.writable() is False
     assert FileTokenStorage(str(src / "tok.json")).writable() is True
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs (tests run as root, as CI does), unmounted afterwards."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    assert mount and umount, "mount(8) is needed (util-linux)"
+    options = "size=64k,mode=0700"
+    subprocess.run([mount, "-t", "tmpfs", "-o", options, "tmpfs", str(disk)], check=True)
+    try:
+        yield disk
+    finally:
+        subprocess.run([umount, str(disk)], check=False)
+
+
+def _fill(folder: Path) -> Path:
+    """Fill the disk: a file grown until the file system says ENOSPC."""
+    filler = folder / "filler"
+    with contextlib.suppress(OSError), filler.open("wb") as out:
+        while True:
+            out.write(b"\0" * 4096)
+            out.flush()
+    return filler
+
+
+def test_a_full_disk_keeps_the_refresh_token_unspent(
+    box: Any, urls: BaseUrls, tiny_disk: Path
+) -> None:
+    """``access(2)`` says yes on a full disk; the storage's probe (a small file
+    written and fsync'd) says no, so the refresh token is not sent. Once there
+    is room, the next call refreshes."""
+    path = tiny_disk / "tok.json"
+    signer = _oauth_on(box, urls, path)
+    pair = signer.get_tokens_from_redirect(authorize_redirect(signer.get_authorize_url()))
+    FileTokenStorage(str(path)).store(dataclasses.replace(pair, expires_at=time.time() - 10))
+    filler = _fill(tiny_disk)
+    auth = _oauth_on(box, urls, path)
+    box.emu.reset_counters()
+    result = auth.retrieve_token_result()
+    assert isinstance(result, Failure) and isinstance(result.failure(), StorageFailure)
+    assert result.failure().kind is StorageFailureKind.WRITE  # type: ignore[union-attr]
+    assert box.emu.grant_counts["refresh_token"] == 0
+    assert box.emu.refresh_token_is_live(pair.refresh_token or "")
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler", "tok.json", "tok.json.lock"]
+    filler.unlink()
+    renewed = auth.retrieve_token_result()
+    assert isinstance(renewed, Success) and box.emu.grant_counts["refresh_token"] == 1
+    assert FileTokenStorage(str(path)).get() == renewed.unwrap()
+
+
+def test_writable_is_judged_for_the_effective_user(tmp_path: Path) -> None:
+    """A process whose effective user cannot write the folder (a daemon started
+    as root that dropped to a service account with seteuid) is told no, though
+    its real user (root) could: the probe writes, as the effective user does."""
+    folder = Path(tempfile.mkdtemp(prefix="boxauth-euid-"))
+    try:
+        folder.chmod(0o755)  # root's, not writable by nobody
+        script = (
+            "import os, sys\n"
+            "from boxauth import FileTokenStorage\n"
+            "storage = FileTokenStorage(sys.argv[1])\n"
+            "before = storage.writable()\n"
+            "os.seteuid(65534)\n"
+            "print(before, storage.writable())\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(folder / "tok.json")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert done.stdout.split() == ["True", "False"]
+    finally:
+        shutil.rmtree(folder)

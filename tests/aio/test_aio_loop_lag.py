@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from aio_support import Heartbeat, Threads, ccg, gather_in_batches, jwt, run
+from aio_support import Heartbeat, Threads, ccg, gather_in_batches, jwt, oauth, run, signed_in
 
 import boxauth
 from boxauth import FileTokenStorage
@@ -141,3 +143,37 @@ def test_saving_to_a_file_storage_never_blocks_the_loop(
     assert beat.worst < 0.5
     assert on_the_loop == []
     assert {"get", "store", "lock"} <= storage.threads.seen.keys()
+
+
+class AskedStorage(boxauth.InMemoryTokenStorage):
+    """Notes the thread of every ``writable()`` call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[int] = []
+
+    def writable(self) -> bool:
+        self.asked.append(threading.get_ident())
+        return True
+
+
+def test_whether_the_storage_can_save_is_asked_off_the_loop_and_only_before_a_refresh(
+    box: Any, urls: boxauth.BaseUrls
+) -> None:
+    """``writable()`` may probe a disk (a write and an fsync): it is asked in the
+    renewal's thread, never on the loop, and only when a refresh token would be
+    spent (once for a herd of 50 on an expired token, never while it is fresh)."""
+    storage = AskedStorage()
+    auth = oauth(box, urls, token_storage=storage)
+
+    async def main() -> int:
+        pair = await signed_in(auth)
+        storage.store(dataclasses.replace(pair, expires_at=time.time() - 10))
+        loop_thread = threading.get_ident()
+        await asyncio.gather(*(auth.retrieve_token() for _ in range(50)))
+        await asyncio.gather(*(auth.retrieve_token() for _ in range(50)))  # fresh now
+        return loop_thread
+
+    loop_thread = run(main())
+    assert len(storage.asked) == 1
+    assert loop_thread not in storage.asked
