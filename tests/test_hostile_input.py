@@ -36,7 +36,9 @@ from boxauth import (
     JWTConfig,
     OAuthConfig,
 )
-from boxauth.access_token import token_from_json
+from boxauth.access_token import is_foreign_file, token_from_json
+from boxauth.errors import StorageFailureKind
+from boxauth.exceptions import BoxStorageError
 
 SECRET = "S3CRET-sentinel-value-XYZ"
 
@@ -115,12 +117,22 @@ def test_pem_blobs_give_typed_errors_without_secrets(pem: str, passphrase: str |
     assert "BEGIN" not in error.message()
 
 
-@given(st.binary(max_size=2000))
-def test_any_token_file_reads_as_a_token_or_nothing(tmp_path_factory: object, blob: bytes) -> None:
+@given(st.binary(max_size=2000) | st.binary(max_size=200).map(lambda b: b"{" + b))
+def test_any_token_file_reads_as_a_token_nothing_or_untrusted(
+    tmp_path_factory: object, blob: bytes
+) -> None:
+    """The token the storage format describes; None for a damaged record; a
+    refusal (untrusted, nothing quoted) for a file no token storage wrote."""
     path = Path(tmp_path_factory.mktemp("tok")) / "token.json"  # type: ignore[attr-defined]
     path.write_bytes(blob)
-    token = FileTokenStorage(filename=str(path)).get()
-    # The token the storage format describes, or None for anything else.
+    try:
+        token = FileTokenStorage(filename=str(path)).get()
+    except BoxStorageError as exc:
+        assert is_foreign_file(blob)
+        assert exc.value is not None
+        assert exc.value.kind is StorageFailureKind.UNTRUSTED  # type: ignore[union-attr]
+        return
+    assert not is_foreign_file(blob)
     try:
         text = blob.decode("utf-8")
     except UnicodeDecodeError:
