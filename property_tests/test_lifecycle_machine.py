@@ -976,7 +976,7 @@ def test_an_unsaved_token_whose_revoke_box_confirmed_is_never_handed_out() -> No
     m, action = step(m, RevokeDone()).unwrap()
     assert action == RevokeAt("r1")
     m, action = step(m, RevokeFailed(GONE)).unwrap()
-    assert action == Fail(GONE) and m.unsaved is not None
+    assert action == Fail(GONE) and m.unsaved is not None and m.unsaved.token == unsaved
     wanted = Wanted(Success(stored), T0)
     assert while_busy(m, wanted) is None
     _, action = step(m, wanted).unwrap()
@@ -1126,7 +1126,7 @@ def test_a_save_that_landed_or_lost_to_a_newer_token_leaves_nothing_to_save_agai
 ) -> None:
     """Renewing the unsaved token: once its replacement is stored, or the storage holds a
     newer token than both, the older unsaved token is dropped, never saved over them."""
-    m, stored, unsaved = _unsaved()
+    m, stored, _ = _unsaved()
     later = T0 + LIFE - 30  # the unsaved token is inside its margin: refreshed
     m, action = step(m, Wanted(Success(stored), later)).unwrap()
     assert isinstance(action, Refresh) and action.refresh_token == "r2"
