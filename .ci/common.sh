@@ -64,7 +64,7 @@ setup_venv() {
 
 # pip and build: downloaded from PyPI on the first run only.
 setup_tools() {
-  if "$venv/bin/python" -c "import build" 2>/dev/null; then
+  if "$venv/bin/python" -P -c "import build" 2>/dev/null; then
     note "pip and build already installed"
   else
     note "pip and build installed"
