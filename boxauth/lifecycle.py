@@ -746,7 +746,7 @@ def _mine(m: Machine, token: object) -> tuple[AccessToken | None, tuple[Note, ..
     """``token`` if this identity may use it, else None (with a note saying why)."""
     if token is None:
         return None, ()
-    checked = check_token(token, "stored token")
+    checked = check_token(token)  # its refusal is not shown: the note below says why
     if not isinstance(checked, Success):
         return None, (_warn("ignoring a malformed token from the storage"),)
     record = checked.unwrap()
@@ -813,9 +813,8 @@ def wanted_act(m: Machine, e: Wanted) -> Act:
 def _revocable(m: Machine, e: RevokeWanted) -> tuple[str, ...]:
     """This identity's credentials not yet known to be revoked (a retry sends the rest)."""
     unsaved = m.unsaved.token if m.unsaved is not None else None
-    raw = _raw(e)
-    ours = raw if raw is not None and not _foreign(m, raw) else None
-    return tuple(c for c in tokens_to_revoke(e.now, unsaved, ours) if c not in m.revoked)
+    # The STORAGE_NOT_OURS row comes first: what the storage holds here is ours.
+    return tuple(c for c in tokens_to_revoke(e.now, unsaved, _raw(e)) if c not in m.revoked)
 
 
 GUARDS: dict[Guard, Callable[[Machine, Any], bool]] = {
@@ -936,7 +935,9 @@ def _owned(m: Machine, token: AccessToken) -> AccessToken:
     """Stamp a new token with this identity, keeping a known OAuth user of the old one."""
     owner = m.owner
     old = m.previous.owner if m.previous is not None else None
-    if owner is not None and owner.subject_id is None and old is not None and owns(owner, old):
+    # ``previous`` is this identity's (``_mine`` or our own unsaved token), so its
+    # owner names the same client and subject type.
+    if owner is not None and owner.subject_id is None and old is not None:
         owner = old
     return replace(token, owner=owner)
 
@@ -974,7 +975,6 @@ def _do_store_unsaved(m: Machine, e: Wanted) -> tuple[Machine, Action]:
         m,
         phase=STORING,
         stored_raw=unsaved.replaced,
-        previous=unsaved.replaced,
         pending=unsaved.token,
     )
     return saving, Store(unsaved.token)
@@ -1080,7 +1080,7 @@ def _do_revoke_next(m: Machine, e: Any) -> tuple[Machine, Action]:
         left = m.to_revoke
     if not left:  # the guards rule it out
         return m, Fail(ReauthRequired("internal error: nothing to revoke"))
-    m = replace(m, phase=REVOKING, to_revoke=left[1:], revoked_now=(*m.revoked_now, left[0]))
+    m = replace(m, to_revoke=left[1:], revoked_now=(*m.revoked_now, left[0]))
     return m, RevokeAt(left[0])
 
 
@@ -1128,7 +1128,8 @@ def _do_drop_refresh_token(m: Machine, e: Failed) -> tuple[Machine, Action]:
     told = e.error.description if isinstance(e.error, BoxRefused) else ""
     said = f": {told}" if told else ""
     failing = None if keep else ReauthRequired(_REFRESH_REFUSED.format(said=said))
-    m = _saving(_learn(m, e.skew), replace(old, refresh_token=None), failing, dropping=True)
+    # OAuth only (the guard): no clock to learn.
+    m = _saving(m, replace(old, refresh_token=None), failing, dropping=True)
     note = _warn("Box refused the refresh token (invalid_grant); removed it from the storage")
     return m, Store(m.pending or old, (note,))
 

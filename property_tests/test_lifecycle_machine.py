@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from returns.result import Failure, Result, Success
 
-from boxauth.access_token import AccessToken, RestrictedTo
+from boxauth.access_token import MAX_TIME, AccessToken, RestrictedTo
 from boxauth.errors import (
     AuthError,
     BoxRefused,
@@ -59,8 +59,11 @@ from boxauth.lifecycle import (
     Fetch,
     Guard,
     IllegalEvent,
+    Level,
     Machine,
+    Note,
     Phase,
+    Purpose,
     ReadAgain,
     Refresh,
     RevokeAt,
@@ -75,6 +78,7 @@ from boxauth.lifecycle import (
     Succeeded,
     Use,
     Wanted,
+    decide,
     fast_use,
     step,
     usable,
@@ -224,6 +228,9 @@ def test_a_late_writer_adopts_the_newer_token_instead_of_overwriting_it() -> Non
     lost = StorageFailure(StorageFailureKind.SUPERSEDED, "a newer token is stored")
     m, action = step(m, StoreFailed(lost)).unwrap()
     assert isinstance(action, ReadAgain) and m.unsaved is None and m.phase is Phase.IDLE
+    assert [n.text for n in action.notes] == [
+        "a newer token was stored while this one was being renewed; using that one"
+    ]
     newer = _token("newer")
     _, used = step(m, Wanted(Success(newer), T0)).unwrap()
     assert isinstance(used, Use) and used.token == newer
@@ -305,6 +312,10 @@ def test_another_identitys_sign_in_is_never_overwritten() -> None:
         Machine(AuthKind.CCG, owner=Owner("client", "enterprise", "1")), Wanted(Success(theirs), T0)
     ).unwrap()
     assert isinstance(action, Fail) and isinstance(action.error, StorageFailure)
+    assert action.error.detail == (
+        "the storage holds another identity's sign-in (a refresh token); "
+        "refusing to overwrite it: use another storage for this identity"
+    )
 
 
 def test_a_revoke_never_clears_another_identitys_token() -> None:
@@ -864,3 +875,326 @@ def test_a_refresh_token_is_spent_only_when_the_storage_can_save_the_answer(
     else:
         assert isinstance(action, Fail)
         assert action.error.kind is StorageFailureKind.WRITE  # type: ignore[union-attr]
+
+
+# -- Rules the table's builders keep ------------------------------------------------------
+
+
+def test_a_builder_outside_its_guard_refuses_and_changes_nothing() -> None:
+    """A builder needs what its row's guard promised (a token to use, an unsaved token, a
+    refresh token, a credential to revoke, a token being saved). Called without it, it
+    refuses with an internal error and leaves the machine as it was: it never guesses."""
+    idle = Machine(AuthKind.OAUTH, owner=OWNER)
+    nothing = Wanted(Success(None), T0)
+    cases: list[tuple[Do, Machine, Any, str]] = [
+        (Do.STORE_UNSAVED, idle, nothing, "no unsaved token"),
+        (Do.USE, idle, nothing, "nothing to use"),
+        (Do.REFRESH, idle, nothing, "no refresh token"),
+        (Do.REVOKE_NEXT, replace(idle, phase=Phase.REVOKING), RevokeDone(), "nothing to revoke"),
+        (Do.USE_SAVED, replace(idle, phase=Phase.STORING), Stored(), "nothing was being saved"),
+    ]
+    for do, machine, event, reason in cases:
+        after, action = BUILD[do](machine, event)
+        assert after is machine, do
+        assert action == Fail(ReauthRequired(f"internal error: {reason}")), do
+
+
+def _edges(until: float) -> list[object]:
+    """Clock readings around the fresh-until time and the ends of the usable time range
+    (±2**53), as floats and ints, and readings that are no time at all."""
+    return [
+        until,
+        int(until),
+        math.nextafter(until, -math.inf),
+        int(until) - 1,
+        T0,
+        int(T0),
+        -MAX_TIME,
+        math.nextafter(-MAX_TIME, -math.inf),
+        -int(MAX_TIME),
+        -int(MAX_TIME) - 1,
+        MAX_TIME,
+        math.nan,
+        math.inf,
+        -math.inf,
+        None,
+        "1700000000",
+        True,
+    ]
+
+
+def test_the_fast_path_answers_as_decide_would_for_any_clock_reading() -> None:
+    """The lock-free path checks a float inline and anything else the long way; both end
+    exactly where ``decide`` stops saying USE (exclusive), and a reading that is not a
+    usable time never hands out a token (and never raises)."""
+    token = _token("t", T0)
+    m, action = step(Machine(AuthKind.JWT, owner=OWNER), Wanted(Success(token), T0)).unwrap()
+    assert isinstance(action, Use) and m.fresh is not None
+    until = m.fresh.until
+    assert until == T0 + LIFE - 60 and until.is_integer()
+    for now in _edges(until):
+        used = decide(AuthKind.JWT, token, now, m.margin) is Act.USE  # type: ignore[arg-type]
+        assert (fast_use(m, token, now) is token) == used, now  # type: ignore[arg-type]
+    assert fast_use(m, token, T0) is token
+    assert fast_use(m, token, until) is None
+
+
+def test_a_forced_renewal_ends_the_fast_path_even_when_it_fails() -> None:
+    """A caller that saw the token rejected (an API 401) forces a renewal; whatever its
+    outcome, that token is never again handed out without the locks."""
+    token = _token("t", T0)
+    m, used = step(Machine(AuthKind.JWT, owner=OWNER), Wanted(Success(token), T0)).unwrap()
+    assert isinstance(used, Use) and fast_use(m, token, T0) is token
+    m, action = step(m, Wanted(Success(token), T0, forced=True, replacing=token)).unwrap()
+    assert isinstance(action, Fetch)
+    m, failed = step(m, Failed(action.ticket, GONE, T0)).unwrap()
+    assert failed == Fail(GONE)
+    assert fast_use(m, token, T0) is None
+
+
+def test_a_revoke_ends_the_fast_path_even_when_it_is_refused() -> None:
+    """A revoke's caller wants the credentials gone: after it, nothing is handed out
+    without the locks, even if it revoked nothing (another identity's token stored)."""
+    token = _token("t", T0)
+    m, _ = step(Machine(AuthKind.JWT, owner=OWNER), Wanted(Success(token), T0)).unwrap()
+    theirs = _token("x", T0, owner=Owner("client", "enterprise", "7"))
+    m, action = step(m, RevokeWanted(Success(theirs), T0)).unwrap()
+    assert isinstance(action, Fail)
+    assert fast_use(m, token, T0) is None
+
+
+def test_a_refresh_answer_without_a_refresh_token_keeps_the_old_one_and_nothing_else_does() -> None:
+    """RFC 6749 §6: the client discards its refresh token only when a new one is issued.
+    A sign-in replaces the stored sign-in (the user may have chosen another account), so
+    it never inherits the old refresh token; nor does a grant (JWT, CCG)."""
+    held = _token("old", T0 - LIFE, rt="r1")  # expired at T0: renewed
+    new = _token("new", T0, owner=None)
+    m, action = step(Machine(AuthKind.OAUTH, owner=OWNER), Wanted(Success(held), T0)).unwrap()
+    assert isinstance(action, Refresh)
+    _, store = step(m, Succeeded(action.ticket, new, T0)).unwrap()
+    assert isinstance(store, Store) and store.token.access_token == "new"
+    assert store.token.refresh_token == "r1"
+    m, action = step(Machine(AuthKind.OAUTH, owner=OWNER), SignInWanted(Success(held), T0)).unwrap()
+    assert isinstance(action, ExchangeCode)
+    _, store = step(m, Succeeded(action.ticket, new, T0)).unwrap()
+    assert isinstance(store, Store) and store.token.refresh_token is None
+    for kind in (AuthKind.JWT, AuthKind.CCG):
+        m, action = step(Machine(kind, owner=OWNER), Wanted(Success(held), T0)).unwrap()
+        assert isinstance(action, Fetch)
+        _, store = step(m, Succeeded(action.ticket, new, T0)).unwrap()
+        assert isinstance(store, Store) and store.token.refresh_token is None
+
+
+def _unsaved() -> tuple[Machine, AccessToken, AccessToken]:
+    """An OAuth machine whose refreshed token the storage refused: ``(machine, stored,
+    unsaved)``; the storage still holds ``stored``, which the unsaved token replaced."""
+    stored = _token("s", T0 - LIFE, rt="r1")  # expired at T0
+    m, action = step(Machine(AuthKind.OAUTH, owner=OWNER), Wanted(Success(stored), T0)).unwrap()
+    assert isinstance(action, Refresh)
+    m, action = step(m, Succeeded(action.ticket, _token("n", T0, rt="r2"), T0)).unwrap()
+    m, used = step(m, StoreFailed(DOWN)).unwrap()
+    assert isinstance(used, Use) and m.unsaved is not None
+    return m, stored, m.unsaved.token
+
+
+def test_an_unsaved_token_whose_revoke_box_confirmed_is_never_handed_out() -> None:
+    """Credentials Box confirmed revoked are never handed out again, even held in memory as
+    unsaved; those whose revoke failed are sent again by the next revoke."""
+    m, stored, unsaved = _unsaved()
+    m, action = step(m, RevokeWanted(Success(stored), T0)).unwrap()
+    assert action == RevokeAt("r2")
+    m, action = step(m, RevokeDone()).unwrap()
+    assert action == RevokeAt("r1")
+    m, action = step(m, RevokeFailed(GONE)).unwrap()
+    assert action == Fail(GONE) and m.unsaved is not None and m.unsaved.token == unsaved
+    wanted = Wanted(Success(stored), T0)
+    assert while_busy(m, wanted) is None
+    _, action = step(m, wanted).unwrap()
+    assert isinstance(action, Fail) and type(action.error) is ReauthRequired
+    _, action = step(m, RevokeWanted(Success(stored), T0)).unwrap()
+    assert action == RevokeAt("r1")
+
+
+def test_a_revoke_forgets_the_unsaved_token() -> None:
+    """The unsaved token's credentials are revoked with the rest; nothing of it is kept."""
+    m, stored, _ = _unsaved()
+    m, action = step(m, RevokeWanted(Success(stored), T0)).unwrap()
+    while isinstance(action, RevokeAt):
+        m, action = step(m, RevokeDone()).unwrap()
+    m, done = step(m, Cleared()).unwrap()
+    assert isinstance(done, Done)
+    assert m.unsaved is None and {"r1", "r2", "n"} <= m.revoked
+
+
+def test_a_failed_read_matches_no_unsaved_token() -> None:
+    """A storage that could not be read says nothing about what it holds: a sign-in's
+    unsaved tokens (which replaced an empty storage) are not handed out on its word."""
+    m, action = step(Machine(AuthKind.OAUTH, owner=OWNER), SignInWanted(Success(None), T0)).unwrap()
+    assert isinstance(action, ExchangeCode)
+    m, action = step(m, Succeeded(action.ticket, _token("n", T0, rt="r2"), T0)).unwrap()
+    m, failed = step(m, StoreFailed(DOWN)).unwrap()
+    assert isinstance(failed, Fail) and failed.error == DOWN
+    assert [n.level for n in failed.notes] == [Level.ERROR]  # the caller's log says it
+    assert m.unsaved is not None and m.unsaved.replaced is None
+    unread = Failure(StorageFailure(StorageFailureKind.READ, "EIO"))
+    assert while_busy(m, Wanted(unread, T0)) is None
+    assert while_busy(m, Wanted(Success(None), T0)) == m.unsaved.token
+
+
+def test_a_caller_may_pass_anything_as_the_rejected_token() -> None:
+    """Bad input never raises: a ``replacing`` that is not a token is not the stored
+    token, so the forced renewal is superseded and the stored token is used."""
+    token = _token("t", T0)
+    for junk in (object(), "t", 3):
+        m = Machine(AuthKind.JWT, owner=OWNER)
+        _, action = step(m, Wanted(Success(token), T0, True, junk)).unwrap()  # type: ignore[arg-type]
+        assert action == Use(token)
+
+
+def test_a_refused_refresh_token_stays_dropped_until_the_storage_takes_the_drop() -> None:
+    """Box refused the refresh token (invalid_grant, RFC 6749 §5.2): the caller that forced
+    the refresh is told (with Box's description); the token without its refresh token is
+    saved again on every call until the storage takes it, and meanwhile its still-valid
+    access token is used. The refused refresh token is never used again."""
+    held = _token("s", T0, rt="r1")
+    dropped = replace(held, refresh_token=None)
+    m = Machine(AuthKind.OAUTH, owner=OWNER)
+    m, action = step(m, Wanted(Success(held), T0, forced=True, replacing=held)).unwrap()
+    assert action == Refresh(1, "r1")
+    m, store = step(m, Failed(action.ticket, REFUSED, T0)).unwrap()
+    assert store == Store(
+        dropped,
+        (
+            Note(
+                Level.WARNING,
+                "Box refused the refresh token (invalid_grant); removed it from the storage",
+            ),
+        ),
+    )
+    m, failed = step(m, StoreFailed(DOWN)).unwrap()
+    assert isinstance(failed, Fail) and [n.level for n in failed.notes] == [Level.ERROR]
+    assert failed.error == ReauthRequired(
+        "Box refused the refresh token (invalid_grant: Invalid refresh token): it was "
+        "spent or revoked; the user must authorize again"
+    )
+    for _ in range(2):  # the storage still holds the refused refresh token
+        m, action = step(m, Wanted(Success(held), T0)).unwrap()
+        assert action == Store(dropped)
+        m, used = step(m, StoreFailed(DOWN)).unwrap()
+        assert isinstance(used, Use) and used.token == dropped
+    m, action = step(m, Wanted(Success(held), T0)).unwrap()
+    assert action == Store(dropped)
+    m, used = step(m, Stored()).unwrap()
+    assert used == Use(dropped) and m.unsaved is None
+
+
+def test_a_refusal_without_a_description_says_so_plainly() -> None:
+    held = _token("s", T0, rt="r1")
+    bare = BoxRefused(ErrorKind.INVALID_GRANT, 400, "invalid_grant", "")
+    m, action = step(
+        Machine(AuthKind.OAUTH, owner=OWNER), Wanted(Success(held), T0, True, held)
+    ).unwrap()
+    m, _ = step(m, Failed(action.ticket, bare, T0)).unwrap()  # type: ignore[union-attr]
+    _, failed = step(m, Stored()).unwrap()
+    assert failed == Fail(
+        ReauthRequired(
+            "Box refused the refresh token (invalid_grant): it was spent or revoked; "
+            "the user must authorize again"
+        )
+    )
+
+
+def test_why_a_stored_token_was_passed_over_is_logged_whatever_comes_next() -> None:
+    """The note saying why the stored token was not used goes with the call's outcome:
+    a re-auth failure, or a refresh of a token another process stored."""
+    theirs = _token("x", T0, owner=Owner("client", "enterprise", "7"))
+    ours = Owner("client", "user", "42")
+    _, action = step(Machine(AuthKind.DEVELOPER, owner=ours), Wanted(Success(theirs), T0)).unwrap()
+    assert isinstance(action, Fail) and type(action.error) is ReauthRequired
+    assert [n.text for n in action.notes] == [
+        "the storage holds another identity's token; not using it"
+    ]
+    m, _, _ = _unsaved()
+    newer = _token("x", T0 - LIFE, rt="r3")  # another process's, expired by now
+    _, action = step(m, Wanted(Success(newer), T0)).unwrap()
+    assert isinstance(action, Refresh) and action.refresh_token == "r3"
+    assert [n.text for n in action.notes] == [
+        "the storage holds a newer token than the one it failed to save; using it"
+    ]
+
+
+@given(st.sampled_from([AuthKind.JWT, AuthKind.CCG]), st.sampled_from(range(4)))
+def test_a_jwt_grant_learns_boxs_clock_from_any_answer_that_reports_it(
+    kind: AuthKind, which: int
+) -> None:
+    """Dead on arrival, salvaged, failed while the old token is still usable: each answer
+    that reports Box's clock teaches it (JWT only), so the next grant is signed on it."""
+    stale = _token("old", T0 - LIFE + 30)  # inside the margin, still valid
+    m, action = step(Machine(kind, owner=OWNER), Wanted(Success(stale), T0)).unwrap()
+    assert isinstance(action, Fetch)
+    dead = _token("d", T0 - LIFE)
+    events: list[Any] = [
+        Succeeded(action.ticket, dead, T0, 5.0),
+        Succeeded(action.ticket, replace(dead, refresh_token="r"), T0, 5.0),
+        Salvaged(action.ticket, AccessToken(refresh_token="r"), malformed("x"), 5.0),
+        Failed(action.ticket, GONE, T0, 5.0),
+    ]
+    learned, _ = step(m, events[which]).unwrap()
+    assert learned.skew == (5.0 if kind is AuthKind.JWT else 0.0)
+
+
+def test_only_a_refused_save_keeps_a_token_unsaved() -> None:
+    """A token that expired while being saved is read again and renewed; it is kept as
+    unsaved only if the storage refused it (it may hold the only live refresh token)."""
+    for outcome in (Stored(T0 + LIFE), StoreFailed(DOWN, T0 + LIFE)):
+        m, action = step(Machine(AuthKind.JWT, owner=OWNER), Wanted(Success(None), T0)).unwrap()
+        m, action = step(m, Succeeded(action.ticket, _token("t", T0), T0)).unwrap()  # type: ignore[union-attr]
+        m, again = step(m, outcome).unwrap()
+        assert isinstance(again, ReadAgain)
+        assert (m.unsaved is not None) == isinstance(outcome, StoreFailed)
+
+
+@given(st.booleans())
+def test_a_save_that_landed_or_lost_to_a_newer_token_leaves_nothing_to_save_again(
+    salvaged: bool,
+) -> None:
+    """Renewing the unsaved token: once its replacement is stored, or the storage holds a
+    newer token than both, the older unsaved token is dropped, never saved over them."""
+    m, stored, _ = _unsaved()
+    later = T0 + LIFE - 30  # the unsaved token is inside its margin: refreshed
+    m, action = step(m, Wanted(Success(stored), later)).unwrap()
+    assert isinstance(action, Refresh) and action.refresh_token == "r2"
+    assert m.unsaved is not None
+    if salvaged:
+        answer: Any = Salvaged(action.ticket, AccessToken(refresh_token="r3"), malformed("x"))
+        m, _ = step(m, answer).unwrap()
+        m, failed = step(m, Stored()).unwrap()
+        assert isinstance(failed, Fail)
+    else:
+        m, _ = step(m, Succeeded(action.ticket, _token("n2", later, rt="r3"), later)).unwrap()
+        lost = StorageFailure(StorageFailureKind.SUPERSEDED, "a newer token is stored")
+        m, again = step(m, StoreFailed(lost)).unwrap()
+        assert isinstance(again, ReadAgain)
+    assert m.unsaved is None
+
+
+def test_every_way_a_call_ends_forgets_the_call() -> None:
+    """Back to idle, a machine keeps only what outlives a call (the unsaved token, the
+    revoked credentials, the skew, the fast path): a sign-in whose save failed, a refused
+    refresh token reported after its drop failed to save, a revoke that failed half-way."""
+    ends: list[Machine] = []
+    m, action = step(Machine(AuthKind.OAUTH, owner=OWNER), SignInWanted(Success(None), T0)).unwrap()
+    m, _ = step(m, Succeeded(action.ticket, _token("n", T0, rt="r2"), T0)).unwrap()  # type: ignore[union-attr]
+    ends.append(step(m, StoreFailed(DOWN)).unwrap()[0])
+    held = _token("s", T0, rt="r1")
+    m, action = step(
+        Machine(AuthKind.OAUTH, owner=OWNER), Wanted(Success(held), T0, True, held)
+    ).unwrap()
+    m, _ = step(m, Failed(action.ticket, REFUSED, T0)).unwrap()  # type: ignore[union-attr]
+    ends.append(step(m, StoreFailed(DOWN)).unwrap()[0])
+    m, action = step(Machine(AuthKind.OAUTH, owner=OWNER), RevokeWanted(Success(held), T0)).unwrap()
+    assert action == RevokeAt("r1")
+    ends.append(step(m, RevokeFailed(GONE)).unwrap()[0])
+    for end in ends:
+        assert _per_call(end) == PER_CALL_CLEARED
+        assert end.purpose is Purpose.RETRIEVE
