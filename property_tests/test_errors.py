@@ -13,6 +13,7 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import ANY_CHAR
@@ -78,6 +79,31 @@ def test_is_unicode_text() -> None:
     assert is_real_number(1) and is_real_number(1.5)
     assert not is_real_number(True) and not is_real_number(float("nan"))
     assert not is_real_number("1")
+
+
+class _Float(float):
+    pass
+
+
+class _Int(int):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("value", "real"),
+    [
+        (_Float(1.5), True),
+        (_Float("inf"), False),
+        (_Float("nan"), False),
+        (_Int(7), True),
+        (10**400, True),  # past a float's range, and still a real number
+        (False, False),
+    ],
+)
+def test_subclasses_of_float_and_int_are_judged_like_their_base(value: object, real: bool) -> None:
+    """The fast checks for exact float and int must not be the only route: a
+    subclass (numpy's float64 is one) gets the same answer by the slower one."""
+    assert is_real_number(value) is real
 
 
 def test_messages() -> None:

@@ -119,7 +119,8 @@ def _plain(kind: str) -> str:
 
 
 # What the explorer must have done, so a passing run means something: each
-# kind of step the issue lists, and the machine rows they lead to.
+# kind of step its model takes (module docstring), and the machine rows they
+# lead to.
 MUST_STEP = {
     "retrieve: fast path hands out {}",
     "lock-free read: while_busy hands out {}",
