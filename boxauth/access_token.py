@@ -349,21 +349,9 @@ def token_from_json(text: str) -> Result[AccessToken, InvalidInput]:
     return token_from_dict(data, "stored token")
 
 
-# Every key a token record may have: the storage form's and box_sdk_gen's
-# (``_CAMEL``).
-RECORD_KEYS = frozenset(
-    {
-        "access_token",
-        "expires_in",
-        "token_type",
-        "restricted_to",
-        "refresh_token",
-        "issued_token_type",
-        "expires_at",
-        "owner",
-    }
-    | set(_CAMEL)
-)
+# Every key a token record may have: the storage form's (``_CAMEL``'s values,
+# and the owner) and box_sdk_gen's camelCase ones (``_CAMEL``'s keys).
+RECORD_KEYS = frozenset({*_CAMEL, *_CAMEL.values(), "owner"})
 
 
 def is_foreign_file(data: object) -> bool:
