@@ -285,8 +285,14 @@ def test_a_renewed_for_401_has_its_body_dropped_unread(box: Any, client: str) ->
 def test_a_401_after_a_redirect_to_another_origin_renews_nothing(box: Any) -> None:
     """httpx drops the Authorization header on a redirect to another origin; that
     origin's 401 says nothing about our token: no renewal, returned as it is."""
-    with RawServer(answer(CHUNKED_401 + INVALID_TOKEN + b"\r\n0\r\n\r\n")) as other:
-        moved = b"HTTP/1.1 302 Found\r\nLocation: %s/x\r\nContent-Length: 0\r\n\r\n"
+    # Connection: close on both answers: each script serves one request per
+    # connection, so httpx must not send the next one on a connection it kept.
+    closing = CHUNKED_401 + b"Connection: close\r\n" + INVALID_TOKEN + b"\r\n0\r\n\r\n"
+    with RawServer(answer(closing)) as other:
+        moved = (
+            b"HTTP/1.1 302 Found\r\nLocation: %s/x\r\nContent-Length: 0\r\n"
+            b"Connection: close\r\n\r\n"
+        )
         with RawServer(answer(moved % other.url.encode())) as server:
             auth = _ccg(box, server.url)
             box.emu.reset_counters()
