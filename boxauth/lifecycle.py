@@ -1022,8 +1022,8 @@ def _do_keep_refresh_token(m: Machine, e: Wanted) -> tuple[Machine, Action]:
     # using a still-valid token (and warns); otherwise it fails.
     error = StorageFailure(
         StorageFailureKind.WRITE,
-        "the token storage cannot be written (a read-only file system?): the refresh "
-        "token was not spent, since the new one could not be saved",
+        "the token storage cannot be written (read-only, full, or not permitted): the "
+        "refresh token was not spent, since the new one could not be saved",
     )
     token = _current(m, e)
     if token is not None and usable(token, e.now) and not _forced(m, e):

@@ -78,6 +78,7 @@ from boxauth.lifecycle import (
     Succeeded,
     Use,
     Wanted,
+    asks_savable,
     decide,
     fast_use,
     step,
@@ -873,8 +874,46 @@ def test_a_refresh_token_is_spent_only_when_the_storage_can_save_the_answer(
         assert isinstance(action, Use) and action.token == token
         assert "cannot be written" in action.notes[0].text
     else:
-        assert isinstance(action, Fail)
-        assert action.error.kind is StorageFailureKind.WRITE  # type: ignore[union-attr]
+        assert action == Fail(
+            StorageFailure(
+                StorageFailureKind.WRITE,
+                "the token storage cannot be written (read-only, full, or not permitted): the "
+                "refresh token was not spent, since the new one could not be saved",
+            )
+        )
+
+
+@given(
+    left=st.sampled_from([-10.0, 30.0, float(LIFE)]),
+    forced=st.booleans(),
+    refresh=st.booleans(),
+    kind=st.sampled_from(list(AuthKind)),
+    read_failed=st.booleans(),
+)
+def test_the_storage_is_asked_whether_it_can_save_only_before_a_refresh(
+    left: float, forced: bool, refresh: bool, kind: AuthKind, read_failed: bool
+) -> None:
+    """``asks_savable`` is true exactly when the call, told the storage can save,
+    would spend a refresh token (the question costs the shell a write)."""
+    token = AccessToken(
+        access_token="at",
+        refresh_token="rt" if refresh else None,
+        expires_in=LIFE,
+        expires_at=T0 + left,
+        owner=OWNER,
+    )
+    m = Machine(kind, owner=OWNER)
+    stored: Any = Failure(DOWN) if read_failed else Success(token)
+    wanted = Wanted(stored, T0, forced)
+    _, action = step(m, wanted).unwrap()
+    assert asks_savable(m, wanted) is isinstance(action, Refresh)
+
+
+def test_asks_savable_is_false_for_anything_else() -> None:
+    m = Machine(AuthKind.OAUTH, owner=OWNER)
+    for junk in (None, 1, "x", RevokeWanted(Success(None), T0)):
+        assert asks_savable(m, junk) is False  # type: ignore[arg-type]
+        assert asks_savable(junk, Wanted(Success(None), T0)) is False  # type: ignore[arg-type]
 
 
 # -- Rules the table's builders keep ------------------------------------------------------
