@@ -51,7 +51,14 @@ from boxauth import (
     wire,
 )
 from boxauth.access_token import AccessToken, RestrictedTo
-from boxauth.redaction import REDACTED, Redacted, is_secret, redacted_repr, secret_field
+from boxauth.redaction import (
+    _SECRET_KEY,
+    REDACTED,
+    Redacted,
+    is_secret,
+    redacted_repr,
+    secret_field,
+)
 
 # Every module of the core, found rather than listed, so a module renamed or
 # added is covered without anyone remembering to add it here.
@@ -522,7 +529,7 @@ def test_is_secret_needs_the_marker_set_to_true() -> None:
     @dataclasses.dataclass(frozen=True)
     class Marked:
         plain: str = "p"
-        flagged: str = dataclasses.field(default="f", metadata={"boxauth.secret": "yes"})
+        flagged: str = dataclasses.field(default="f", metadata={_SECRET_KEY: "yes"})
         other: str = dataclasses.field(default="o", metadata={"another.key": True})
 
     assert [is_secret(f) for f in dataclasses.fields(Marked)] == [False, False, False]
