@@ -28,7 +28,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Future
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 from returns.result import Failure, Result, Success
 
@@ -51,6 +51,7 @@ from ..wire import Transport
 from . import plugins
 from .aio_threads import elsewhere, in_a_thread
 from .auth import BaseAuth, Stored_, Terminal, _token, downscoped, exchange_plan
+from .call_options import DownscopeOptions, refuse_unknown
 from .raising import unwrap
 from .sending import Call, internal
 from .storage import InMemoryTokenStorage, TokenStorage
@@ -333,17 +334,14 @@ class AsyncAuth:
         return await total(lambda: self._called(network_session, revoke))
 
     async def downscope_token_result(
-        self,
-        scopes: Iterable[str],
-        *,
-        resource: str | None = None,
-        shared_link: str | None = None,
-        network_session: object = None,
+        self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> Result[AccessToken, AuthError]:
         """Exchange the current token for a narrower one. Nothing is stored."""
+        refuse_unknown(options, DownscopeOptions, "downscope_token")
+        resource, link = options.get("resource"), options.get("shared_link")
 
         async def downscope(call: Call) -> Result[AccessToken, AuthError]:
-            wanted = validate_downscope(scopes, resource, shared_link)
+            wanted = validate_downscope(scopes, resource, link)
             if not isinstance(wanted, Success):
                 return Failure(wanted.failure())
             plan = exchange_plan(call, wanted.unwrap(), await self._obtain(call, forced=False))
@@ -351,7 +349,7 @@ class AsyncAuth:
             job = elsewhere(lambda: sender.carry(plan, 0.0, call, []))
             return downscoped((await asyncio.wrap_future(job))[0])
 
-        return await total(lambda: self._called(network_session, downscope))
+        return await total(lambda: self._called(options.get("network_session"), downscope))
 
     # -- box_sdk_gen's raising API, awaited --------------------------------------------
 
@@ -369,18 +367,9 @@ class AsyncAuth:
         unwrap(await self.revoke_token_result(network_session=network_session))
 
     async def downscope_token(
-        self,
-        scopes: Iterable[str],
-        *,
-        resource: str | None = None,
-        shared_link: str | None = None,
-        network_session: object = None,
+        self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> AccessToken:
-        return unwrap(
-            await self.downscope_token_result(
-                scopes, resource=resource, shared_link=shared_link, network_session=network_session
-            )
-        )
+        return unwrap(await self.downscope_token_result(scopes, **options))
 
     async def retrieve_authorization_header(self, *, network_session: object = None) -> str:
         token = await self.retrieve_token(network_session=network_session)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Unpack
 
 from returns.result import Failure, Result, Success
 
@@ -22,6 +22,7 @@ from . import plugins
 from .aio_auth import AsyncAuth, total
 from .aio_threads import elsewhere
 from .auth import BaseAuth
+from .call_options import RequestOptions, refuse_unknown
 from .client import (
     ApiFlow,
     Ask,
@@ -64,9 +65,7 @@ class FoldersManager:
     def __init__(self, client: BoxClient) -> None:
         self._client = client
 
-    async def get_folder_items(
-        self, folder_id: str, *, limit: int = 100, offset: int = 0
-    ) -> Items:
+    async def get_folder_items(self, folder_id: str, *, limit: int = 100, offset: int = 0) -> Items:
         """GET /2.0/folders/{id}/items (one page)."""
         path, params = folder_items_call(folder_id, limit, offset)
         return items_of(await self._client.request_json("GET", path, params=params))
@@ -85,15 +84,10 @@ class BoxClient:
         return f"BoxClient(auth={self.auth!r})"
 
     async def request_result(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        body: bytes | None = None,
+        self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> Result[HttpResponse, AuthError]:
         """``{base_url}/2.0/{path}``: the answer, or why not (a 4xx/5xx is a BoxRefused)."""
+        refuse_unknown(options, RequestOptions, "request")
         auth = self.auth
         twin = auth._twin
 
@@ -106,15 +100,10 @@ class BoxClient:
             async def carry_out(ask: Ask) -> Result[Any, AuthError]:
                 if isinstance(ask, NeedToken):
                     return await auth._obtain(call, forced=ask.renew, replacing=ask.replacing)
-                request = api_request(
-                    self.base_urls, method, path, ask.token,
-                    params=params, headers=headers, body=body,
-                )  # fmt: skip
+                request = api_request(self.base_urls, method, path, ask.token, **options)
                 if not isinstance(request, Success):
                     return Failure(request.failure())
-                job = elsewhere(
-                    lambda: plugins.send(twin.transport, request.unwrap(), call.left())
-                )
+                job = elsewhere(lambda: plugins.send(twin.transport, request.unwrap(), call.left()))
                 return await asyncio.wrap_future(job)
 
             return await drive(api_flow(twin.kind, twin.effects.clock), carry_out)
@@ -122,18 +111,12 @@ class BoxClient:
         return await total(attempt)
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        body: bytes | None = None,
+        self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> HttpResponse:
         """Call ``{base_url}/2.0/{path}``. Raises BoxAPIError on a non-2xx answer."""
-        return raised(
-            await self.request_result(method, path, params=params, headers=headers, body=body)
-        )
+        return raised(await self.request_result(method, path, **options))
 
-    async def request_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        return json_object(await self.request(method, path, **kwargs))
+    async def request_json(
+        self, method: str, path: str, **options: Unpack[RequestOptions]
+    ) -> dict[str, Any]:
+        return json_object(await self.request(method, path, **options))

@@ -39,7 +39,10 @@ class BoxDeveloperTokenAuth(AsyncAuth):
     _twin: SyncDeveloperTokenAuth
 
     def __init__(
-        self, token: str | AccessToken, *, config: DeveloperTokenConfig | None = None,
+        self,
+        token: str | AccessToken,
+        *,
+        config: DeveloperTokenConfig | None = None,
         **options: Unpack[AuthOptions],
     ) -> None:
         self._bind(SyncDeveloperTokenAuth(token, config=config, **options))

@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Self, TypedDict, Unpack
 from returns.result import Failure, Result, Success
 
 from ..access_token import AccessToken
-from ..attempts import GaveUp, GotNothing, GotToken, Next
+from ..attempts import GaveUp, GotToken, Next
 from ..downscope import DownscopeRequest, as_downscoped, validate_downscope
 from ..errors import AuthError, InvalidInput
 from ..grants import ExchangeGrant, Plan, RevokeCall
@@ -54,8 +54,6 @@ from ..lifecycle import (
     ReadAgain,
     Refresh,
     RevokeAt,
-    RevokeDone,
-    RevokeFailed,
     RevokeWanted,
     Store,
     Use,
@@ -67,14 +65,15 @@ from ..lifecycle import (
     while_busy,
 )
 from ..retry import RetryPolicy, check_deadline, check_policy
-from ..sessions import call_settings
 from ..settings import Subject, SubjectKind, id_field
 from ..unexpected import class_name
 from ..urls import BaseUrls, validate_base_urls
 from ..wire import Transport
 from . import plugins
+from .call_options import DownscopeOptions, refuse_unknown
+from .locks import take_locks
 from .raising import raise_error, unwrap
-from .sending import Call, Heard, Sender, internal, renewal_event
+from .sending import Call, Sender, internal
 from .storage import TokenStorage
 from .system import Effects
 from .transport import Urllib3Transport
@@ -85,12 +84,6 @@ ok_or_raise = unwrap  # constructors: bad configuration raises BoxConfigError at
 _LEVELS = {Level.DEBUG: logging.DEBUG, Level.WARNING: logging.WARNING, Level.ERROR: logging.ERROR}
 Stored_ = Result[AccessToken | None, AuthError]
 Terminal = Use | Fail | Done
-
-
-def leave(lock: threading.RLock) -> None:
-    """Release ``lock`` if this thread holds it (see ``BaseAuth._locked``)."""
-    if lock._is_owned():  # type: ignore[attr-defined]
-        lock.release()
 
 
 class AuthOptions(TypedDict, total=False):
@@ -133,10 +126,7 @@ class BaseAuth:
         self._deadline = unwrap(check_deadline(default if deadline is None else deadline))
         margin = unwrap(check_margin(refresh_margin))
         self._machine = Machine(self.kind, margin, owner=self._owner())
-        # An RLock only so that a thread can tell whether it holds it
-        # (``_is_owned``, which Condition uses too); re-entry is refused in
-        # ``_locked``, so it behaves as a plain lock.
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # a plain lock; see ``locks.take_locks``
         self._sender = Sender(self.transport, self.effects, self._policy, self._signer())
 
     def __repr__(self) -> str:
@@ -183,18 +173,13 @@ class BaseAuth:
     # -- the loop ------------------------------------------------------------------------
 
     def _begin(self, network_session: object = None) -> Result[Call, AuthError]:
-        """This call's settings (``boxauth.sessions``); its deadline starts now."""
-        proxy = getattr(getattr(self.transport, "settings", None), "proxy_url", None)
-        settings = call_settings(
+        return Call.begun(
             network_session,
             urls=self.base_urls,
             own_urls=self._own_urls,
             deadline=self._deadline,
-            proxy_url=proxy,
-        )
-        start = self.effects.monotonic()
-        return settings.map(
-            lambda c: Call(c.urls, start + c.deadline, c.deadline, self.effects.monotonic)
+            transport=self.transport,
+            monotonic=self.effects.monotonic,
         )
 
     def _step(self, event: Event) -> Action:
@@ -207,81 +192,30 @@ class BaseAuth:
         self._machine = machine
         return action
 
-    def _renewed(
-        self, ticket: int, plan: Result[Plan, AuthError], skew: float, call: Call
-    ) -> Event:
-        heard: list[Heard] = []
-        try:
-            answer, learned = self._sender.carry(plan, skew, call, heard)
-        except BaseException:
-            # An interrupt after Box answered: the machine keeps the token it sent.
-            rescued = self._sender.rescued(ticket, heard)
-            if rescued is not None:
-                self._step(rescued)
-            raise
-        return renewal_event(ticket, answer, self.effects.clock(), learned)
-
-    def _revoke_one(self, credential: str, call: Call) -> Event:
-        plan = self._client_credentials().map(
-            lambda c: RevokeCall(call.urls, c[0], c[1], credential)
-        )
-        answer, _ = self._sender.carry(plan, 0.0, call, [])
-        match answer:
-            case GotNothing():
-                return RevokeDone()
-            case GaveUp(error=error):
-                return RevokeFailed(error)
-        return RevokeFailed(internal("a revoke answered a token"))
-
     def _carry_out(self, action: Action, call: Call, code: Plan | None) -> Event:
         """Do what ``action`` says, and return what happened."""
         _log(getattr(action, "notes", ()))
-        storage = self.token_storage
+        storage, renew = self.token_storage, self._sender.renew
         match action:
             case Fetch(ticket=ticket, skew=skew):
-                return self._renewed(ticket, self._grant(call.urls), skew, call)
+                return renew(ticket, self._grant(call.urls), skew, call, self._step)
             case Refresh(ticket=ticket, refresh_token=token):
-                return self._renewed(ticket, self._refresh(call.urls, token), 0.0, call)
+                return renew(ticket, self._refresh(call.urls, token), 0.0, call, self._step)
             case ExchangeCode(ticket=ticket):
                 plan = Failure(internal("no code")) if code is None else Success(code)
-                return self._renewed(ticket, plan, 0.0, call)
+                return renew(ticket, plan, 0.0, call, self._step)
             case Store(token=token):
                 return plugins.save(storage, token, self.effects.clock)
             case RevokeAt(credential=credential):
-                return self._revoke_one(credential, call)
+                revoke = self._client_credentials().map(
+                    lambda c: RevokeCall(call.urls, c[0], c[1], credential)
+                )
+                return self._sender.revoke(revoke, call)
             case Clear():
                 return plugins.clear(storage)
             case ReadAgain():
                 return self._savable(Wanted(plugins.read(storage), self.effects.clock()))
         return Abandoned()
-
-    def _locked(
-        self, held: ExitStack, call: Call, early: Callable[[], AccessToken | None]
-    ) -> Result[AccessToken | None, AuthError]:
-        """Take both locks (Success(None)); or answer early while someone else holds them."""
-        if self._lock._is_owned():  # type: ignore[attr-defined]
-            # A storage or transport of this object calling back into it.
-            problem = "was called from inside its own call (by its storage or transport)"
-            return Failure(InvalidInput("auth object", problem))
-        # The release is registered before the lock is tried, and leaves only a
-        # lock this thread holds: an interrupt that lands as acquire() returns
-        # (Python runs signal handlers right after a call) cannot leave it held.
-        held.callback(leave, self._lock)
-        if not self._lock.acquire(blocking=False):
-            now = early()
-            if now is not None:
-                return Success(now)
-            if not self._lock.acquire(timeout=max(call.left(), 0.0)):
-                return call.spent("this auth object")
-        taken = plugins.hold_lock(self.token_storage, held, 0.0)
-        if taken == Success(False):
-            now = early()
-            if now is not None:
-                return Success(now)
-            taken = plugins.hold_lock(self.token_storage, held, max(call.left(), 0.0))
-        if taken == Success(False):
-            return call.spent("the token storage")
-        return taken.map(lambda _: None)
 
     def _run(
         self,
@@ -293,7 +227,7 @@ class BaseAuth:
     ) -> Terminal:
         """Run one public call to its terminal action."""
         with ExitStack() as held:
-            locked = self._locked(held, call, early)
+            locked = take_locks(self._lock, self.token_storage, held, call, early)
             if not isinstance(locked, Success):
                 return Fail(locked.failure())
             answered = locked.unwrap()
@@ -344,16 +278,7 @@ class BaseAuth:
 
     def _fast(self) -> AccessToken | None:
         """The lock-free path: a fresh token the storage has at hand (``peek``)."""
-        storage = self.token_storage
-        try:
-            try:
-                look = storage.peek
-            except AttributeError:  # not derived from TokenStorage: its get
-                look = storage.get
-            current = look()
-        except Exception:  # the locked path will report it
-            return None
-        return fast_use(self._machine, current, self.effects.clock())
+        return fast_use(self._machine, plugins.at_hand(self.token_storage), self.effects.clock())
 
     # -- Result API --------------------------------------------------------------------
     # ``network_session``: box_sdk_gen's NetworkSession, honoured or refused as
@@ -387,23 +312,20 @@ class BaseAuth:
         return _total(lambda: self._begin(network_session).bind(revoke))
 
     def downscope_token_result(
-        self,
-        scopes: Iterable[str],
-        *,
-        resource: str | None = None,
-        shared_link: str | None = None,
-        network_session: object = None,
+        self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> Result[AccessToken, AuthError]:
         """Exchange the current token for a narrower one. Nothing is stored."""
+        refuse_unknown(options, DownscopeOptions, "downscope_token")
+        resource, link = options.get("resource"), options.get("shared_link")
 
         def downscope(call: Call) -> Result[AccessToken, AuthError]:
-            wanted = validate_downscope(scopes, resource, shared_link)
+            wanted = validate_downscope(scopes, resource, link)
             if not isinstance(wanted, Success):
                 return Failure(wanted.failure())
             plan = exchange_plan(call, wanted.unwrap(), self._obtain(call, forced=False))
             return downscoped(self._sender.carry(plan, 0.0, call, [])[0])
 
-        return _total(lambda: self._begin(network_session).bind(downscope))
+        return _total(lambda: self._begin(options.get("network_session")).bind(downscope))
 
     # -- box_sdk_gen's raising API --------------------------------------------------------
 
@@ -420,18 +342,9 @@ class BaseAuth:
         unwrap(self.revoke_token_result(network_session=network_session))
 
     def downscope_token(
-        self,
-        scopes: Iterable[str],
-        *,
-        resource: str | None = None,
-        shared_link: str | None = None,
-        network_session: object = None,
+        self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> AccessToken:
-        return unwrap(
-            self.downscope_token_result(
-                scopes, resource=resource, shared_link=shared_link, network_session=network_session
-            )
-        )
+        return unwrap(self.downscope_token_result(scopes, **options))
 
     def retrieve_authorization_header(self, *, network_session: object = None) -> str:
         return f"Bearer {self.retrieve_token(network_session=network_session).access_token}"

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol, Unpack
 
 from returns.result import Result, Success
 
@@ -55,6 +55,7 @@ from ..exceptions import exception_for
 from ..redaction import REDACTED
 from ..sessions import call_settings
 from ..urls import BaseUrls, revoke_url, token_url
+from .call_options import DownscopeOptions
 
 # The fields of box_sdk_gen's AccessToken (box_sdk_gen/schemas/access_token.py).
 _SDK_FIELDS = (
@@ -86,12 +87,7 @@ class ResultAuth(Protocol):
     def revoke_token_result(self, *, network_session: object = None) -> Result[None, AuthError]: ...
 
     def downscope_token_result(
-        self,
-        scopes: Iterable[str],
-        *,
-        resource: str | None = None,
-        shared_link: str | None = None,
-        network_session: object = None,
+        self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> Result[AccessToken, AuthError]: ...
 
 

@@ -74,9 +74,7 @@ def _subject_words(auth: SubjectAuth) -> str:
     return f"the Service Account's (enterprise {auth.config.enterprise_id})"
 
 
-def make_auth(
-    args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, command: str
-) -> Built:
+def make_auth(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, command: str) -> Built:
     """The auth object the options and environment describe."""
     given = given_of(args, env, command)
     method = choose_method(given, args.auth, command)
@@ -176,5 +174,3 @@ def _ccg(
     ids = {subject.name: subject.value}
     config = CCGConfig(client_id or "", client_secret or "", token_storage=storage, **ids)
     return BoxCCGAuth(config, **shell)
-
-

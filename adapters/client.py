@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from returns.result import Failure, Result, Success
 
@@ -26,6 +26,7 @@ from ..urls import BaseUrls, validate_base_urls
 from ..wire import HttpResponse
 from . import plugins
 from .auth import BaseAuth, _total
+from .call_options import RequestOptions, refuse_unknown
 from .raising import unwrap
 
 
@@ -194,15 +195,10 @@ class BoxClient:
         return f"BoxClient(auth={self.auth!r})"
 
     def request_result(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        body: bytes | None = None,
+        self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> Result[HttpResponse, AuthError]:
         """``{base_url}/2.0/{path}``: the answer, or why not (a 4xx/5xx is a BoxRefused)."""
+        refuse_unknown(options, RequestOptions, "request")
         auth = self.auth
 
         def attempt() -> Result[HttpResponse, AuthError]:
@@ -214,10 +210,7 @@ class BoxClient:
             def carry_out(ask: Ask) -> Result[Any, AuthError]:
                 if isinstance(ask, NeedToken):
                     return auth._obtain(call, forced=ask.renew, replacing=ask.replacing)
-                request = api_request(
-                    self.base_urls, method, path, ask.token,
-                    params=params, headers=headers, body=body,
-                )  # fmt: skip
+                request = api_request(self.base_urls, method, path, ask.token, **options)
                 if not isinstance(request, Success):
                     return Failure(request.failure())
                 return plugins.send(auth.transport, request.unwrap(), call.left())
@@ -226,20 +219,14 @@ class BoxClient:
 
         return _total(attempt)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        body: bytes | None = None,
-    ) -> HttpResponse:
+    def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> HttpResponse:
         """Call ``{base_url}/2.0/{path}``. Raises BoxAPIError on a non-2xx answer."""
-        return raised(self.request_result(method, path, params=params, headers=headers, body=body))
+        return raised(self.request_result(method, path, **options))
 
-    def request_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        return json_object(self.request(method, path, **kwargs))
+    def request_json(
+        self, method: str, path: str, **options: Unpack[RequestOptions]
+    ) -> dict[str, Any]:
+        return json_object(self.request(method, path, **options))
 
 
 def _is_api_refusal(error: AuthError) -> bool:

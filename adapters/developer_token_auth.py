@@ -30,7 +30,10 @@ class BoxDeveloperTokenAuth(BaseAuth):
     kind = AuthKind.DEVELOPER
 
     def __init__(
-        self, token: str | AccessToken, *, config: DeveloperTokenConfig | None = None,
+        self,
+        token: str | AccessToken,
+        *,
+        config: DeveloperTokenConfig | None = None,
         **options: Unpack[AuthOptions],
     ) -> None:
         if isinstance(token, str):

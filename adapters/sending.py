@@ -19,11 +19,23 @@ from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
 
-from ..attempts import Again, Attempts, GaveUp, GotToken, Next, Salvage, Wait, after, begin
+from ..attempts import (
+    Again,
+    Attempts,
+    GaveUp,
+    GotNothing,
+    GotToken,
+    Next,
+    Salvage,
+    Wait,
+    after,
+    begin,
+)
 from ..errors import AuthError, InvalidInput, TransportFailure, TransportFailureKind
 from ..grants import JwtGrant, Plan, Ready, SignFirst, http_request, prepare, signed
-from ..lifecycle import Event, Failed, Salvaged, Succeeded
+from ..lifecycle import Event, Failed, RevokeDone, RevokeFailed, Salvaged, Succeeded
 from ..retry import RetryPolicy
+from ..sessions import call_settings
 from ..token_requests import TokenRequest, secrets_of
 from ..urls import BaseUrls
 from ..wire import HttpResponse, Transport
@@ -55,6 +67,25 @@ class Call:
     def spent(self, what: str) -> Failure[TransportFailure]:
         detail = f"deadline of {self.seconds:g} s passed while waiting for {what}"
         return Failure(TransportFailure(TransportFailureKind.DEADLINE, detail, False))
+
+    @classmethod
+    def begun(
+        cls,
+        network_session: object,
+        *,
+        urls: BaseUrls,
+        own_urls: bool,
+        deadline: float,
+        transport: Transport,
+        monotonic: Callable[[], float],
+    ) -> Result[Call, AuthError]:
+        """A public call's settings (``boxauth.sessions``); its deadline starts now."""
+        proxy = getattr(getattr(transport, "settings", None), "proxy_url", None)
+        settings = call_settings(
+            network_session, urls=urls, own_urls=own_urls, deadline=deadline, proxy_url=proxy
+        )
+        start = monotonic()
+        return settings.map(lambda c: cls(c.urls, start + c.deadline, c.deadline, monotonic))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +150,39 @@ class Sender:
             return Failure(internal("only a JWT grant with a signer is signed"))
         signature = plugins.sign(self.signer, prepared.message)
         return signature.bind(lambda sig: signed(plan, prepared, sig))
+
+    def renew(
+        self,
+        ticket: int,
+        plan: Result[Plan, AuthError],
+        skew: float,
+        call: Call,
+        feed: Callable[[Event], object],
+    ) -> Event:
+        """A renewal carried to its answer, as the lifecycle machine's event.
+
+        An interrupt after Box answered feeds the machine the token it sent
+        (``rescued``) before it goes on, so a new refresh token is not lost.
+        """
+        heard: list[Heard] = []
+        try:
+            answer, learned = self.carry(plan, skew, call, heard)
+        except BaseException:
+            rescued = self.rescued(ticket, heard)
+            if rescued is not None:
+                feed(rescued)
+            raise
+        return renewal_event(ticket, answer, self.effects.clock(), learned)
+
+    def revoke(self, plan: Result[Plan, AuthError], call: Call) -> Event:
+        """A revoke request carried to its answer, as the lifecycle machine's event."""
+        answer, _ = self.carry(plan, 0.0, call, [])
+        match answer:
+            case GotNothing():
+                return RevokeDone()
+            case GaveUp(error=error):
+                return RevokeFailed(error)
+        return RevokeFailed(internal("a revoke answered a token"))
 
     def rescued(self, ticket: int, heard: list[Heard]) -> Event | None:
         """The event for a token the last answer carried, read again after an interrupt."""

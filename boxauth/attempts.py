@@ -176,4 +176,3 @@ def after(
     if isinstance(decision, GiveUp):
         return state, GaveUp(_counted(error, state.attempt))
     return state, Wait(decision.delay)
-

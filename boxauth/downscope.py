@@ -134,28 +134,29 @@ def validate_scopes(scopes: object) -> Result[tuple[str, ...], InvalidInput]:
 
 def validate_resource(resource: object) -> Result[str, InvalidInput]:
     """A full API URL of a file or folder, e.g. ``https://api.box.com/2.0/files/123``."""
-    if not isinstance(resource, str):
-        return Failure(InvalidInput("resource", "must be a URL string"))
-    checked = check_secure_url(resource, "resource")
-    if not isinstance(checked, Success):
-        return checked
-    parts = urlsplit(resource)
-    if parts.query or parts.fragment or not _RESOURCE_PATH.fullmatch(parts.path):
-        return Failure(InvalidInput("resource", "must be .../2.0/files/ID or .../2.0/folders/ID"))
-    return Success(resource)
+    shape = "must be .../2.0/files/ID or .../2.0/folders/ID"
+    return _box_url(resource, "resource", _RESOURCE_PATH, shape)
 
 
 def validate_shared_link(link: object) -> Result[str, InvalidInput]:
     """A Box shared link: ``https://<host>/s/<id>`` (or a vanity ``/v/<name>``)."""
-    if not isinstance(link, str):
-        return Failure(InvalidInput("shared_link", "must be a URL string"))
-    checked = check_secure_url(link, "shared_link")
+    shape = "must look like https://app.box.com/s/ID"
+    return _box_url(link, "shared_link", _SHARED_PATH, shape)
+
+
+def _box_url(
+    value: object, field: str, path: re.Pattern[str], shape: str
+) -> Result[str, InvalidInput]:
+    """A secure URL whose path matches ``path``, with no query or fragment."""
+    if not isinstance(value, str):
+        return Failure(InvalidInput(field, "must be a URL string"))
+    checked = check_secure_url(value, field)
     if not isinstance(checked, Success):
         return checked
-    parts = urlsplit(link)
-    if parts.query or parts.fragment or not _SHARED_PATH.fullmatch(parts.path):
-        return Failure(InvalidInput("shared_link", "must look like https://app.box.com/s/ID"))
-    return Success(link)
+    parts = urlsplit(value)
+    if parts.query or parts.fragment or not path.fullmatch(parts.path):
+        return Failure(InvalidInput(field, shape))
+    return Success(value)
 
 
 def validate_downscope(

@@ -373,7 +373,5 @@ def without_secrets(error: AuthError, secrets: object) -> AuthError:
         description=_scrub(error.description, sent),
         request_id=None if error.request_id is None else _scrub(error.request_id, sent),
         headers=tuple((k, _scrub(v, sent)) for k, v in error.headers),
-        details=tuple(
-            (k, _scrub(v, sent) if isinstance(v, str) else v) for k, v in error.details
-        ),
+        details=tuple((k, _scrub(v, sent) if isinstance(v, str) else v) for k, v in error.details),
     )

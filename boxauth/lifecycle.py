@@ -821,18 +821,14 @@ GUARDS: dict[Guard, Callable[[Machine, Any], bool]] = {
     Guard.ALWAYS: lambda m, e: True,
     Guard.READ_FAILED: lambda m, e: not isinstance(e.stored, Success),
     Guard.UNSAVED_TO_USE: lambda m, e: (
-        m.unsaved is not None
-        and _current(m, e) is m.unsaved.token
-        and wanted_act(m, e) is Act.USE
+        m.unsaved is not None and _current(m, e) is m.unsaved.token and wanted_act(m, e) is Act.USE
     ),
     Guard.ACT_USE: lambda m, e: wanted_act(m, e) is Act.USE,
     Guard.FOREIGN_SIGN_IN: lambda m, e: (
         _foreign(m, _raw(e)) and bool(getattr(_raw(e), "refresh_token", None))
     ),
     Guard.ACT_FETCH: lambda m, e: wanted_act(m, e) is Act.FETCH,
-    Guard.REFRESH_UNSAVABLE: lambda m, e: (
-        e.savable is not True and wanted_act(m, e) is Act.REFRESH
-    ),
+    Guard.REFRESH_UNSAVABLE: lambda m, e: e.savable is not True and wanted_act(m, e) is Act.REFRESH,
     Guard.ACT_REFRESH: lambda m, e: wanted_act(m, e) is Act.REFRESH,
     Guard.STORAGE_NOT_OURS: lambda m, e: _foreign(m, _raw(e)),
     Guard.NOTHING_TO_REVOKE: lambda m, e: not _revocable(m, e),

@@ -108,6 +108,18 @@ def _bad_base(urls: object) -> Failure[InvalidInput] | None:
     return None
 
 
+def _oauth_checked(
+    urls: object, settings: object, value: object, field: str
+) -> Result[str, InvalidInput]:
+    """What both OAuth token requests check: the base URLs, the settings' type,
+    and the single-use ``field`` (the code or the refresh token) as text."""
+    if (bad := _bad_base(urls)) is not None:
+        return bad
+    if not isinstance(settings, OAuthSettings):
+        return Failure(InvalidInput("settings", "must be OAuthSettings"))
+    return text_field(value, field)
+
+
 def authorization_code_request(
     urls: BaseUrls, settings: OAuthSettings, code: object, redirect_uri: str | None = None
 ) -> Result[TokenRequest, InvalidInput]:
@@ -119,13 +131,9 @@ def authorization_code_request(
     checks it is UNCONFIRMED. We send it only when the authorize request used
     one, which is what RFC 6749 §4.1.3 requires and is harmless otherwise.
     """
-    if (bad := _bad_base(urls)) is not None:
-        return bad
-    if not isinstance(settings, OAuthSettings):
-        return Failure(InvalidInput("settings", "must be OAuthSettings"))
-    checked = text_field(code, "authorization_code")
+    checked = _oauth_checked(urls, settings, code, "authorization_code")
     if not isinstance(checked, Success):
-        return checked
+        return Failure(checked.failure())
     fields = [
         ("grant_type", Grant.AUTHORIZATION_CODE.value),
         ("code", checked.unwrap()),
@@ -144,13 +152,9 @@ def refresh_request(
     urls: BaseUrls, settings: OAuthSettings, refresh_token: object
 ) -> Result[TokenRequest, InvalidInput]:
     """All four fields are required by OAS ``PostOAuth2Token--RefreshAccessToken``."""
-    if (bad := _bad_base(urls)) is not None:
-        return bad
-    if not isinstance(settings, OAuthSettings):
-        return Failure(InvalidInput("settings", "must be OAuthSettings"))
-    checked = text_field(refresh_token, "refresh_token")
+    checked = _oauth_checked(urls, settings, refresh_token, "refresh_token")
     if not isinstance(checked, Success):
-        return checked
+        return Failure(checked.failure())
     fields = (
         ("grant_type", Grant.REFRESH_TOKEN.value),
         ("refresh_token", checked.unwrap()),

@@ -64,17 +64,18 @@ def class_name(exception: object, unknown: str = "an exception") -> str:
 
 def unexpected(effect: Effect, exception: BaseException) -> AuthError:
     """The error value for ``effect`` raising ``exception`` (only its class name is kept)."""
-    text = f"{class_name(exception)} while trying to {effect.value}"
-    if effect is Effect.SEND:
-        return TransportFailure(TransportFailureKind.PROTOCOL, text, _SENT_IF_RAISED)
-    if effect is Effect.SIGN:
-        return InvalidInput("signer", text)
-    return StorageFailure(STORAGE_KIND[effect], text)
+    return _failed(effect, f"{class_name(exception)} while trying to {effect.value}")
 
 
 def wrong_type(effect: Effect) -> AuthError:
     """The error value for ``effect`` returning a value of the wrong type."""
-    text = f"the plug-in asked to {effect.value} returned a value of the wrong type"
+    return _failed(
+        effect, f"the plug-in asked to {effect.value} returned a value of the wrong type"
+    )
+
+
+def _failed(effect: Effect, text: str) -> AuthError:
+    """The error value of the kind ``effect``'s failures take, saying ``text``."""
     if effect is Effect.SEND:
         return TransportFailure(TransportFailureKind.PROTOCOL, text, _SENT_IF_RAISED)
     if effect is Effect.SIGN:

@@ -211,11 +211,10 @@ def _lock_lines() -> list[tuple[str, int]]:
     import inspect
     import textwrap
 
-    from boxauth.adapters import auth as shell
-    from boxauth.adapters import plugins, storage
+    from boxauth.adapters import locks, plugins, storage
 
     functions = [
-        shell.BaseAuth._locked,
+        locks.take_locks,
         plugins.hold_lock,
         storage._acquired.__wrapped__,  # type: ignore[attr-defined]
         storage.FileTokenStorage._locked.__wrapped__,  # type: ignore[attr-defined]

@@ -49,6 +49,7 @@ def __getattr__(name: str) -> Any:
         return getattr(fixtures, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "TOKEN_BODY_SHAPES",
     "App",

@@ -70,8 +70,9 @@ def _bearer(headers: Headers) -> str | None:
 
 def _forbidden(state: State) -> Reply:
     state.count_error(INSUFFICIENT_SCOPE)
-    return client_error(403, *INSUFFICIENT_SCOPE,
-                        headers=(("WWW-Authenticate", INSUFFICIENT_SCOPE_CHALLENGE),))
+    return client_error(
+        403, *INSUFFICIENT_SCOPE, headers=(("WWW-Authenticate", INSUFFICIENT_SCOPE_CHALLENGE),)
+    )
 
 
 def _acting_user(state: State, access: AccessRecord, headers: Headers) -> str | None:
@@ -86,8 +87,11 @@ def _acting_user(state: State, access: AccessRecord, headers: Headers) -> str | 
         caller = state.users.get(access.user_id)
         target = state.users.get(sent[0])
     allowed = (
-        app is not None and app.as_user and not access.downscoped
-        and caller is not None and target is not None
+        app is not None
+        and app.as_user
+        and not access.downscoped
+        and caller is not None
+        and target is not None
         and (caller.kind == "service_account" or caller.role in ("admin", "coadmin"))
         and target.enterprise_id == caller.enterprise_id
         and target.kind != "service_account"
@@ -95,9 +99,7 @@ def _acting_user(state: State, access: AccessRecord, headers: Headers) -> str | 
     return sent[0] if allowed else None
 
 
-def api_request(
-    state: State, path: str, query: Mapping[str, str], headers: Headers
-) -> Reply:
+def api_request(state: State, path: str, query: Mapping[str, str], headers: Headers) -> Reply:
     token = _bearer(headers)
     access = state.live_access(token) if token is not None else None
     if access is None:
@@ -169,8 +171,12 @@ def _sorted(items: list[Item], query: Mapping[str, str]) -> tuple[list[Item], Or
     if sort is None:  # Box's default order: folders, then files, each by name
         keyed = sorted(items, key=lambda i: (_TYPE_RANK.get(i.item_type, 3), i.name.lower()))
         return keyed, [{"by": "type", "direction": "ASC"}, {"by": "name", "direction": "ASC"}]
-    keys = {"id": lambda i: int(i.item_id), "name": lambda i: i.name.lower(),
-            "date": lambda i: i.created_at, "size": lambda i: 0}
+    keys = {
+        "id": lambda i: int(i.item_id),
+        "name": lambda i: i.name.lower(),
+        "date": lambda i: i.created_at,
+        "size": lambda i: 0,
+    }
     return sorted(items, key=keys[sort], reverse=reverse), [{"by": sort, "direction": direction}]
 
 
@@ -192,8 +198,9 @@ def _folder_items(
         return bounds
     offset, limit = bounds
     with state.lock:
-        children = [i for i in state.items.values()
-                    if i.parent_id == folder_id and i.owner_id == user_id]
+        children = [
+            i for i in state.items.values() if i.parent_id == folder_id and i.owner_id == user_id
+        ]
     ordered = _sorted(children, query)
     if ordered is None:
         return client_error(400)
@@ -202,7 +209,19 @@ def _folder_items(
     entries = [item_json(i, fields) for i in children[offset : offset + limit]]
     if query.get("usemarker", "").lower() == "true":
         more = offset + limit < len(children)
-        return _ok({"entries": entries, "limit": limit,
-                    "next_marker": _marker(offset + limit) if more else None})
-    return _ok({"total_count": len(children), "entries": entries, "offset": offset,
-                "limit": limit, "order": order})
+        return _ok(
+            {
+                "entries": entries,
+                "limit": limit,
+                "next_marker": _marker(offset + limit) if more else None,
+            }
+        )
+    return _ok(
+        {
+            "total_count": len(children),
+            "entries": entries,
+            "offset": offset,
+            "limit": limit,
+            "order": order,
+        }
+    )

@@ -85,15 +85,19 @@ def _parser() -> _Parser:
         ),
     )
     parser.add_argument(
-        "--host", default=DEFAULT_HOST,
+        "--host",
+        default=DEFAULT_HOST,
         help=f"loopback address to bind (default: {DEFAULT_HOST})",
     )
     parser.add_argument(
-        "--port", default=str(DEFAULT_PORT),
+        "--port",
+        default=str(DEFAULT_PORT),
         help=f"TCP port, 0 to 65535; 0 picks a free one (default: {DEFAULT_PORT})",
     )
     parser.add_argument(
-        "--fixture-out", metavar="FILE", default=None,
+        "--fixture-out",
+        metavar="FILE",
+        default=None,
         help=(
             "register an app (all grants, a key pair, a managed user, an app user, a folder "
             "and a file) and write its console-style JSON config to FILE, mode 0600, "
@@ -102,7 +106,8 @@ def _parser() -> _Parser:
         ),
     )
     parser.add_argument(
-        "--allow-non-loopback", action="store_true",
+        "--allow-non-loopback",
+        action="store_true",
         help="allow binding a non-loopback address (default: refused)",
     )
     return parser
@@ -262,8 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             emu = BoxEmulator(args.host, args.port, allow_non_loopback=args.allow_non_loopback)
             emu.start()
         except LoopbackError:
-            return _fail(EXIT_USAGE, f"refusing to bind {shown(args.host)}: not a loopback "
-                                     "address (pass --allow-non-loopback)")
+            return _fail(
+                EXIT_USAGE,
+                f"refusing to bind {shown(args.host)}: not a loopback "
+                "address (pass --allow-non-loopback)",
+            )
         except OSError as exc:
             return _fail(EXIT_BIND, _bind_error(args.host, args.port, exc))
         try:

@@ -57,9 +57,7 @@ def shown(value: str) -> str:
     quotes are echoed.
     """
     plausible = (
-        0 < len(value) <= MAX_SHOWN
-        and value.isprintable()
-        and not any(c in value for c in "{}\"'")
+        0 < len(value) <= MAX_SHOWN and value.isprintable() and not any(c in value for c in "{}\"'")
     )
     if plausible:
         return f"'{value}'"
@@ -139,4 +137,3 @@ def write_private(path: str, text: str) -> Path:
         raise FixtureFileError(f"cannot write {name}: {why}")
     _fsync_directory(target.parent)
     return target
-

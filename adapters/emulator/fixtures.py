@@ -34,7 +34,11 @@ class _Registrar(Protocol):
     ) -> App: ...
     def add_public_key(self, client_id: str, key_id: str, public_key_pem: bytes) -> None: ...
     def add_user(
-        self, enterprise_id: str, name: str = ..., login: str | None = ..., kind: str = ...,
+        self,
+        enterprise_id: str,
+        name: str = ...,
+        login: str | None = ...,
+        kind: str = ...,
         role: str = ...,
     ) -> str: ...
     def add_folder(self, owner_user_id: str, name: str, parent_id: str = ...) -> str: ...
@@ -67,7 +71,11 @@ class AppFixture:
 
 def console_config(
     *,
-    client_id: str, client_secret: str, key_id: str, private_key_pem: str, passphrase: str,
+    client_id: str,
+    client_secret: str,
+    key_id: str,
+    private_key_pem: str,
+    passphrase: str,
     enterprise_id: str,
 ) -> str:
     """The JSON config exactly as Box's developer console writes it
@@ -109,7 +117,9 @@ def make_app_fixture(
     )
     enterprise_id = emu.add_enterprise()
     app = emu.add_app(
-        enterprise_id, redirect_uris=[DEFAULT_REDIRECT_URI], allow_user_tokens=user_tokens,
+        enterprise_id,
+        redirect_uris=[DEFAULT_REDIRECT_URI],
+        allow_user_tokens=user_tokens,
         as_user=True,
     )
     key_id = secrets.token_hex(4)  # the console's publicKeyID is 8 characters

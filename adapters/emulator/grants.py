@@ -58,13 +58,15 @@ EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 BOX_API_HOST = "https://api.box.com"
 
 # grant_type on the wire -> the emulator's grant name in App.grants
-APP_GRANT = dict((  # pairs, not a dict display: bandit reads "token" keys as passwords
-    ("authorization_code", "authorization_code"),
-    ("refresh_token", "refresh_token"),
-    ("client_credentials", "client_credentials"),
-    (JWT_GRANT, "jwt"),
-    (EXCHANGE_GRANT, "token_exchange"),
-))
+APP_GRANT = dict(
+    (  # pairs, not a dict display: bandit reads "token" keys as passwords
+        ("authorization_code", "authorization_code"),
+        ("refresh_token", "refresh_token"),
+        ("client_credentials", "client_credentials"),
+        (JWT_GRANT, "jwt"),
+        (EXCHANGE_GRANT, "token_exchange"),
+    )
+)
 
 _RESOURCE = re.compile(r"^(?P<host>.+)/2\.0/(?P<kind>files|folders)/(?P<id>[0-9]+)$")
 
@@ -230,9 +232,7 @@ def _refresh(state: State, form: Mapping[str, str]) -> dict[str, Any]:
     if old.used or old.expires_at <= state.now():
         raise OAuthError("invalid_grant", texts.REFRESH_EXPIRED)
     state.refresh[old.token] = replace(old, used=True)
-    access, refresh = state.issue_access(
-        app.client_id, old.user_id, old.scopes, with_refresh=True
-    )
+    access, refresh = state.issue_access(app.client_id, old.user_id, old.scopes, with_refresh=True)
     return _body(state, access, refresh, "refresh_token")
 
 
@@ -300,4 +300,3 @@ def token_request(state: State, form: Mapping[str, str], base_url: str) -> dict[
         if grant_type == EXCHANGE_GRANT:
             return _exchange(state, form, base_url)
     raise OAuthError("invalid_request", texts.BAD_GRANT_TYPE)
-

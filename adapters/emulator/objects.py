@@ -77,8 +77,19 @@ def user_full(user: User, enterprise_name: str) -> dict[str, Any]:
 
 
 _USER_STANDARD = (
-    *USER_MINI, "created_at", "modified_at", "language", "timezone", "space_amount",
-    "space_used", "max_upload_size", "status", "job_title", "phone", "address", "avatar_url",
+    *USER_MINI,
+    "created_at",
+    "modified_at",
+    "language",
+    "timezone",
+    "space_amount",
+    "space_used",
+    "max_upload_size",
+    "status",
+    "job_title",
+    "phone",
+    "address",
+    "avatar_url",
     "notification_email",
 )
 
@@ -108,15 +119,17 @@ def item_full(item: Item) -> dict[str, Any]:
         sha1 = sha1_of(item)
         out["sha1"] = sha1
         out["file_version"] = {"type": "file_version", "id": item.version_id, "sha1": sha1}
-    out.update({
-        "size": 0,
-        "created_at": iso(item.created_at),
-        "modified_at": iso(item.created_at),
-        "description": "",
-        "item_status": "active",
-        "parent": {"type": "folder", "id": item.parent_id},
-        "owned_by": {"type": "user", "id": item.owner_id},
-    })
+    out.update(
+        {
+            "size": 0,
+            "created_at": iso(item.created_at),
+            "modified_at": iso(item.created_at),
+            "description": "",
+            "item_status": "active",
+            "parent": {"type": "folder", "id": item.parent_id},
+            "owned_by": {"type": "user", "id": item.owner_id},
+        }
+    )
     return out
 
 

@@ -172,8 +172,9 @@ def read_request(
     if version not in ((1, 0), (1, 1)):
         raise HttpError(505)
     headers = _read_headers(reader, len(line))
-    request = Request(method.decode("ascii"), _origin_form(raw_target.decode("ascii")),
-                      version, headers, b"")
+    request = Request(
+        method.decode("ascii"), _origin_form(raw_target.decode("ascii")), version, headers, b""
+    )
     if version >= (1, 1) and request.count("host") != 1:
         raise HttpError(400)
     expects = (request.header("expect") or "").strip().lower() == "100-continue"
@@ -213,8 +214,9 @@ def _read_headers(reader: DeadlineReader, used: int) -> tuple[tuple[str, str], .
 
 
 def _content_length(request: Request) -> int | None:
-    values = [v.strip() for k, raw in request.headers if k == "content-length"
-              for v in raw.split(",")]
+    values = [
+        v.strip() for k, raw in request.headers if k == "content-length" for v in raw.split(",")
+    ]
     if not values:
         return None
     if len(set(values)) != 1 or not _DIGITS.fullmatch(values[0]):
@@ -229,8 +231,12 @@ def _read_body(
     if request.count("transfer-encoding"):
         if length is not None:
             raise HttpError(400)  # RFC 9112 §6.1: both framings at once is a smuggling attempt
-        codings = [c.strip().lower() for k, v in request.headers if k == "transfer-encoding"
-                   for c in v.split(",")]
+        codings = [
+            c.strip().lower()
+            for k, v in request.headers
+            if k == "transfer-encoding"
+            for c in v.split(",")
+        ]
         if codings != ["chunked"]:
             raise HttpError(501)
         if send_continue is not None:

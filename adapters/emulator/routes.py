@@ -47,8 +47,9 @@ def parse_form(body: bytes) -> dict[str, str]:
     if not body:
         return {}
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
-                          errors="strict")
+        pairs = parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, errors="strict"
+        )
     except (UnicodeDecodeError, ValueError):
         raise _FormError(texts.BAD_GRANT_TYPE) from None
     form: dict[str, str] = {}
@@ -119,16 +120,22 @@ def _not_allowed(allowed: str) -> Reply:
 
 
 def _route(
-    state: State, base_url: str, request: Request, path: str,
-    *, form: Mapping[str, str] | None, form_error: str | None,
+    state: State,
+    base_url: str,
+    request: Request,
+    path: str,
+    *,
+    form: Mapping[str, str] | None,
+    form_error: str | None,
 ) -> Reply:
     method, (_, query) = request.method, split_target(request.target)
     if path in _FORM_PATHS:
         if method != "POST":
             return _not_allowed("POST")
         if form is None:
-            return oauth_error(state, OAuthError("invalid_request",
-                                                 form_error or texts.BAD_GRANT_TYPE))
+            return oauth_error(
+                state, OAuthError("invalid_request", form_error or texts.BAD_GRANT_TYPE)
+            )
         try:
             if path == TOKEN_PATH:
                 reply = token_request(state, form, base_url)
@@ -181,12 +188,14 @@ def _revoke(state: State, form: Mapping[str, str]) -> Reply:
     with state.lock:
         app = state.apps.get(form.get("client_id", ""))
         secret = form.get("client_secret", "")
-        if app is None or not secret or not hmac.compare_digest(secret.encode(),
-                                                                app.client_secret.encode()):
+        if (
+            app is None
+            or not secret
+            or not hmac.compare_digest(secret.encode(), app.client_secret.encode())
+        ):
             raise OAuthError("invalid_client", texts.INVALID_CLIENT)
         token = form.get("token", "")
         if not token:
             raise OAuthError("invalid_request", texts.MISSING_PARAMETER.format(name="token"))
         state.revoke(token, app.client_id)
     return Reply(200)
-

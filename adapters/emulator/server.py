@@ -40,8 +40,14 @@ class EmulatorServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
     def __init__(
-        self, address: tuple[str, int], state: State, family: int,
-        *, request_seconds: float, idle_seconds: float, max_connections: int,
+        self,
+        address: tuple[str, int],
+        state: State,
+        family: int,
+        *,
+        request_seconds: float,
+        idle_seconds: float,
+        max_connections: int,
     ) -> None:
         self.address_family = family
         self.max_connections = max_connections
@@ -98,8 +104,13 @@ class BoxEmulator(Registry):
     """A strict Box auth emulator. See the package docstring for the endpoints."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, allow_non_loopback: bool = False,
-        *, request_seconds: float = REQUEST_SECONDS, idle_seconds: float = IDLE_SECONDS,
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        allow_non_loopback: bool = False,
+        *,
+        request_seconds: float = REQUEST_SECONDS,
+        idle_seconds: float = IDLE_SECONDS,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         """``request_seconds`` bounds how long a client may take to send one request
@@ -121,13 +132,18 @@ class BoxEmulator(Registry):
         family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
         request_seconds, idle_seconds = self._timeouts
         self._server = EmulatorServer(
-            (self._host, self._requested_port), self._state, family,
-            request_seconds=request_seconds, idle_seconds=idle_seconds,
+            (self._host, self._requested_port),
+            self._state,
+            family,
+            request_seconds=request_seconds,
+            idle_seconds=idle_seconds,
             max_connections=self._max_connections,
         )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"box-emulator-{self.port}", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"box-emulator-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -147,7 +163,9 @@ class BoxEmulator(Registry):
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()

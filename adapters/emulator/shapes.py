@@ -76,23 +76,35 @@ class BodyShape:
     issued_only_when_downscoped: bool = False
 
 
-TOKEN_BODY_SHAPES: Final = MappingProxyType({
-    "oauth_guide": BodyShape(token_type=True, issued_token_type=ACCESS_TOKEN_TYPE,
-                             restricted_to=False),
-    "server_guide": BodyShape(token_type=False, issued_token_type=BEARER, restricted_to=True),
-    "downscope_guide": BodyShape(token_type=True, issued_token_type=ACCESS_TOKEN_TYPE,
-                                 restricted_to=True),
-    "schema": BodyShape(token_type=True, issued_token_type=ACCESS_TOKEN_TYPE,
-                        restricted_to=True, issued_only_when_downscoped=True),
-    "minimal": BodyShape(token_type=False, issued_token_type=None, restricted_to=False),
-})
+TOKEN_BODY_SHAPES: Final = MappingProxyType(
+    {
+        "oauth_guide": BodyShape(
+            token_type=True, issued_token_type=ACCESS_TOKEN_TYPE, restricted_to=False
+        ),
+        "server_guide": BodyShape(token_type=False, issued_token_type=BEARER, restricted_to=True),
+        "downscope_guide": BodyShape(
+            token_type=True, issued_token_type=ACCESS_TOKEN_TYPE, restricted_to=True
+        ),
+        "schema": BodyShape(
+            token_type=True,
+            issued_token_type=ACCESS_TOKEN_TYPE,
+            restricted_to=True,
+            issued_only_when_downscoped=True,
+        ),
+        "minimal": BodyShape(token_type=False, issued_token_type=None, restricted_to=False),
+    }
+)
 
 # The emulator's grant names (records.GRANT_NAMES) -> the default shape.
 # (Pairs rather than a dict display: bandit reads "token" keys as passwords.)
-DEFAULT_SHAPES: Final = MappingProxyType(dict((
-    ("authorization_code", "oauth_guide"),
-    ("refresh_token", "oauth_guide"),
-    ("jwt", "server_guide"),
-    ("client_credentials", "server_guide"),
-    ("token_exchange", "downscope_guide"),
-)))
+DEFAULT_SHAPES: Final = MappingProxyType(
+    dict(
+        (
+            ("authorization_code", "oauth_guide"),
+            ("refresh_token", "oauth_guide"),
+            ("jwt", "server_guide"),
+            ("client_credentials", "server_guide"),
+            ("token_exchange", "downscope_guide"),
+        )
+    )
+)

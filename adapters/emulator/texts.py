@@ -50,9 +50,7 @@ USER_TOKENS_NOT_ENABLED: Final = (
     "Cannot obtain user token based on the enterprise configuration for your app"
 )
 # [observed] support post 7814447391763: CCG against an app without CCG.
-SUBJECT_TYPE_UNAUTHORIZED: Final = (
-    'The "box_subject_type" value is unauthorized for this client_id'
-)
+SUBJECT_TYPE_UNAUTHORIZED: Final = 'The "box_subject_type" value is unauthorized for this client_id'
 # [spec] CCG guide: wrong client id or secret, a subject the app may not act as,
 # or user tokens not enabled, all give this one text.
 GRANT_CREDENTIALS_INVALID: Final = "Grant credentials are invalid"
