@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
 
+from ..access_token import MAX_SERIALIZED
 from ..errors import InvalidInput, StorageFailure, StorageFailureKind
 
 # Open flags shared by every open: never through a final symlink, never blocking
@@ -410,18 +411,38 @@ def write_atomically(folder_fd: int, path: str, data: bytes) -> Result[None, Sto
     return sync_folder(folder_fd, path, kind)
 
 
-# What a save may need: a token record is a few hundred bytes to a few KiB.
-PROBE_BYTES = 8 * 1024
+# What a save may need beyond the size of the record it replaces: a record is a
+# few hundred bytes (Box's tokens are under 100 characters each).
+PROBE_HEADROOM = 1024
 
 
 def can_write(folder_fd: int, path: str) -> bool:
-    """Could a save next to ``path`` succeed now? A temp file of PROBE_BYTES is
+    """Could a save of ``path`` succeed now? Never raises an OSError.
+
+    A save writes a temp file beside ``path`` and renames it over ``path``
+    (``write_atomically``); the probe tries both halves without touching the
+    file. A temp file as large as the current record plus PROBE_HEADROOM is
     created, written, fsync'd and removed: a read-only file system, a missing
     permission (for the effective user), a full disk or a quota, or a file size
-    limit each fails it, where ``access(2)`` sees only the first two. Never
-    raises an OSError; a crash midway leaves a temp file of zeros, which the
-    next store or clear removes (``remove_stale_temps``)."""
-    temp = _temp_name(os.path.basename(path))
+    limit each fails it, where ``access(2)`` sees only the first two. Then
+    ``replaceable`` asks whether the rename could land. A crash midway leaves a
+    temp file, which the next store or clear removes (``remove_stale_temps``).
+    """
+    name = os.path.basename(path)
+    try:
+        current: os.stat_result | None = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        current = None
+    except OSError:
+        return False
+    size = PROBE_HEADROOM + (current.st_size if current is not None else 0)
+    if not _probe_write(folder_fd, name, min(size, PROBE_HEADROOM + MAX_SERIALIZED)):
+        return False
+    return current is None or replaceable(folder_fd, name, current)
+
+
+def _probe_write(folder_fd: int, name: str, size: int) -> bool:
+    temp = _temp_name(name)
     try:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | SAFE_OPEN
         fd = os.open(temp, flags, 0o600, dir_fd=folder_fd)
@@ -429,7 +450,7 @@ def can_write(folder_fd: int, path: str) -> bool:
         return False
     try:
         try:
-            view = memoryview(bytes(PROBE_BYTES))
+            view = memoryview(bytes(size))
             while view:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
@@ -440,6 +461,45 @@ def can_write(folder_fd: int, path: str) -> bool:
     finally:
         with suppress(OSError):
             os.unlink(temp, dir_fd=folder_fd)
+    return True
+
+
+def replaceable(folder_fd: int, name: str, current: os.stat_result) -> bool:
+    """Could a rename replace ``name`` (whose stat is ``current``)? Never raises.
+
+    Not if it is a mount point, as a file bind-mounted into a container is
+    (``docker run -v ./token.json:/app/token.json``: rename(2) fails with
+    EBUSY); not if it is immutable or append-only (``chattr +i``/``+a``:
+    EPERM); not, in a sticky folder such as /tmp, if someone else owns it and
+    the folder. Each is asked without changing the file: a hard link to it
+    under a temp name fails with EXDEV across mounts, and opening it for
+    writing (without truncating) fails with EPERM when it is immutable or
+    append-only.
+    """
+    try:
+        folder = os.fstat(folder_fd)
+    except OSError:
+        return False
+    if current.st_dev != folder.st_dev:
+        return False
+    euid = os.geteuid()
+    if folder.st_mode & stat.S_ISVTX and euid not in (0, current.st_uid, folder.st_uid):
+        return False
+    link = _temp_name(name)
+    try:
+        os.link(name, link, src_dir_fd=folder_fd, dst_dir_fd=folder_fd, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno in (errno.EXDEV, errno.EBUSY):
+            return False
+    else:
+        with suppress(OSError):
+            os.unlink(link, dir_fd=folder_fd)
+    if stat.S_ISREG(current.st_mode):
+        try:
+            fd = os.open(name, os.O_WRONLY | SAFE_OPEN, dir_fd=folder_fd)
+        except OSError as exc:
+            return exc.errno != errno.EPERM
+        close_quietly(fd)
     return True
 
 

@@ -53,7 +53,7 @@ from returns.result import Result, Success
 
 from ..access_token import AccessToken
 from ..authorize import parse_redirect_query, query_of_redirect, state_matches
-from ..errors import AuthError, StorageFailure, TransportFailureKind
+from ..errors import AuthError, StorageFailure, StorageFailureKind, TransportFailureKind
 from ..exceptions import BoxAuthError, exception_for
 from ..settings import shown_path
 from ..urls import BaseUrls
@@ -513,9 +513,12 @@ def run_login(args: argparse.Namespace, env: dict[str, str], urls: BaseUrls, out
     if not isinstance(result, Success):
         error = result.failure()
         if isinstance(error, StorageFailure):
+            # Untrusted: refused before the code was exchanged, so nothing was spent.
+            untrusted = error.kind is StorageFailureKind.UNTRUSTED
+            what = "did not sign in, for" if untrusted else "the tokens were not saved to"
             raise LocalError(
-                f"{COMMAND}: the tokens were not saved to {shown} ({error.message()}): "
-                "run login again with a token file you own"
+                f"{COMMAND}: {what} {shown} ({error.message()}): "
+                "run login again with another --token-file"
             )
         raise exception_for(error)
     out.write(f"Signed in; tokens saved to {shown} (mode 0600)\n")

@@ -79,12 +79,8 @@ def writable(storage: TokenStorage) -> bool:
     """Can the storage save (``TokenStorage.writable``)? A storage without the
     method, or whose check raises, is taken at its word later: its save reports."""
     try:
-        check = storage.writable
-    except AttributeError:  # not derived from TokenStorage
-        return True
-    try:
-        return check() is not False
-    except Exception:  # a user's storage: its save will say what is wrong
+        return storage.writable() is not False
+    except Exception:  # none (not derived from TokenStorage), or it raised: its save reports
         return True
 
 

@@ -288,7 +288,10 @@ class FileTokenStorage(TokenStorage):
             problem = "is too large to be a token"
         else:
             try:
-                text = found.data.decode("utf-8")
+                # An editor's byte order mark is not ours to refuse. (Not the
+                # utf-8-sig codec: imported on first use, it can fail after a
+                # process dropped privileges or chroot'ed.)
+                text = found.data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
             except UnicodeDecodeError:
                 problem = "is not UTF-8 text"
             else:

@@ -360,29 +360,46 @@ def is_foreign_file(data: object) -> bool:
     A token storage writes one JSON object of at most 256 KiB, atomically, so
     a file of anything else is someone else's: most likely a credential named
     as the token file by mistake (the app's JSON config, a PEM private key, a
-    PKCS#12 keystore). A storage refuses such a file instead of replacing it.
-    What may be ours, damaged, is not foreign: an empty file, or one that
-    begins with ``{``, does not parse, and still names a token field (a
-    hand-edited app config with a stray comma names none). A JSON object
-    sharing no key with a token record is foreign.
+    PKCS#12 keystore, another tool's OAuth cache). A storage refuses such a
+    file instead of sending its secrets to Box or replacing it.
+
+    A JSON object is a token record only if every key it has is one a record
+    may have (``RECORD_KEYS``): gcloud's ``application_default_credentials.json``
+    (``refresh_token`` beside ``client_secret``) and an AWS SSO cache
+    (``accessToken`` beside ``clientSecret``) are not. What may be ours,
+    damaged, is not foreign: an empty file, or one that begins with ``{``,
+    does not parse, names a token field and no key a record cannot have. A
+    UTF-8 byte order mark (an editor's) is ignored.
     """
     if not isinstance(data, bytes):
         return False
-    stripped = data.lstrip()
+    if len(data) > MAX_SERIALIZED:
+        return True
+    stripped = data.removeprefix(_BOM).lstrip()
     if not stripped:
         return False
-    if len(data) > MAX_SERIALIZED or not stripped.startswith(b"{"):
+    if not stripped.startswith(b"{"):
         return True
     try:
         parsed = json.loads(stripped)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return not any(b'"%s"' % key.encode() in stripped for key in _TOKEN_FIELDS)
-    return isinstance(parsed, dict) and bool(parsed) and RECORD_KEYS.isdisjoint(parsed)
+        keys = {match.decode("utf-8", "replace") for match in _QUOTED_KEY.findall(stripped)}
+        return not (keys & _TOKEN_FIELDS) or not keys <= _DAMAGED_KEYS
+    return not isinstance(parsed, dict) or not RECORD_KEYS.issuperset(parsed)
 
 
+_BOM = b"\xef\xbb\xbf"
 # The keys that name a credential in a record (ours, and box_sdk_gen's): a damaged
 # file that names none of them was not a token record.
-_TOKEN_FIELDS = ("access_token", "refresh_token", "accessToken", "refreshToken")
+_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "accessToken", "refreshToken"})
+# Every key a damaged record of ours may show: the record's, its restrictions'
+# (ours and box_sdk_gen's) and its owner's.
+_DAMAGED_KEYS = RECORD_KEYS | {
+    *("scope", "object_type", "object_id", "object_name", "object", "type", "id", "name"),
+    *("client_id", "subject_type", "subject_id"),
+}
+# A JSON string followed by a colon: a key, even in a damaged document.
+_QUOTED_KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:')
 
 
 def token_from_dict(data: object, where: str = "token") -> Result[AccessToken, InvalidInput]:

@@ -1018,7 +1018,8 @@ def _do_keep_refresh_token(m: Machine, e: Wanted) -> tuple[Machine, Action]:
     # using a still-valid token (and warns); otherwise it fails.
     error = StorageFailure(
         StorageFailureKind.WRITE,
-        "the token storage cannot be written (read-only, full, or not permitted): the "
+        "the token storage cannot be written (read-only, full, not permitted, or a file "
+        "that cannot be replaced, such as a bind mount): the "
         "refresh token was not spent, since the new one could not be saved",
     )
     token = _current(m, e)

@@ -606,6 +606,14 @@ CONFIG = b'{"boxAppSettings": {"clientID": "c", "clientSecret": "s"}, "enterpris
         (b'{"refreshToken": "r",,}', False),
         (CONFIG[:-1] + b",}", True),  # a hand-edited config with a stray comma
         (b"{ not json", True),
+        # Another tool's OAuth credentials, sharing a key or two with a record:
+        (b'{"client_id": "c", "client_secret": "s", "refresh_token": "r", "type": "u"}', True),
+        (b'{"accessToken": "a", "clientSecret": "s", "refreshToken": "r"}', True),
+        (b'{"refresh_token": "r", "client_secret": "s",', True),  # ... damaged
+        (b'{"owner": null, "id_token": "t"}', True),
+        (b"\xef\xbb\xbf" + b'{"access_token": "a"}', False),  # an editor's BOM
+        (b"\xef\xbb\xbf", False),
+        (b'{"access_token": "a", "restricted_to": [{"scope": "s", "object_id": "1"', False),
     ],
 )
 def test_what_a_storage_never_wrote_is_foreign(data: bytes, foreign: bool) -> None:

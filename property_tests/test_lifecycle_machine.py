@@ -877,7 +877,8 @@ def test_a_refresh_token_is_spent_only_when_the_storage_can_save_the_answer(
         assert action == Fail(
             StorageFailure(
                 StorageFailureKind.WRITE,
-                "the token storage cannot be written (read-only, full, or not permitted): the "
+                "the token storage cannot be written (read-only, full, not permitted, or a file "
+                "that cannot be replaced, such as a bind mount): the "
                 "refresh token was not spent, since the new one could not be saved",
             )
         )

@@ -7,6 +7,7 @@ slept, so Retry-After and backoff are asserted without waiting.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -382,6 +383,29 @@ def test_downscope_input_is_checked_before_any_request(box: Any, urls: BaseUrls)
             shared_link="https://app.box.com/s/x",
         )
     assert caught.value.field == "resource/shared_link"
+    assert box.emu.request_count() == 0
+
+
+def test_a_misspelt_option_raises_type_error_as_python_does(box: Any, urls: BaseUrls) -> None:
+    """The options are declared once (``**options``), yet a misspelt one is
+    refused as an unknown keyword is, by every auth and client method, sync and
+    async, before anything is sent."""
+    from boxauth import aio
+
+    auth = ccg_auth(box, urls)
+    twin = aio.BoxCCGAuth._around(auth)
+    box.emu.reset_counters()
+    calls: list[Any] = [
+        lambda: auth.downscope_token(["item_preview"], resorce="x"),
+        lambda: auth.downscope_token_result(["item_preview"], shared_links="x"),
+        lambda: BoxClient(auth).request("GET", "users/me", param={}),
+        lambda: BoxClient(auth).request_result("GET", "users/me", header={}),
+        lambda: asyncio.run(twin.downscope_token(["item_preview"], resorce="x")),
+        lambda: asyncio.run(aio.BoxClient(twin).request("GET", "users/me", bodi=b"")),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError, match=r"got an unexpected keyword argument '\w+'"):
+            call()
     assert box.emu.request_count() == 0
 
 

@@ -439,7 +439,8 @@ def test_a_failed_save_is_reported_even_when_the_file_holds_a_token(
         proc.kill()
     assert proc.returncode == 2, (out, err)
     assert "Signed in" not in out
-    assert "the tokens were not saved to" in err.splitlines()[-1]
+    # Refused on reading the file, before the code was exchanged: nothing was spent.
+    assert "did not sign in, for" in err.splitlines()[-1]
     assert json.loads(planted.read_text())["access_token"] == "P" * 32
 
 

@@ -82,6 +82,30 @@ def test_revoke_says_the_file_was_deleted(box: Any, app: dict[str, Any]) -> None
     assert proc.stdout == "'cache.json' holds no token; nothing to revoke\n"
 
 
+def test_revoke_refuses_another_tools_credentials_and_keeps_them(
+    box: Any, app: dict[str, Any]
+) -> None:
+    """gcloud's application_default_credentials.json shares ``refresh_token``
+    with a token record: named as the token file, it is refused (exit 2),
+    nothing is sent to Box, and it stays as it was."""
+    adc = {
+        "client_id": "764086051850-x.apps.googleusercontent.com",
+        "client_secret": "GOCSPX-" + "s" * 28,
+        "refresh_token": "1//" + "r" * 60,
+        "type": "authorized_user",
+    }
+    path = app["dir"] / "adc.json"
+    path.write_text(json.dumps(adc))
+    path.chmod(0o600)
+    box.emu.reset_counters()
+    args = ["revoke", "--auth", "oauth", "--token-file", "adc.json", *app["where"]]
+    proc = run(args, app["dir"], app["creds"])
+    assert_error(proc, 2, "holds something other than a token record")
+    assert json.loads(path.read_text()) == adc
+    assert box.emu.request_count() == 0
+    assert_clean(proc, [adc["client_secret"], adc["refresh_token"]])
+
+
 def test_revoke_of_a_developer_token_says_only_that(box: Any, app: dict[str, Any]) -> None:
     token = box.emu.add_developer_token(box.fx.user_id, client_id=box.fx.client_id)
     env = {**app["creds"], "BOX_DEVELOPER_TOKEN": token}

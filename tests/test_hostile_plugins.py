@@ -11,6 +11,7 @@ name what failed, never quote a value (a token).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
@@ -259,6 +260,33 @@ def test_a_storage_that_raises_is_named_in_the_failure(
     assert result.failure() == StorageFailure(
         StorageFailureKind.READ, f"{named} while trying to read the token storage"
     )
+
+
+class WritableRaises(InMemoryTokenStorage):
+    """A storage whose ``writable`` is a property that raises on access."""
+
+    @property
+    def writable(self) -> Any:  # type: ignore[override]
+        raise OddError(SECRET)
+
+
+def test_a_writable_check_that_raises_leaves_the_save_to_report(
+    box: Any, urls: BaseUrls, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A ``writable`` that raises, even on attribute access, is taken as "can
+    save" (its ``store`` says what is wrong): the refresh goes ahead, and no
+    "unexpected error" is logged."""
+    expired = AccessToken(access_token="a" * 32, refresh_token="r" * 64, expires_at=0.0)
+    storage = WritableRaises(expired)
+    auth = BoxOAuth(
+        OAuthConfig(box.fx.client_id, box.fx.client_secret, token_storage=storage),
+        base_urls=urls,
+    )
+    with caplog.at_level(logging.DEBUG, logger="boxauth"):
+        result = auth.retrieve_token_result()
+    assert isinstance(result, Failure)  # Box does not know this refresh token
+    assert box.emu.grant_counts["refresh_token"] == 1
+    assert not [r for r in caplog.records if "unexpected" in r.getMessage()]
 
 
 def test_a_transport_answering_the_wrong_type_is_a_protocol_failure(

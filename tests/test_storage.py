@@ -25,7 +25,7 @@ from boxauth.adapters.storage import (
     TokenStorage,
 )
 
-from boxauth.access_token import MAX_SERIALIZED, AccessToken, RestrictedTo
+from boxauth.access_token import MAX_SERIALIZED, AccessToken, RestrictedTo, token_to_json
 from boxauth.errors import StorageFailure, StorageFailureKind
 from boxauth.exceptions import BoxStorageError
 
@@ -275,6 +275,25 @@ APP_CONFIG = {
 }
 
 
+# Other tools' OAuth credentials share a key or two with a token record (gcloud's
+# application_default_credentials.json; an AWS SSO cache in ~/.aws/sso/cache/).
+GCLOUD_ADC = {
+    "client_id": "764086051850-x.apps.googleusercontent.com",
+    "client_secret": SECRET,
+    "refresh_token": SECRET,
+    "type": "authorized_user",
+}
+AWS_SSO_CACHE = {
+    "startUrl": "https://example.awsapps.com/start",
+    "region": "us-east-1",
+    "accessToken": SECRET,
+    "expiresAt": "2026-12-01T12:00:00Z",
+    "clientId": "c",
+    "clientSecret": SECRET,
+    "refreshToken": SECRET,
+}
+
+
 @pytest.mark.parametrize(
     "content",
     [
@@ -284,8 +303,21 @@ APP_CONFIG = {
         "not json " + SECRET,
         '["' + SECRET + '"]',
         _huge(),
+        json.dumps(GCLOUD_ADC),
+        json.dumps(AWS_SSO_CACHE),
+        json.dumps(GCLOUD_ADC)[:-1] + ",",
     ],
-    ids=["app config", "no record key", "PEM key", "text", "JSON list", "too large"],
+    ids=[
+        "app config",
+        "no record key",
+        "PEM key",
+        "text",
+        "JSON list",
+        "too large",
+        "gcloud credentials",
+        "AWS SSO cache",
+        "gcloud credentials, damaged",
+    ],
 )
 @pytest.mark.parametrize("cls", [FileTokenStorage, FileWithInMemoryCacheTokenStorage])
 def test_json_that_is_not_a_token_record_is_refused_and_never_replaced(
@@ -304,6 +336,18 @@ def test_json_that_is_not_a_token_record_is_refused_and_never_replaced(
     assert SECRET not in str(caught.value) + repr(caught.value)
     assert "xxxx" not in str(caught.value)
     assert path.read_text() == content
+
+
+@pytest.mark.parametrize("cls", [FileTokenStorage, FileWithInMemoryCacheTokenStorage])
+def test_a_record_an_editor_saved_with_a_byte_order_mark_is_read(path: Path, cls: type) -> None:
+    """A UTF-8 BOM (Notepad, PowerShell 5's ``Set-Content -Encoding UTF8``) is
+    not a foreign file: the record is read, and the next save writes it without."""
+    path.write_bytes(b"\xef\xbb\xbf" + token_to_json(TOKEN).encode())
+    path.chmod(0o600)
+    storage = cls(filename=str(path))
+    assert storage.get() == TOKEN
+    storage.store(TOKEN)
+    assert path.read_bytes() == token_to_json(TOKEN).encode()
 
 
 def test_a_corrupt_file_readable_by_others_gets_one_warning_saying_both(

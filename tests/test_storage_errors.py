@@ -38,7 +38,7 @@ from returns.result import Failure, Success
 from support import authorize_redirect
 
 from boxauth import BaseUrls, BoxOAuth, OAuthConfig
-from boxauth.access_token import AccessToken, RestrictedTo
+from boxauth.access_token import AccessToken, RestrictedTo, token_to_json
 from boxauth.errors import InvalidInput, StorageFailure, StorageFailureKind
 from boxauth.exceptions import BoxConfigError, BoxStorageError
 from boxauth.identity import Owner
@@ -626,5 +626,126 @@ def test_writable_is_judged_for_the_effective_user(tmp_path: Path) -> None:
             check=True,
         )
         assert done.stdout.split() == ["True", "False"]
+    finally:
+        shutil.rmtree(folder)
+
+
+# -- A token file that cannot be replaced ----------------------------------------------
+
+
+@contextlib.contextmanager
+def _unreplaceable(how: str, path: Path, record: bytes) -> Iterator[None]:
+    """``path`` holds ``record`` and a save cannot rename over it, though its
+    folder is writable (tests run as root, as CI does): a single-file bind
+    mount (a container's ``-v ./token.json:/app/token.json``: EBUSY), or an
+    immutable or append-only file (``chattr +i``/``+a``: EPERM). Undone after."""
+    tool = shutil.which("mount" if how == "bind mount" else "chattr")
+    assert tool, f"{how} needs util-linux's mount(8) and e2fsprogs' chattr(1)"
+    path.write_bytes(b"" if how == "bind mount" else record)
+    path.chmod(0o600)
+    if how == "bind mount":
+        host = path.parent.parent / f"host-{path.name}"
+        host.write_bytes(record)
+        host.chmod(0o600)
+        subprocess.run([tool, "--bind", str(host), str(path)], check=True)
+        undo = [shutil.which("umount") or "umount", str(path)]
+    else:
+        flag = "i" if how == "immutable" else "a"
+        subprocess.run([tool, f"+{flag}", str(path)], check=True)
+        undo = [tool, f"-{flag}", str(path)]
+    try:
+        yield
+    finally:
+        subprocess.run(undo, check=True)
+
+
+@pytest.mark.parametrize("how", ["bind mount", "immutable", "append-only"])
+def test_a_token_file_that_cannot_be_replaced_keeps_the_refresh_token_unspent(
+    box: Any, urls: BaseUrls, tmp_path: Path, how: str
+) -> None:
+    """The folder is writable, so a temp file can be written, but the rename
+    over the token file cannot land: the storage says it cannot save, and the
+    stored refresh token is never sent. Once the obstacle is gone, it can."""
+    signer = _oauth_on(box, urls, tmp_path / "signer.json")
+    pair = signer.get_tokens_from_redirect(authorize_redirect(signer.get_authorize_url()))
+    due = dataclasses.replace(pair, expires_at=time.time() - 10)
+    folder = tmp_path / "app"
+    folder.mkdir()
+    path = folder / "tok.json"
+    with _unreplaceable(how, path, token_to_json(due).encode()):
+        auth = _oauth_on(box, urls, path)
+        assert auth.token_storage.get() == due
+        assert auth.token_storage.writable() is False
+        box.emu.reset_counters()
+        result = auth.retrieve_token_result()
+        assert isinstance(result, Failure) and isinstance(result.failure(), StorageFailure)
+        assert result.failure().kind is StorageFailureKind.WRITE  # type: ignore[union-attr]
+        assert "bind mount" in result.failure().message()
+        assert box.emu.grant_counts["refresh_token"] == 0
+        assert box.emu.refresh_token_is_live(pair.refresh_token or "")
+        assert sorted(p.name for p in folder.iterdir()) == ["tok.json", "tok.json.lock"]
+    if how == "bind mount":
+        path.write_bytes(token_to_json(due).encode())
+    assert auth.token_storage.writable() is True
+    renewed = auth.retrieve_token_result()
+    assert isinstance(renewed, Success) and box.emu.grant_counts["refresh_token"] == 1
+
+
+def _probe_under_limit(path: Path, limit: int) -> list[str]:
+    """``writable()`` in a child whose file size limit (RLIMIT_FSIZE) is ``limit`` bytes."""
+    script = (
+        "import resource, sys\n"
+        "from boxauth import FileTokenStorage\n"
+        "limit = int(sys.argv[2])\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))\n"
+        "print(FileTokenStorage(sys.argv[1]).writable())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(limit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def test_the_probe_asks_for_what_a_save_needs_not_more(tmp_path: Path) -> None:
+    """The probe writes the current record's size plus 1 KiB: a file size limit
+    of 4 KiB (a record is a few hundred bytes) lets a refresh go ahead; one
+    smaller than the record does not."""
+    path = tmp_path / "tok.json"
+    FileTokenStorage(str(path)).store(AccessToken(access_token="a" * 32, refresh_token="r" * 64))
+    size = path.stat().st_size
+    assert size < 1024
+    assert _probe_under_limit(path, 4096) == ["True"]
+    assert _probe_under_limit(path, size // 2) == ["False"]
+
+
+def test_in_a_sticky_folder_someone_elses_token_file_cannot_be_replaced(tmp_path: Path) -> None:
+    """In a sticky folder (/tmp's mode 1777) only the file's or the folder's
+    owner may rename over it: a process whose effective user is neither is told
+    no, though it can write a temp file there."""
+    folder = Path(tempfile.mkdtemp(prefix="boxauth-sticky-"))
+    try:
+        folder.chmod(0o1777)
+        path = folder / "tok.json"
+        FileTokenStorage(str(path)).store(AccessToken(access_token="a" * 32))
+        os.chown(path, 1, 1)  # daemon's file, in root's folder
+        script = (
+            "import os, sys\n"
+            "from boxauth import FileTokenStorage\n"
+            "os.seteuid(65534)\n"
+            "print(FileTokenStorage(sys.argv[1]).writable(),"
+            " FileTokenStorage(sys.argv[2]).writable())\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(path), str(folder / "mine.json")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert done.stdout.split() == ["False", "True"]
     finally:
         shutil.rmtree(folder)
