@@ -6,6 +6,7 @@ Every test talks to a fresh in-process Box emulator on 127.0.0.1.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,13 @@ import pytest
 import boxauth
 
 hypothesis_profiles.load()
+
+# Several tests press Ctrl-C (SIGINT) in a child process. A runner started in the
+# background by a shell without job control (`cmd &`, nohup) ignores SIGINT, and
+# an ignored signal stays ignored across exec: the child's Python would never see
+# the KeyboardInterrupt. A handler of our own is reset to the default on exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_report_header() -> str:
