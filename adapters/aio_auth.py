@@ -51,7 +51,7 @@ from ..wire import Transport
 from . import plugins
 from .aio_threads import elsewhere, in_a_thread
 from .auth import BaseAuth, Stored_, Terminal, _token, downscoped, exchange_plan
-from .call_options import DownscopeOptions, refuse_unknown
+from .call_options import DownscopeOptions, unknown_option
 from .raising import unwrap
 from .sending import Call, internal
 from .storage import InMemoryTokenStorage, TokenStorage
@@ -337,7 +337,9 @@ class AsyncAuth:
         self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> Result[AccessToken, AuthError]:
         """Exchange the current token for a narrower one. Nothing is stored."""
-        refuse_unknown(options, DownscopeOptions, "downscope_token")
+        unknown = unknown_option(options, DownscopeOptions, "downscope_token")
+        if unknown is not None:
+            return Failure(unknown)
         resource, link = options.get("resource"), options.get("shared_link")
 
         async def downscope(call: Call) -> Result[AccessToken, AuthError]:

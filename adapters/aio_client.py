@@ -22,7 +22,7 @@ from . import plugins
 from .aio_auth import AsyncAuth, total
 from .aio_threads import elsewhere
 from .auth import BaseAuth
-from .call_options import RequestOptions, refuse_unknown
+from .call_options import RequestOptions, unknown_option
 from .client import (
     ApiFlow,
     Ask,
@@ -87,7 +87,9 @@ class BoxClient:
         self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> Result[HttpResponse, AuthError]:
         """``{base_url}/2.0/{path}``: the answer, or why not (a 4xx/5xx is a BoxRefused)."""
-        refuse_unknown(options, RequestOptions, "request")
+        unknown = unknown_option(options, RequestOptions, "request")
+        if unknown is not None:
+            return Failure(unknown)
         auth = self.auth
         twin = auth._twin
 

@@ -70,7 +70,7 @@ from ..unexpected import class_name
 from ..urls import BaseUrls, validate_base_urls
 from ..wire import Transport
 from . import plugins
-from .call_options import DownscopeOptions, refuse_unknown
+from .call_options import DownscopeOptions, unknown_option
 from .locks import take_locks
 from .raising import raise_error, unwrap
 from .sending import Call, Sender, internal
@@ -192,30 +192,34 @@ class BaseAuth:
         self._machine = machine
         return action
 
-    def _carry_out(self, action: Action, call: Call, code: Plan | None) -> Event:
-        """Do what ``action`` says, and return what happened."""
+    def _carry_out(self, action: Action, call: Call, code: Plan | None) -> Action:
+        """Do what ``action`` says, feed the machine what happened: its next action.
+
+        A renewal is fed by the sender, so that an interrupt after Box answered
+        still hands the machine the token Box sent (``Sender.renew``).
+        """
         _log(getattr(action, "notes", ()))
-        storage, renew = self.token_storage, self._sender.renew
+        storage, renew, step = self.token_storage, self._sender.renew, self._step
         match action:
             case Fetch(ticket=ticket, skew=skew):
-                return renew(ticket, self._grant(call.urls), skew, call, self._step)
+                return renew(ticket, self._grant(call.urls), skew, call, step)
             case Refresh(ticket=ticket, refresh_token=token):
-                return renew(ticket, self._refresh(call.urls, token), 0.0, call, self._step)
+                return renew(ticket, self._refresh(call.urls, token), 0.0, call, step)
             case ExchangeCode(ticket=ticket):
                 plan = Failure(internal("no code")) if code is None else Success(code)
-                return renew(ticket, plan, 0.0, call, self._step)
+                return renew(ticket, plan, 0.0, call, step)
             case Store(token=token):
-                return plugins.save(storage, token, self.effects.clock)
+                return step(plugins.save(storage, token, self.effects.clock))
             case RevokeAt(credential=credential):
                 revoke = self._client_credentials().map(
                     lambda c: RevokeCall(call.urls, c[0], c[1], credential)
                 )
-                return self._sender.revoke(revoke, call)
+                return step(self._sender.revoke(revoke, call))
             case Clear():
-                return plugins.clear(storage)
+                return step(plugins.clear(storage))
             case ReadAgain():
-                return self._savable(Wanted(plugins.read(storage), self.effects.clock()))
-        return Abandoned()
+                return step(self._savable(Wanted(plugins.read(storage), self.effects.clock())))
+        return step(Abandoned())
 
     def _run(
         self,
@@ -236,7 +240,7 @@ class BaseAuth:
             try:
                 action = self._step(first(plugins.read(self.token_storage)))
                 while not isinstance(action, Use | Fail | Done):
-                    action = self._step(self._carry_out(action, call, code))
+                    action = self._carry_out(action, call, code)
             except BaseException:
                 if self._machine.phase is not Phase.IDLE:
                     self._abandon()
@@ -315,7 +319,9 @@ class BaseAuth:
         self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> Result[AccessToken, AuthError]:
         """Exchange the current token for a narrower one. Nothing is stored."""
-        refuse_unknown(options, DownscopeOptions, "downscope_token")
+        unknown = unknown_option(options, DownscopeOptions, "downscope_token")
+        if unknown is not None:
+            return Failure(unknown)
         resource, link = options.get("resource"), options.get("shared_link")
 
         def downscope(call: Call) -> Result[AccessToken, AuthError]:

@@ -7,8 +7,11 @@ take the same options with box_sdk_gen's names; each signature says
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypedDict
+
+from ..errors import InvalidInput
 
 
 class DownscopeOptions(TypedDict, total=False):
@@ -27,10 +30,21 @@ class RequestOptions(TypedDict, total=False):
     body: bytes | None
 
 
-def refuse_unknown(options: Mapping[str, object], declared: Any, call: str) -> None:
-    """Raise TypeError for an option ``call`` does not take, as Python does for
-    an unknown keyword: ``**options`` would otherwise swallow a misspelt one
-    (``resorce=``) and the call would quietly do something else."""
+def unknown_option(options: Mapping[str, object], declared: Any, call: str) -> InvalidInput | None:
+    """Why ``options`` holds one ``call`` does not take, or None.
+
+    ``**options`` would otherwise swallow a misspelt one (``resorce=``) and
+    the call would quietly do something else. The Result API returns it as a
+    value and the raising API raises ``BoxConfigError``; the name is quoted
+    only if it looks like a keyword (lower-case letters, digits, ``_``), never
+    if it could be a token pasted in the wrong place.
+    """
     for name in options:
         if name not in declared.__optional_keys__:
-            raise TypeError(f"{call}() got an unexpected keyword argument {name!r}")
+            plain = isinstance(name, str) and _KEYWORD.fullmatch(name) is not None
+            shown = f"an option named {name!r}" if plain else "an option with an unexpected name"
+            return InvalidInput(call, f"does not take {shown} (see its signature)")
+    return None
+
+
+_KEYWORD = re.compile(r"[a-z_][a-z0-9_]{0,39}")

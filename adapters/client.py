@@ -26,7 +26,7 @@ from ..urls import BaseUrls, validate_base_urls
 from ..wire import HttpResponse
 from . import plugins
 from .auth import BaseAuth, _total
-from .call_options import RequestOptions, refuse_unknown
+from .call_options import RequestOptions, unknown_option
 from .raising import unwrap
 
 
@@ -198,7 +198,9 @@ class BoxClient:
         self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> Result[HttpResponse, AuthError]:
         """``{base_url}/2.0/{path}``: the answer, or why not (a 4xx/5xx is a BoxRefused)."""
-        refuse_unknown(options, RequestOptions, "request")
+        unknown = unknown_option(options, RequestOptions, "request")
+        if unknown is not None:
+            return Failure(unknown)
         auth = self.auth
 
         def attempt() -> Result[HttpResponse, AuthError]:

@@ -30,10 +30,13 @@ tests that prove each.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import re
 import secrets
 import stat
+import struct
+import sys
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -417,16 +420,18 @@ PROBE_HEADROOM = 1024
 
 
 def can_write(folder_fd: int, path: str) -> bool:
-    """Could a save of ``path`` succeed now? Never raises an OSError.
+    """Could a save of ``path`` succeed now? Never raises an OSError; never
+    changes the token file.
 
     A save writes a temp file beside ``path`` and renames it over ``path``
-    (``write_atomically``); the probe tries both halves without touching the
-    file. A temp file as large as the current record plus PROBE_HEADROOM is
-    created, written, fsync'd and removed: a read-only file system, a missing
-    permission (for the effective user), a full disk or a quota, or a file size
-    limit each fails it, where ``access(2)`` sees only the first two. Then
-    ``replaceable`` asks whether the rename could land. A crash midway leaves a
-    temp file, which the next store or clear removes (``remove_stale_temps``).
+    (``write_atomically``); the probe tries each step on files of its own. The
+    folder must not be immutable or append-only (``chattr +i``/``+a``: a new
+    name could be made there but never renamed or removed); then a temp file as
+    large as the current record plus PROBE_HEADROOM is created, written,
+    fsync'd, renamed and removed: a read-only file system, a missing permission
+    (for the effective user), a full disk or a quota, or a file size limit each
+    fails it, where ``access(2)`` sees only the first two. Last, ``replaceable``
+    asks whether the rename over ``path`` itself could land.
     """
     name = os.path.basename(path)
     try:
@@ -435,14 +440,17 @@ def can_write(folder_fd: int, path: str) -> bool:
         current = None
     except OSError:
         return False
+    if attributes(folder_fd) & _FIXED:
+        return False
     size = PROBE_HEADROOM + (current.st_size if current is not None else 0)
     if not _probe_write(folder_fd, name, min(size, PROBE_HEADROOM + MAX_SERIALIZED)):
         return False
-    return current is None or replaceable(folder_fd, name, current)
+    return current is None or replaceable(folder_fd, path, current)
 
 
 def _probe_write(folder_fd: int, name: str, size: int) -> bool:
-    temp = _temp_name(name)
+    """Create, write, fsync, rename and remove a temp file of ``size`` zero bytes."""
+    temp, moved = _temp_name(name), _temp_name(name)
     try:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | SAFE_OPEN
         fd = os.open(temp, flags, 0o600, dir_fd=folder_fd)
@@ -456,51 +464,94 @@ def _probe_write(folder_fd: int, name: str, size: int) -> bool:
             os.fsync(fd)
         finally:
             close_quietly(fd)
+        os.rename(temp, moved, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+        os.unlink(moved, dir_fd=folder_fd)
     except OSError:
         return False
     finally:
-        with suppress(OSError):
-            os.unlink(temp, dir_fd=folder_fd)
+        # Whatever happened (Ctrl-C included), neither name stays behind.
+        for left in (temp, moved):
+            with suppress(OSError):
+                os.unlink(left, dir_fd=folder_fd)
     return True
 
 
-def replaceable(folder_fd: int, name: str, current: os.stat_result) -> bool:
-    """Could a rename replace ``name`` (whose stat is ``current``)? Never raises.
+def replaceable(folder_fd: int, path: str, current: os.stat_result) -> bool:
+    """Could a rename replace the file at ``path`` (whose lstat is ``current``)?
+    Never raises; only reads.
 
     Not if it is a mount point, as a file bind-mounted into a container is
     (``docker run -v ./token.json:/app/token.json``: rename(2) fails with
-    EBUSY); not if it is immutable or append-only (``chattr +i``/``+a``:
-    EPERM); not, in a sticky folder such as /tmp, if someone else owns it and
-    the folder. Each is asked without changing the file: a hard link to it
-    under a temp name fails with EXDEV across mounts, and opening it for
-    writing (without truncating) fails with EPERM when it is immutable or
-    append-only.
+    EBUSY): on another device than its folder, or listed in
+    ``/proc/self/mountinfo``. Not if it is immutable or append-only
+    (``chattr +i``/``+a``: EPERM). Not, in a sticky folder such as /tmp, if
+    someone else owns it and the folder.
     """
     try:
         folder = os.fstat(folder_fd)
     except OSError:
         return False
-    if current.st_dev != folder.st_dev:
+    if current.st_dev != folder.st_dev or _mounted_at(path):
         return False
     euid = os.geteuid()
     if folder.st_mode & stat.S_ISVTX and euid not in (0, current.st_uid, folder.st_uid):
         return False
-    link = _temp_name(name)
+    if not stat.S_ISREG(current.st_mode):
+        return True  # the read path refuses it anyway
     try:
-        os.link(name, link, src_dir_fd=folder_fd, dst_dir_fd=folder_fd, follow_symlinks=False)
-    except OSError as exc:
-        if exc.errno in (errno.EXDEV, errno.EBUSY):
-            return False
-    else:
-        with suppress(OSError):
-            os.unlink(link, dir_fd=folder_fd)
-    if stat.S_ISREG(current.st_mode):
-        try:
-            fd = os.open(name, os.O_WRONLY | SAFE_OPEN, dir_fd=folder_fd)
-        except OSError as exc:
-            return exc.errno != errno.EPERM
+        fd = os.open(os.path.basename(path), os.O_RDONLY | SAFE_OPEN, dir_fd=folder_fd)
+    except OSError:
+        return True  # unreadable: the flags cannot be read; the save will say
+    try:
+        return not attributes(fd) & _FIXED
+    finally:
         close_quietly(fd)
-    return True
+
+
+# chattr's immutable (i) and append-only (a) flags (linux/fs.h FS_IMMUTABLE_FL,
+# FS_APPEND_FL), read with FS_IOC_GETFLAGS, which is _IOR('f', 1, long).
+_FIXED = 0x10 | 0x20
+_FS_IOC_GETFLAGS = (2 << 30) | (struct.calcsize("l") << 16) | (ord("f") << 8) | 1
+
+
+def attributes(fd: int) -> int:
+    """The file's chattr flags, or 0 where they cannot be read (not Linux, or a
+    file system without them): then the probe's own writes are the only test."""
+    if sys.platform != "linux":
+        return 0
+    buffer = bytearray(8)
+    try:
+        fcntl.ioctl(fd, _FS_IOC_GETFLAGS, buffer)
+    except (OSError, ValueError, OverflowError):
+        return 0
+    return int.from_bytes(buffer[:4], sys.byteorder)
+
+
+def _mounted_at(path: str) -> bool:
+    """Is ``path`` (its folder resolved) a mount point in ``/proc/self/mountinfo``?
+    A file bind-mounted from the same file system has its folder's device, so
+    only the mount table tells. False where there is no such table."""
+    try:
+        with open("/proc/self/mountinfo", "rb") as table:
+            lines = table.read(_MOUNTINFO_CAP).split(b"\n")
+        folder = os.path.realpath(os.path.dirname(path))
+    except OSError:
+        return False
+    wanted = os.fsencode(os.path.join(folder, os.path.basename(path)))
+    # The fifth field is the mount point, with space, tab, newline and backslash
+    # written as octal escapes (proc(5)).
+    return any(
+        len(fields) > 4 and _OCTAL.sub(_unescape, fields[4]) == wanted
+        for fields in (line.split(b" ") for line in lines)
+    )
+
+
+_MOUNTINFO_CAP = 16 << 20
+_OCTAL = re.compile(rb"\\([0-7]{3})")
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    return bytes([int(match[1], 8) & 0xFF])
 
 
 def _rename(folder_fd: int, temp: str, name: str, path: str) -> Result[None, StorageFailure]:

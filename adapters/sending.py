@@ -33,7 +33,7 @@ from ..attempts import (
 )
 from ..errors import AuthError, InvalidInput, TransportFailure, TransportFailureKind
 from ..grants import JwtGrant, Plan, Ready, SignFirst, http_request, prepare, signed
-from ..lifecycle import Event, Failed, RevokeDone, RevokeFailed, Salvaged, Succeeded
+from ..lifecycle import Action, Event, Failed, RevokeDone, RevokeFailed, Salvaged, Succeeded
 from ..retry import RetryPolicy
 from ..sessions import call_settings
 from ..token_requests import TokenRequest, secrets_of
@@ -157,22 +157,26 @@ class Sender:
         plan: Result[Plan, AuthError],
         skew: float,
         call: Call,
-        feed: Callable[[Event], object],
-    ) -> Event:
-        """A renewal carried to its answer, as the lifecycle machine's event.
+        feed: Callable[[Event], Action],
+    ) -> Action:
+        """A renewal carried to its answer and fed to the lifecycle machine:
+        what the machine says next.
 
-        An interrupt after Box answered feeds the machine the token it sent
-        (``rescued``) before it goes on, so a new refresh token is not lost.
+        The answer is fed inside the guard: an interrupt at any point after
+        Box answered and before the machine has taken the answer in feeds it
+        the token Box sent (``rescued``) before it goes on, so a new refresh
+        token is not lost. (Fed after the machine moved on, the rescue is an
+        event it does not accept, and changes nothing.)
         """
         heard: list[Heard] = []
         try:
             answer, learned = self.carry(plan, skew, call, heard)
+            return feed(renewal_event(ticket, answer, self.effects.clock(), learned))
         except BaseException:
             rescued = self.rescued(ticket, heard)
             if rescued is not None:
                 feed(rescued)
             raise
-        return renewal_event(ticket, answer, self.effects.clock(), learned)
 
     def revoke(self, plan: Result[Plan, AuthError], call: Call) -> Event:
         """A revoke request carried to its answer, as the lifecycle machine's event."""

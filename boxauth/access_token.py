@@ -349,9 +349,10 @@ def token_from_json(text: str) -> Result[AccessToken, InvalidInput]:
     return token_from_dict(data, "stored token")
 
 
-# Every key a token record may have: the storage form's (``_CAMEL``'s values,
-# and the owner) and box_sdk_gen's camelCase ones (``_CAMEL``'s keys).
-RECORD_KEYS = frozenset({*_CAMEL, *_CAMEL.values(), "owner"})
+# Every key a token record may have: the storage form's (``_CAMEL``'s values, and
+# the owner). box_sdk_gen's ``AccessToken.to_dict()`` uses the same snake_case
+# names; camelCase ones are only keyword arguments, never a stored record's keys.
+RECORD_KEYS = frozenset({*_CAMEL.values(), "owner"})
 
 
 def is_foreign_file(data: object) -> bool:
@@ -391,7 +392,7 @@ def is_foreign_file(data: object) -> bool:
 _BOM = b"\xef\xbb\xbf"
 # The keys that name a credential in a record (ours, and box_sdk_gen's): a damaged
 # file that names none of them was not a token record.
-_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "accessToken", "refreshToken"})
+_TOKEN_FIELDS = frozenset({"access_token", "refresh_token"})
 # Every key a damaged record of ours may show: the record's, its restrictions'
 # (ours and box_sdk_gen's) and its owner's.
 _DAMAGED_KEYS = RECORD_KEYS | {

@@ -600,10 +600,12 @@ CONFIG = b'{"boxAppSettings": {"clientID": "c", "clientSecret": "s"}, "enterpris
         (b"", False),  # empty: nothing to lose
         (b"  \n", False),
         (b"{}", False),  # AccessToken()'s record
-        (b'{"accessToken": "a"}', False),  # box_sdk_gen's form
+        (b'{"access_token": "a", "issued_token_type": "x"}', False),  # box_sdk_gen's form
+        (b'{"accessToken": "a", "expiresAt": 1}', True),  # camelCase: no storage's form
         (b'{"access_token": "a', False),  # ours, damaged
         (b'{"access_token": "\xff"}', False),
-        (b'{"refreshToken": "r",,}', False),
+        (b'{"refresh_token": "r",,}', False),
+        (b'{"refreshToken": "r",,}', True),
         (CONFIG[:-1] + b",}", True),  # a hand-edited config with a stray comma
         (b"{ not json", True),
         # Another tool's OAuth credentials, sharing a key or two with a record:

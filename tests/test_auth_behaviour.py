@@ -40,7 +40,7 @@ from boxauth import (
     TransportSettings,
     Urllib3Transport,
 )
-from boxauth.errors import StorageFailure, StorageFailureKind
+from boxauth.errors import InvalidInput, StorageFailure, StorageFailureKind
 from boxauth.wire import HttpRequest
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -386,25 +386,38 @@ def test_downscope_input_is_checked_before_any_request(box: Any, urls: BaseUrls)
     assert box.emu.request_count() == 0
 
 
-def test_a_misspelt_option_raises_type_error_as_python_does(box: Any, urls: BaseUrls) -> None:
+def test_a_misspelt_option_is_refused_by_every_method_sync_and_async(
+    box: Any, urls: BaseUrls
+) -> None:
     """The options are declared once (``**options``), yet a misspelt one is
-    refused as an unknown keyword is, by every auth and client method, sync and
-    async, before anything is sent."""
+    refused before anything is sent: a value from the Result API (which never
+    raises), ``BoxConfigError`` from the raising API. A name that could be a
+    pasted token is never quoted."""
     from boxauth import aio
 
     auth = ccg_auth(box, urls)
     twin = aio.BoxCCGAuth._around(auth)
     box.emu.reset_counters()
-    calls: list[Any] = [
+    token_like = "Xy7" + "a1B2" * 8
+    results: list[Any] = [
+        auth.downscope_token_result(["item_preview"], shared_links="x"),
+        BoxClient(auth).request_result("GET", "users/me", header={}),
+        asyncio.run(twin.downscope_token_result(["item_preview"], **{token_like: 1})),
+        asyncio.run(aio.BoxClient(twin).request_result("GET", "users/me", bodi=b"")),
+    ]
+    named = ["'shared_links'", "'header'", "an unexpected name", "'bodi'"]
+    for result, shown in zip(results, named, strict=True):
+        assert isinstance(result, Failure) and isinstance(result.failure(), InvalidInput)
+        assert shown in result.failure().message()
+        assert token_like not in result.failure().message()
+    raising: list[Any] = [
         lambda: auth.downscope_token(["item_preview"], resorce="x"),
-        lambda: auth.downscope_token_result(["item_preview"], shared_links="x"),
         lambda: BoxClient(auth).request("GET", "users/me", param={}),
-        lambda: BoxClient(auth).request_result("GET", "users/me", header={}),
         lambda: asyncio.run(twin.downscope_token(["item_preview"], resorce="x")),
         lambda: asyncio.run(aio.BoxClient(twin).request("GET", "users/me", bodi=b"")),
     ]
-    for call in calls:
-        with pytest.raises(TypeError, match=r"got an unexpected keyword argument '\w+'"):
+    for call in raising:
+        with pytest.raises(BoxConfigError, match="does not take an option named"):
             call()
     assert box.emu.request_count() == 0
 

@@ -62,21 +62,25 @@ class Striking(Urllib3Transport):
         if point == "mid-read":  # the request reached Box; its answer never arrives
             raise self.raise_()
         if point == "after the answer":
-            self.armed_clock = True
+            self.clock_reads = 1  # the shell's first read of the clock: the answer's time
+        if point == "as the answer is fed":
+            self.clock_reads = 2  # the second: the time the answer is fed to the machine at
         return result
 
 
 class StrikingClock:
-    """The wall clock; armed by the transport, it raises once, right after an answer."""
+    """The wall clock; armed by the transport, it raises once, at its Nth read after an answer."""
 
     def __init__(self, transport: Striking, base: Callable[[], float]) -> None:
         self.transport = transport
         self.base = base
 
     def __call__(self) -> float:
-        if getattr(self.transport, "armed_clock", False):
-            self.transport.armed_clock = False
-            raise self.transport.raise_()
+        reads = getattr(self.transport, "clock_reads", 0)
+        if reads > 0:
+            self.transport.clock_reads = reads - 1
+            if reads == 1:
+                raise self.transport.raise_()
         return self.base()
 
 
@@ -116,7 +120,7 @@ def _locks_are_free(auth: Any) -> None:
     assert done.wait(10)
 
 
-POINTS = ["before send", "mid-read", "after the answer", "during the store"]
+POINTS = ["before send", "mid-read", "after the answer", "as the answer is fed", "during the store"]
 
 
 @pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)

@@ -306,6 +306,7 @@ AWS_SSO_CACHE = {
         json.dumps(GCLOUD_ADC),
         json.dumps(AWS_SSO_CACHE),
         json.dumps(GCLOUD_ADC)[:-1] + ",",
+        json.dumps({"accessToken": SECRET, "refreshToken": SECRET, "expiresAt": 1}),
     ],
     ids=[
         "app config",
@@ -317,6 +318,7 @@ AWS_SSO_CACHE = {
         "gcloud credentials",
         "AWS SSO cache",
         "gcloud credentials, damaged",
+        "camelCase keys (no storage writes them)",
     ],
 )
 @pytest.mark.parametrize("cls", [FileTokenStorage, FileWithInMemoryCacheTokenStorage])

@@ -635,15 +635,22 @@ def test_writable_is_judged_for_the_effective_user(tmp_path: Path) -> None:
 
 @contextlib.contextmanager
 def _unreplaceable(how: str, path: Path, record: bytes) -> Iterator[None]:
-    """``path`` holds ``record`` and a save cannot rename over it, though its
-    folder is writable (tests run as root, as CI does): a single-file bind
-    mount (a container's ``-v ./token.json:/app/token.json``: EBUSY), or an
-    immutable or append-only file (``chattr +i``/``+a``: EPERM). Undone after."""
+    """``path`` holds ``record`` and a save cannot rename over it, though a file
+    can be created beside it (tests run as root, as CI does): a single-file bind
+    mount (a container's ``-v ./token.json:/app/token.json``: EBUSY), an
+    immutable or append-only file (``chattr +i``/``+a``: EPERM), or an
+    append-only folder (names can be made there, never renamed or removed).
+    Undone after."""
     tool = shutil.which("mount" if how == "bind mount" else "chattr")
     assert tool, f"{how} needs util-linux's mount(8) and e2fsprogs' chattr(1)"
     path.write_bytes(b"" if how == "bind mount" else record)
     path.chmod(0o600)
-    if how == "bind mount":
+    # The storage makes its lock file; here it is made before the folder is fixed.
+    (path.parent / f"{path.name}.lock").touch(0o600)
+    if how == "append-only folder":
+        subprocess.run([tool, "+a", str(path.parent)], check=True)
+        undo = [tool, "-a", str(path.parent)]
+    elif how == "bind mount":
         host = path.parent.parent / f"host-{path.name}"
         host.write_bytes(record)
         host.chmod(0o600)
@@ -659,7 +666,7 @@ def _unreplaceable(how: str, path: Path, record: bytes) -> Iterator[None]:
         subprocess.run(undo, check=True)
 
 
-@pytest.mark.parametrize("how", ["bind mount", "immutable", "append-only"])
+@pytest.mark.parametrize("how", ["bind mount", "immutable", "append-only", "append-only folder"])
 def test_a_token_file_that_cannot_be_replaced_keeps_the_refresh_token_unspent(
     box: Any, urls: BaseUrls, tmp_path: Path, how: str
 ) -> None:
@@ -689,6 +696,22 @@ def test_a_token_file_that_cannot_be_replaced_keeps_the_refresh_token_unspent(
     assert auth.token_storage.writable() is True
     renewed = auth.retrieve_token_result()
     assert isinstance(renewed, Success) and box.emu.grant_counts["refresh_token"] == 1
+
+
+def test_the_probe_never_changes_the_token_file(tmp_path: Path) -> None:
+    """``writable()`` only reads the token file: its inode, size, link count,
+    modification and change times stay as they were, and nothing is left
+    beside it."""
+    path = tmp_path / "tok.json"
+    storage = FileTokenStorage(str(path))
+    storage.store(AccessToken(access_token="a" * 32, refresh_token="r" * 64))
+    before = path.stat()
+    time.sleep(0.02)  # a change would show in the nanosecond times
+    assert storage.writable() is True
+    after = path.stat()
+    fields = ("st_ino", "st_size", "st_nlink", "st_mtime_ns", "st_ctime_ns", "st_mode")
+    assert [getattr(after, f) for f in fields] == [getattr(before, f) for f in fields]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tok.json", "tok.json.lock"]
 
 
 def _probe_under_limit(path: Path, limit: int) -> list[str]:
