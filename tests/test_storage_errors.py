@@ -610,22 +610,8 @@ def test_writable_is_judged_for_the_effective_user(tmp_path: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="boxauth-euid-"))
     try:
         folder.chmod(0o755)  # root's, not writable by nobody
-        script = (
-            "import os, sys\n"
-            "from boxauth import FileTokenStorage\n"
-            "storage = FileTokenStorage(sys.argv[1])\n"
-            "before = storage.writable()\n"
-            "os.seteuid(65534)\n"
-            "print(before, storage.writable())\n"
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", script, str(folder / "tok.json")],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        assert done.stdout.split() == ["True", "False"]
+        assert _writable_in_a_child("", folder / "tok.json") == ["True"]
+        assert _writable_in_a_child("os.seteuid(65534)", folder / "tok.json") == ["False"]
     finally:
         shutil.rmtree(folder)
 
@@ -714,23 +700,30 @@ def test_the_probe_never_changes_the_token_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tok.json", "tok.json.lock"]
 
 
-def _probe_under_limit(path: Path, limit: int) -> list[str]:
-    """``writable()`` in a child whose file size limit (RLIMIT_FSIZE) is ``limit`` bytes."""
+def _writable_in_a_child(setup: str, *paths: Path) -> list[str]:
+    """``writable()`` of a file storage at each path, in a child that first runs
+    ``setup`` (a privilege drop, a resource limit: neither can be undone here)."""
     script = (
-        "import resource, sys\n"
+        "import os, resource, sys\n"
         "from boxauth import FileTokenStorage\n"
-        "limit = int(sys.argv[2])\n"
-        "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))\n"
-        "print(FileTokenStorage(sys.argv[1]).writable())\n"
+        f"{setup}\n"
+        "print(*(FileTokenStorage(path).writable() for path in sys.argv[1:]))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script, str(path), str(limit)],
+        [sys.executable, "-c", script, *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
     return done.stdout.split()
+
+
+def _probe_under_limit(path: Path, limit: int) -> list[str]:
+    """``writable()`` in a child whose file size limit (RLIMIT_FSIZE) is ``limit`` bytes."""
+    return _writable_in_a_child(
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))", path
+    )
 
 
 def test_the_probe_asks_for_what_a_save_needs_not_more(tmp_path: Path) -> None:
@@ -755,20 +748,7 @@ def test_in_a_sticky_folder_someone_elses_token_file_cannot_be_replaced(tmp_path
         path = folder / "tok.json"
         FileTokenStorage(str(path)).store(AccessToken(access_token="a" * 32))
         os.chown(path, 1, 1)  # daemon's file, in root's folder
-        script = (
-            "import os, sys\n"
-            "from boxauth import FileTokenStorage\n"
-            "os.seteuid(65534)\n"
-            "print(FileTokenStorage(sys.argv[1]).writable(),"
-            " FileTokenStorage(sys.argv[2]).writable())\n"
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", script, str(path), str(folder / "mine.json")],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        assert done.stdout.split() == ["False", "True"]
+        mine = folder / "mine.json"
+        assert _writable_in_a_child("os.seteuid(65534)", path, mine) == ["False", "True"]
     finally:
         shutil.rmtree(folder)
