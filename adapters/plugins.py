@@ -62,19 +62,6 @@ def peek(storage: TokenStorage) -> Result[AccessToken | None, AuthError]:
         return Failure(unexpected(Effect.READ, exc))
 
 
-def at_hand(storage: TokenStorage) -> AccessToken | None:
-    """``peek``'s token for the lock-free path, or None if reading failed (the
-    locked path reads again and reports why). Kept lean: it runs on every call."""
-    try:
-        try:
-            look = storage.peek
-        except AttributeError:  # not derived from TokenStorage: its get
-            look = storage.get
-        return look()
-    except Exception:
-        return None
-
-
 def writable(storage: TokenStorage) -> bool:
     """Can the storage save (``TokenStorage.writable``)? A storage without the
     method, or whose check raises, is taken at its word later: its save reports."""
