@@ -478,28 +478,44 @@ def _probe_write(folder_fd: int, name: str, size: int) -> bool:
 
 def replaceable(folder_fd: int, path: str, current: os.stat_result) -> bool:
     """Could a rename replace the file at ``path`` (whose lstat is ``current``)?
-    Never raises; only reads.
+    Never raises; changes nothing but the file's ctime.
 
     Not if it is a mount point, as a file bind-mounted into a container is
     (``docker run -v ./token.json:/app/token.json``: rename(2) fails with
-    EBUSY): on another device than its folder, or listed in
-    ``/proc/self/mountinfo``. Not if it is immutable or append-only
-    (``chattr +i``/``+a``: EPERM). Not, in a sticky folder such as /tmp, if
-    someone else owns it and the folder.
+    EBUSY): on another device than its folder, or, bind-mounted from the same
+    file system, on another mount, where a hard link to it beside it fails
+    with EXDEV (the link, under a temp name, is removed at once; the mount
+    table is not consulted: it may be missing, huge, or list a mount hidden
+    by a later one). Not if it is immutable or append-only (its chattr
+    flags: EPERM). Not, in a sticky folder such as /tmp, if someone else owns
+    it and the folder.
     """
     try:
         folder = os.fstat(folder_fd)
     except OSError:
         return False
-    if current.st_dev != folder.st_dev or _mounted_at(path):
+    if current.st_dev != folder.st_dev:
         return False
     euid = os.geteuid()
     if folder.st_mode & stat.S_ISVTX and euid not in (0, current.st_uid, folder.st_uid):
         return False
+    name = os.path.basename(path)
+    link = _temp_name(name)
+    try:
+        os.link(name, link, src_dir_fd=folder_fd, dst_dir_fd=folder_fd, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno == errno.EXDEV:
+            return False  # another mount: the rename would fail too
+        # No hard links here (some file systems), or a flag (checked below).
+    finally:
+        # Whatever happened (Ctrl-C included), the second name does not stay;
+        # after a crash the next store or clear removes it (``remove_stale_temps``).
+        with suppress(OSError):
+            os.unlink(link, dir_fd=folder_fd)
     if not stat.S_ISREG(current.st_mode):
         return True  # the read path refuses it anyway
     try:
-        fd = os.open(os.path.basename(path), os.O_RDONLY | SAFE_OPEN, dir_fd=folder_fd)
+        fd = os.open(name, os.O_RDONLY | SAFE_OPEN, dir_fd=folder_fd)
     except OSError:
         return True  # unreadable: the flags cannot be read; the save will say
     try:
@@ -525,33 +541,6 @@ def attributes(fd: int) -> int:
     except (OSError, ValueError, OverflowError):
         return 0
     return int.from_bytes(buffer[:4], sys.byteorder)
-
-
-def _mounted_at(path: str) -> bool:
-    """Is ``path`` (its folder resolved) a mount point in ``/proc/self/mountinfo``?
-    A file bind-mounted from the same file system has its folder's device, so
-    only the mount table tells. False where there is no such table."""
-    try:
-        with open("/proc/self/mountinfo", "rb") as table:
-            lines = table.read(_MOUNTINFO_CAP).split(b"\n")
-        folder = os.path.realpath(os.path.dirname(path))
-    except OSError:
-        return False
-    wanted = os.fsencode(os.path.join(folder, os.path.basename(path)))
-    # The fifth field is the mount point, with space, tab, newline and backslash
-    # written as octal escapes (proc(5)).
-    return any(
-        len(fields) > 4 and _OCTAL.sub(_unescape, fields[4]) == wanted
-        for fields in (line.split(b" ") for line in lines)
-    )
-
-
-_MOUNTINFO_CAP = 16 << 20
-_OCTAL = re.compile(rb"\\([0-7]{3})")
-
-
-def _unescape(match: re.Match[bytes]) -> bytes:
-    return bytes([int(match[1], 8) & 0xFF])
 
 
 def _rename(folder_fd: int, temp: str, name: str, path: str) -> Result[None, StorageFailure]:

@@ -133,16 +133,34 @@ def hold_lock(storage: TokenStorage, held: ExitStack, timeout: float) -> Result[
 
 
 def send(
-    transport: Transport, request: HttpRequest, timeout: float
+    transport: Transport,
+    request: HttpRequest,
+    timeout: float,
+    received: list[object] | None = None,
 ) -> Result[HttpResponse, AuthError]:
+    """Send ``request``; what the transport answered is also appended to
+    ``received``, if given, before anything else runs (see ``sent``)."""
+    answer: object
     try:
-        sent = transport.send(request, timeout=timeout)
+        if received is None:
+            answer = transport.send(request, timeout=timeout)
+        else:
+            # One expression: no Python code runs between the transport's return
+            # and the append, so no signal handler (Ctrl-C) can land there.
+            received.append(transport.send(request, timeout=timeout))
+            answer = received[-1]
     except Exception as exc:  # a user's transport: any failure becomes a value
         return Failure(unexpected(Effect.SEND, exc))
-    if isinstance(sent, Success) and isinstance(sent.unwrap(), HttpResponse):
-        return sent
-    if isinstance(sent, Failure) and isinstance(sent.failure(), TransportFailure):
-        return sent
+    return sent(answer)
+
+
+def sent(answer: object) -> Result[HttpResponse, AuthError]:
+    """A transport's answer as a value: a response, a transport failure, or a
+    wrong-type failure for anything else."""
+    if isinstance(answer, Success) and isinstance(answer.unwrap(), HttpResponse):
+        return answer
+    if isinstance(answer, Failure) and isinstance(answer.failure(), TransportFailure):
+        return answer
     return Failure(wrong_type(Effect.SEND))
 
 

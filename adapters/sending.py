@@ -5,10 +5,12 @@ signs it if it is a JWT grant, sends it, and asks ``boxauth.attempts`` what
 follows: send again, wait and send again, or stop with an answer. Nothing is
 decided here.
 
-Every answer is kept the moment it arrives (``heard``): if an interrupt strikes
-before the lifecycle machine hears of it, ``rescued`` reads it again, so a new
-refresh token in it is not lost: a refresh token is single use, and the one in
-that answer may be the only live one (docs/protocol.md#token-lifetimes).
+Every answer is kept the moment the transport returns it (``heard``: an attempt
+is listed before it is sent, and ``plugins.send`` appends what the transport
+returned in the same expression that called it): if an interrupt strikes before
+the lifecycle machine hears of it, ``rescued`` reads it again, so a new refresh
+token in it is not lost: a refresh token is single use, and the one in that
+answer may be the only live one (docs/protocol.md#token-lifetimes).
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ from .system import Effects
 
 log = logging.getLogger("boxauth")
 
-# An answer as it arrived: the attempt's state, the outcome, and when it was sent.
-Heard = tuple[Attempts, Result[HttpResponse, AuthError], float]
+# An attempt as it was sent: its state, what the transport returned (nothing
+# yet, or one answer), and when it was sent.
+Heard = tuple[Attempts, list[object], float]
 
 
 def internal(what: str) -> InvalidInput:
@@ -137,10 +140,13 @@ class Sender:
         ready = prepared.bind(lambda p: self._signed(plan, p))
         secrets = secrets_of(ready.value_or(None))
         sent_at = clock()
+        received: list[object] = []
+        heard.append((state, received, sent_at))  # before sending: what arrives is kept
         outcome = ready.bind(
-            lambda request: plugins.send(self.transport, http_request(request), call.left())
+            lambda request: plugins.send(
+                self.transport, http_request(request), call.left(), received
+            )
         )
-        heard.append((state, outcome, sent_at))  # first, before anything else can run
         return outcome, sent_at, clock(), secrets
 
     def _signed(self, plan: Plan, prepared: Ready | SignFirst) -> Result[TokenRequest, AuthError]:
@@ -190,12 +196,12 @@ class Sender:
 
     def rescued(self, ticket: int, heard: list[Heard]) -> Event | None:
         """The event for a token the last answer carried, read again after an interrupt."""
-        if not heard:
+        if not heard or not heard[-1][1]:
             return None
-        state, outcome, sent_at = heard[-1]
+        state, received, sent_at = heard[-1]
         _, answer = after(
             state,
-            outcome,
+            plugins.sent(received[-1]),
             policy=self.policy,
             sent_at=sent_at,
             received_at=sent_at,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from boxauth.adapters import plugins
 from returns.result import Failure, Success
 from support import authorize_redirect
 
@@ -120,22 +121,56 @@ def _locks_are_free(auth: Any) -> None:
     assert done.wait(10)
 
 
-POINTS = ["before send", "mid-read", "after the answer", "as the answer is fed", "during the store"]
+def arm(
+    point: str,
+    interrupt: type[BaseException],
+    auth: Any,
+    transport: Striking,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Arm ``interrupt`` to strike the next refresh at ``point`` (one of POINTS)."""
+    transport.raise_ = interrupt
+    if point == "during the store":
+        auth.token_storage.strike = interrupt
+    elif point == "as the answer is checked":
+        # The first Python code after the transport returned the answer whole.
+        checked = plugins.sent
+        strikes = [interrupt]
+
+        def strike_once(answer: object) -> Any:
+            if strikes:
+                raise strikes.pop()()
+            return checked(answer)
+
+        monkeypatch.setattr(plugins, "sent", strike_once)
+    else:
+        transport.point = point
+
+
+POINTS = [
+    "before send",
+    "mid-read",
+    "as the answer is checked",
+    "after the answer",
+    "as the answer is fed",
+    "during the store",
+]
 
 
 @pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("point", POINTS)
-def test_an_interrupted_refresh_frees_everything_and_keeps_the_refresh_token(
-    box: Any, urls: BaseUrls, tmp_path: Path, point: str, interrupt: type[BaseException]
+def test_an_interrupted_refresh_frees_everything_and_keeps_the_refresh_token(  # noqa: PLR0917
+    box: Any,
+    urls: BaseUrls,
+    tmp_path: Path,
+    point: str,
+    interrupt: type[BaseException],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     transport = Striking()
     auth = _oauth(box, urls, tmp_path, transport)
     box.emu.advance(3700)  # the access token is expired: the next call refreshes
-    transport.raise_ = interrupt
-    if point == "during the store":
-        auth.token_storage.strike = interrupt  # type: ignore[attr-defined]
-    else:
-        transport.point = point
+    arm(point, interrupt, auth, transport, monkeypatch)
     with pytest.raises(interrupt):
         auth.retrieve_token()
     if point == "mid-read":

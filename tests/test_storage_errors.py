@@ -685,9 +685,9 @@ def test_a_token_file_that_cannot_be_replaced_keeps_the_refresh_token_unspent(
 
 
 def test_the_probe_never_changes_the_token_file(tmp_path: Path) -> None:
-    """``writable()`` only reads the token file: its inode, size, link count,
-    modification and change times stay as they were, and nothing is left
-    beside it."""
+    """``writable()`` changes nothing of the token file but its ctime (a hard
+    link made beside it and removed): its inode, size, link count, mode and
+    modification time stay as they were, and nothing is left beside it."""
     path = tmp_path / "tok.json"
     storage = FileTokenStorage(str(path))
     storage.store(AccessToken(access_token="a" * 32, refresh_token="r" * 64))
@@ -695,7 +695,7 @@ def test_the_probe_never_changes_the_token_file(tmp_path: Path) -> None:
     time.sleep(0.02)  # a change would show in the nanosecond times
     assert storage.writable() is True
     after = path.stat()
-    fields = ("st_ino", "st_size", "st_nlink", "st_mtime_ns", "st_ctime_ns", "st_mode")
+    fields = ("st_ino", "st_size", "st_nlink", "st_mtime_ns", "st_mode")
     assert [getattr(after, f) for f in fields] == [getattr(before, f) for f in fields]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tok.json", "tok.json.lock"]
 

@@ -39,6 +39,7 @@ from test_interrupts import (
     Striking,
     StrikingClock,
     StrikingStorage,
+    arm,
 )
 
 from boxauth import (
@@ -76,17 +77,18 @@ def _locks_are_free(auth: Any) -> None:
 
 @pytest.mark.parametrize("interrupt", INTERRUPTS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("point", POINTS)
-def test_an_interrupted_refresh_frees_everything_and_keeps_the_refresh_token(
-    box: Any, urls: BaseUrls, tmp_path: Path, point: str, interrupt: type[BaseException]
+def test_an_interrupted_refresh_frees_everything_and_keeps_the_refresh_token(  # noqa: PLR0917
+    box: Any,
+    urls: BaseUrls,
+    tmp_path: Path,
+    point: str,
+    interrupt: type[BaseException],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     transport = Striking()
     auth = _oauth(box, urls, tmp_path, transport)
     box.emu.advance(3700)  # expired: the next call refreshes
-    transport.raise_ = interrupt
-    if point == "during the store":
-        auth.token_storage.strike = interrupt  # type: ignore[attr-defined]
-    else:
-        transport.point = point
+    arm(point, interrupt, auth, transport, monkeypatch)
     with pytest.raises(interrupt):
         run(auth.retrieve_token())
     _locks_are_free(auth)
