@@ -458,6 +458,7 @@ def _probe_write(folder_fd: int, name: str, size: int) -> bool:
         return False
     try:
         try:
+            os.fchmod(fd, 0o600)  # as a save does: some file systems (vfat) refuse it
             view = memoryview(bytes(size))
             while view:
                 view = view[os.write(fd, view) :]
@@ -482,19 +483,17 @@ def replaceable(folder_fd: int, path: str, current: os.stat_result) -> bool:
 
     Not if it is a mount point, as a file bind-mounted into a container is
     (``docker run -v ./token.json:/app/token.json``: rename(2) fails with
-    EBUSY): on another device than its folder, or, bind-mounted from the same
-    file system, on another mount, where a hard link to it beside it fails
-    with EXDEV (the link, under a temp name, is removed at once; the mount
-    table is not consulted: it may be missing, huge, or list a mount hidden
-    by a later one). Not if it is immutable or append-only (its chattr
-    flags: EPERM). Not, in a sticky folder such as /tmp, if someone else owns
-    it and the folder.
+    EBUSY): a hard link to it beside it then fails with EXDEV (the link, under
+    a temp name, is removed at once). Neither the mount table (it may be
+    missing without /proc, huge, or list a mount a later one hides) nor the
+    device numbers (an overlayfs whose layers are on different file systems
+    gives a file and its folder different ones) can tell. Not if it is
+    immutable or append-only (its chattr flags: EPERM). Not, in a sticky
+    folder such as /tmp, if someone else owns it and the folder.
     """
     try:
         folder = os.fstat(folder_fd)
     except OSError:
-        return False
-    if current.st_dev != folder.st_dev:
         return False
     euid = os.geteuid()
     if folder.st_mode & stat.S_ISVTX and euid not in (0, current.st_uid, folder.st_uid):

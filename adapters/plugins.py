@@ -156,11 +156,14 @@ def send(
 
 def sent(answer: object) -> Result[HttpResponse, AuthError]:
     """A transport's answer as a value: a response, a transport failure, or a
-    wrong-type failure for anything else."""
-    if isinstance(answer, Success) and isinstance(answer.unwrap(), HttpResponse):
-        return answer
-    if isinstance(answer, Failure) and isinstance(answer.failure(), TransportFailure):
-        return answer
+    wrong-type failure for anything else (an object whose type check raises too)."""
+    try:
+        if isinstance(answer, Success) and isinstance(answer.unwrap(), HttpResponse):
+            return answer
+        if isinstance(answer, Failure) and isinstance(answer.failure(), TransportFailure):
+            return answer
+    except Exception:  # a hostile object's __class__ or unwrap: not a value of ours
+        return Failure(wrong_type(Effect.SEND))
     return Failure(wrong_type(Effect.SEND))
 
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 from strategies import ANY_CHAR, refused
 
+import boxauth.access_token as access_token_module
 from boxauth.access_token import (
     MAX_SERIALIZED,
     MAX_TOKEN,
@@ -616,11 +617,22 @@ CONFIG = b'{"boxAppSettings": {"clientID": "c", "clientSecret": "s"}, "enterpris
         (b"\xef\xbb\xbf" + b'{"access_token": "a"}', False),  # an editor's BOM
         (b"\xef\xbb\xbf", False),
         (b'{"access_token": "a", "restricted_to": [{"scope": "s", "object_id": "1"', False),
+        (b' \n\t{"access_token": "a"}', False),  # leading white space
+        (b'{"access_token": "a", "\xff\xfe": 1', True),  # damaged, a key no record has
+        (b'{"access_token": "a"' + b" " * (MAX_SERIALIZED - 21) + b"}", False),  # 256 KiB exactly
     ],
 )
 def test_what_a_storage_never_wrote_is_foreign(data: bytes, foreign: bool) -> None:
     """A storage refuses such a file instead of replacing a credential with tokens."""
     assert is_foreign_file(data) is foreign
+
+
+def test_a_damaged_record_may_name_every_key_a_record_has() -> None:
+    """All of them at once is still ours, damaged; one more is not."""
+    keys = sorted(access_token_module._DAMAGED_KEYS)
+    damaged = b"{" + b", ".join(b'"%s": 1' % key.encode() for key in keys) + b","
+    assert not is_foreign_file(damaged)
+    assert is_foreign_file(damaged + b' "client_secret": 1,')
 
 
 def test_foreign_is_total() -> None:

@@ -752,3 +752,36 @@ def test_in_a_sticky_folder_someone_elses_token_file_cannot_be_replaced(tmp_path
         assert _writable_in_a_child("os.seteuid(65534)", path, mine) == ["False", "True"]
     finally:
         shutil.rmtree(folder)
+
+
+def test_on_an_overlay_of_two_file_systems_the_token_file_is_replaceable(tmp_path: Path) -> None:
+    """An overlayfs whose layers are different file systems (an image layer and
+    a tmpfs, as live systems and some container image stores have) gives a file
+    and its folder different device numbers, yet a rename lands: the probe must
+    say yes, or no refresh token would ever be spent again."""
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    assert mount and umount, "mount(8) is needed (util-linux)"
+    low, up, merged = tmp_path / "low", tmp_path / "up", tmp_path / "merged"
+    mounted: list[Path] = []
+    try:
+        for layer in (low, up):
+            layer.mkdir()
+            subprocess.run([mount, "-t", "tmpfs", "none", str(layer)], check=True)
+            mounted.append(layer)
+        (up / "u").mkdir()
+        (up / "w").mkdir()
+        (low / "app").mkdir()
+        merged.mkdir()
+        layers = f"lowerdir={low},upperdir={up / 'u'},workdir={up / 'w'}"
+        subprocess.run([mount, "-t", "overlay", "overlay", "-o", layers, str(merged)], check=True)
+        mounted.append(merged)
+        path = merged / "app" / "tok.json"
+        storage = FileTokenStorage(str(path))
+        storage.store(AccessToken(access_token="a" * 32, refresh_token="r" * 64))
+        assert path.stat().st_dev != path.parent.stat().st_dev  # the setup the test is about
+        assert storage.writable() is True
+        storage.store(AccessToken(access_token="b" * 32, refresh_token="s" * 64))
+        assert storage.get() == AccessToken(access_token="b" * 32, refresh_token="s" * 64)
+    finally:
+        for point in reversed(mounted):
+            subprocess.run([umount, str(point)], check=False)
