@@ -33,7 +33,6 @@ from typing import Any, Self, Unpack
 from returns.result import Failure, Result, Success
 
 from ..access_token import AccessToken
-from ..downscope import validate_downscope
 from ..errors import AuthError
 from ..grants import Plan
 from ..lifecycle import (
@@ -51,7 +50,7 @@ from ..wire import Transport
 from . import plugins
 from .aio_threads import elsewhere, in_a_thread
 from .auth import BaseAuth, Stored_, Terminal, _token, downscoped, exchange_plan
-from .call_options import DownscopeOptions, unknown_option
+from .call_options import DownscopeOptions, downscope_wanted
 from .raising import unwrap
 from .sending import Call, internal
 from .storage import InMemoryTokenStorage, TokenStorage
@@ -337,13 +336,9 @@ class AsyncAuth:
         self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> Result[AccessToken, AuthError]:
         """Exchange the current token for a narrower one. Nothing is stored."""
-        unknown = unknown_option(options, DownscopeOptions, "downscope_token")
-        if unknown is not None:
-            return Failure(unknown)
-        resource, link = options.get("resource"), options.get("shared_link")
 
         async def downscope(call: Call) -> Result[AccessToken, AuthError]:
-            wanted = validate_downscope(scopes, resource, link)
+            wanted = downscope_wanted(scopes, options)
             if not isinstance(wanted, Success):
                 return Failure(wanted.failure())
             plan = exchange_plan(call, wanted.unwrap(), await self._obtain(call, forced=False))

@@ -33,7 +33,7 @@ from returns.result import Failure, Result, Success
 
 from ..access_token import AccessToken
 from ..attempts import GaveUp, GotToken, Next
-from ..downscope import DownscopeRequest, as_downscoped, validate_downscope
+from ..downscope import DownscopeRequest, as_downscoped
 from ..errors import AuthError, InvalidInput
 from ..grants import ExchangeGrant, Plan, RevokeCall
 from ..identity import Owner
@@ -70,7 +70,7 @@ from ..unexpected import class_name
 from ..urls import BaseUrls, validate_base_urls
 from ..wire import Transport
 from . import plugins
-from .call_options import DownscopeOptions, unknown_option
+from .call_options import DownscopeOptions, downscope_wanted
 from .locks import take_locks
 from .raising import raise_error, unwrap
 from .sending import Call, Sender, internal
@@ -332,13 +332,9 @@ class BaseAuth:
         self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> Result[AccessToken, AuthError]:
         """Exchange the current token for a narrower one. Nothing is stored."""
-        unknown = unknown_option(options, DownscopeOptions, "downscope_token")
-        if unknown is not None:
-            return Failure(unknown)
-        resource, link = options.get("resource"), options.get("shared_link")
 
         def downscope(call: Call) -> Result[AccessToken, AuthError]:
-            wanted = validate_downscope(scopes, resource, link)
+            wanted = downscope_wanted(scopes, options)
             if not isinstance(wanted, Success):
                 return Failure(wanted.failure())
             plan = exchange_plan(call, wanted.unwrap(), self._obtain(call, forced=False))

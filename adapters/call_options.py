@@ -11,6 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
+from returns.result import Failure, Result
+
+from ..downscope import DownscopeRequest, validate_downscope
 from ..errors import InvalidInput
 
 
@@ -48,3 +51,14 @@ def unknown_option(options: Mapping[str, object], declared: Any, call: str) -> I
 
 
 _KEYWORD = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+
+
+def downscope_wanted(
+    scopes: object, options: Mapping[str, object]
+) -> Result[DownscopeRequest, InvalidInput]:
+    """What ``downscope_token(scopes, **options)`` asks for, checked: no option
+    it does not take, then the scopes and the resource or shared link."""
+    unknown = unknown_option(options, DownscopeOptions, "downscope_token")
+    if unknown is not None:
+        return Failure(unknown)
+    return validate_downscope(scopes, options.get("resource"), options.get("shared_link"))

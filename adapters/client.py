@@ -198,12 +198,12 @@ class BoxClient:
         self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> Result[HttpResponse, AuthError]:
         """``{base_url}/2.0/{path}``: the answer, or why not (a 4xx/5xx is a BoxRefused)."""
-        unknown = unknown_option(options, RequestOptions, "request")
-        if unknown is not None:
-            return Failure(unknown)
         auth = self.auth
 
         def attempt() -> Result[HttpResponse, AuthError]:
+            unknown = unknown_option(options, RequestOptions, "request")
+            if unknown is not None:
+                return Failure(unknown)
             begun = auth._begin()  # inside _total: a user's transport or clock may raise here
             if not isinstance(begun, Success):
                 return Failure(begun.failure())
