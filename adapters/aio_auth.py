@@ -50,7 +50,7 @@ from ..wire import Transport
 from . import plugins
 from .aio_threads import elsewhere, in_a_thread
 from .auth import BaseAuth, Stored_, Terminal, _token, downscoped, exchange_plan
-from .call_options import DownscopeOptions, downscope_wanted
+from .call_options import DownscopeOptions, downscope_signature, downscope_wanted
 from .raising import unwrap
 from .sending import Call, internal
 from .storage import InMemoryTokenStorage, TokenStorage
@@ -332,6 +332,7 @@ class AsyncAuth:
 
         return await total(lambda: self._called(network_session, revoke))
 
+    @downscope_signature
     async def downscope_token_result(
         self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> Result[AccessToken, AuthError]:
@@ -363,6 +364,7 @@ class AsyncAuth:
     async def revoke_token(self, *, network_session: object = None) -> None:
         unwrap(await self.revoke_token_result(network_session=network_session))
 
+    @downscope_signature
     async def downscope_token(
         self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> AccessToken:

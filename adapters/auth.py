@@ -70,7 +70,7 @@ from ..unexpected import class_name
 from ..urls import BaseUrls, validate_base_urls
 from ..wire import Transport
 from . import plugins
-from .call_options import DownscopeOptions, downscope_wanted
+from .call_options import DownscopeOptions, downscope_signature, downscope_wanted
 from .locks import take_locks
 from .raising import raise_error, unwrap
 from .sending import Call, Sender, internal
@@ -328,6 +328,7 @@ class BaseAuth:
 
         return _total(lambda: self._begin(network_session).bind(revoke))
 
+    @downscope_signature
     def downscope_token_result(
         self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> Result[AccessToken, AuthError]:
@@ -356,6 +357,7 @@ class BaseAuth:
     def revoke_token(self, *, network_session: object = None) -> None:
         unwrap(self.revoke_token_result(network_session=network_session))
 
+    @downscope_signature
     def downscope_token(
         self, scopes: Iterable[str], **options: Unpack[DownscopeOptions]
     ) -> AccessToken:

@@ -7,9 +7,10 @@ take the same options with box_sdk_gen's names; each signature says
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Mapping
-from typing import Any, TypedDict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypedDict, TypeVar
 
 from returns.result import Failure, Result
 
@@ -31,6 +32,32 @@ class RequestOptions(TypedDict, total=False):
     params: dict[str, Any] | None
     headers: dict[str, str] | None
     body: bytes | None
+
+
+def _downscope_token(
+    self: object,
+    scopes: Iterable[str],
+    *,
+    resource: str | None = None,
+    shared_link: str | None = None,
+    network_session: object = None,
+) -> None:
+    """box_sdk_gen's ``Authentication.downscope_token`` parameters."""
+
+
+# Type checkers read ``**options: Unpack[DownscopeOptions]`` as these keyword
+# parameters; ``inspect.signature``, ``help()`` and box_sdk_gen parity checks
+# read ``__signature__``, so they see box_sdk_gen's list too.
+_DOWNSCOPE_SIGNATURE = inspect.signature(_downscope_token).replace(
+    return_annotation=inspect.Signature.empty
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def downscope_signature(method: F) -> F:
+    """``method`` (a ``downscope_token*``), shown with box_sdk_gen's parameters."""
+    method.__signature__ = _DOWNSCOPE_SIGNATURE  # type: ignore[attr-defined]
+    return method
 
 
 def unknown_option(options: Mapping[str, object], declared: Any, call: str) -> InvalidInput | None:
